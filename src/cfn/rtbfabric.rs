@@ -12,9 +12,9 @@ pub struct InboundExternalLink {
     /// CloudFormation property `GatewayId`; required.
     pub gateway_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `LinkAttributes`.
-    pub link_attributes: ::std::option::Option<crate::cfn::rtbfabric::inbound_external_link::LinkAttributes>,
+    pub link_attributes: ::std::option::Option<crate::cfn::shared::group_networking::LinkAttributes>,
     /// CloudFormation property `LinkLogSettings`; required.
-    pub link_log_settings: crate::cfn::rtbfabric::inbound_external_link::LinkLogSettings,
+    pub link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings,
     /// Tags to assign to the Link.
     ///
     /// CloudFormation property `Tags`.
@@ -23,8 +23,7 @@ pub struct InboundExternalLink {
 
 impl InboundExternalLink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::rtbfabric::inbound_external_link::LinkLogSettings) -> Self {
+    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings) -> Self {
         Self {
             gateway_id: gateway_id.into(),
             link_attributes: ::std::option::Option::None,
@@ -34,288 +33,47 @@ impl InboundExternalLink {
     }
 }
 
-impl crate::resource::Resource for InboundExternalLink {
-    const TYPE: &'static str = "AWS::RTBFabric::InboundExternalLink";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INBOUND_EXTERNAL_LINK_SHAPE)
+crate::resource::props! {
+    resource InboundExternalLink = "AWS::RTBFabric::InboundExternalLink", shape: Some(&INBOUND_EXTERNAL_LINK_SHAPE);
+    req {
+        gateway_id = "GatewayId",
+        link_log_settings = "LinkLogSettings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayId", self.gateway_id);
-        p.set_opt("LinkAttributes", self.link_attributes);
-        p.set("LinkLogSettings", self.link_log_settings);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        link_attributes = "LinkAttributes",
+        tags = "Tags",
     }
 }
 
-static INBOUND_EXTERNAL_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("LinkAttributes", crate::resource::Rule { shape: Some(&self::inbound_external_link::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LinkLogSettings", crate::resource::Rule { shape: Some(&self::inbound_external_link::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::inbound_external_link::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INBOUND_EXTERNAL_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("LinkAttributes", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LinkLogSettings", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InboundExternalLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InboundExternalLink> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `LinkId`.
-    #[inline]
-    pub fn attr_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkId")
-    }
-    /// `Fn::GetAtt` `LinkStatus`.
-    #[inline]
-    pub fn attr_link_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `LinkId`.
+        attr_link_id: ::std::string::String = "LinkId",
+        /// `Fn::GetAtt` `LinkStatus`.
+        attr_link_status: ::std::string::String = "LinkStatus",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod inbound_external_link {
     //! Nested property types and enums of [`InboundExternalLink`](super::InboundExternalLink).
 
-    /// The definition `LinkAttributes`.
-    #[derive(Clone, Default)]
-    pub struct LinkAttributes {
-        /// CloudFormation property `CustomerProvidedId`.
-        pub customer_provided_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `ResponderErrorMasking`.
-        pub responder_error_masking: ::std::option::Option<::std::vec::Vec<crate::cfn::rtbfabric::inbound_external_link::ResponderErrorMaskingForHttpCode>>,
-    }
-
-    impl crate::resource::ToExpr for LinkAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerProvidedId", self.customer_provided_id);
-            p.set_opt("ResponderErrorMasking", self.responder_error_masking);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResponderErrorMasking", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ResponderErrorMaskingForHttpCode`.
-    #[derive(Clone)]
-    pub struct ResponderErrorMaskingForHttpCode {
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::rtbfabric::inbound_external_link::Action>,
-        /// CloudFormation property `HttpCode`; required.
-        pub http_code: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `LoggingTypes`; required.
-        pub logging_types: crate::value::Val<crate::value::List<crate::cfn::rtbfabric::inbound_external_link::ResponderErrorMaskingLoggingType>>,
-        /// CloudFormation property `ResponseLoggingPercentage`.
-        pub response_logging_percentage: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl ResponderErrorMaskingForHttpCode {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::rtbfabric::inbound_external_link::Action>>, http_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, logging_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::rtbfabric::inbound_external_link::ResponderErrorMaskingLoggingType>>>) -> Self {
-            Self {
-                action: action.into(),
-                http_code: http_code.into(),
-                logging_types: logging_types.into(),
-                response_logging_percentage: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResponderErrorMaskingForHttpCode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("HttpCode", self.http_code);
-            p.set("LoggingTypes", self.logging_types);
-            p.set_opt("ResponseLoggingPercentage", self.response_logging_percentage);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpCode", crate::resource::Rule { min_len: Some(3), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^DEFAULT|4XX|5XX|\\d{3}$")), ..crate::resource::Rule::NONE }),
-            ("LoggingTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("ResponseLoggingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LinkLogSettings`.
-    #[derive(Clone)]
-    pub struct LinkLogSettings {
-        /// CloudFormation property `ApplicationLogs`; required.
-        pub application_logs: crate::cfn::rtbfabric::inbound_external_link::ApplicationLogs,
-    }
-
-    impl LinkLogSettings {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(application_logs: crate::cfn::rtbfabric::inbound_external_link::ApplicationLogs) -> Self {
-            Self {
-                application_logs,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationLogs", self.application_logs);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationLogs", crate::resource::Rule { shape: Some(&APPLICATION_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `ApplicationLogs`.
-    #[derive(Clone)]
-    pub struct ApplicationLogs {
-        /// CloudFormation property `LinkApplicationLogSampling`; required.
-        pub link_application_log_sampling: crate::cfn::rtbfabric::inbound_external_link::LinkApplicationLogSampling,
-    }
-
-    impl ApplicationLogs {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(link_application_log_sampling: crate::cfn::rtbfabric::inbound_external_link::LinkApplicationLogSampling) -> Self {
-            Self {
-                link_application_log_sampling,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ApplicationLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LinkApplicationLogSampling", self.link_application_log_sampling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static APPLICATION_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LinkApplicationLogSampling", crate::resource::Rule { shape: Some(&LINK_APPLICATION_LOG_SAMPLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `LinkApplicationLogSampling`.
-    #[derive(Clone)]
-    pub struct LinkApplicationLogSampling {
-        /// CloudFormation property `ErrorLog`; required.
-        pub error_log: crate::value::Val<f64>,
-        /// CloudFormation property `FilterLog`; required.
-        pub filter_log: crate::value::Val<f64>,
-    }
-
-    impl LinkApplicationLogSampling {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(error_log: impl ::std::convert::Into<crate::value::Val<f64>>, filter_log: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                error_log: error_log.into(),
-                filter_log: filter_log.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkApplicationLogSampling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ErrorLog", self.error_log);
-            p.set("FilterLog", self.filter_log);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_APPLICATION_LOG_SAMPLING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("FilterLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `NO_BID`
-        NoBid,
-        /// `PASSTHROUGH`
-        Passthrough,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoBid => "NO_BID",
-                Self::Passthrough => "PASSTHROUGH",
-            }
-        }
-    }
-
-    /// Allowed values of `ResponderErrorMaskingLoggingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResponderErrorMaskingLoggingType {
-        /// `NONE`
-        None,
-        /// `METRIC`
-        Metric,
-        /// `RESPONSE`
-        Response,
-    }
-
-    impl crate::value::CfnEnum for ResponderErrorMaskingLoggingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Metric => "METRIC",
-                Self::Response => "RESPONSE",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{Action, ApplicationLogs, LinkApplicationLogSampling, LinkAttributes, LinkLogSettings, ResponderErrorMaskingForHttpCode, ResponderErrorMaskingLoggingType};
 }
 
 /// Resource Type definition for AWS::RTBFabric::Link Resource Type
@@ -328,9 +86,9 @@ pub struct Link {
     /// CloudFormation property `HttpResponderAllowed`.
     pub http_responder_allowed: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `LinkAttributes`.
-    pub link_attributes: ::std::option::Option<crate::cfn::rtbfabric::link::LinkAttributes>,
+    pub link_attributes: ::std::option::Option<crate::cfn::shared::group_networking::LinkAttributes>,
     /// CloudFormation property `LinkLogSettings`; required.
-    pub link_log_settings: crate::cfn::rtbfabric::link::LinkLogSettings,
+    pub link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings,
     /// CloudFormation property `ModuleConfigurationList`.
     pub module_configuration_list: ::std::option::Option<::std::vec::Vec<crate::cfn::rtbfabric::link::ModuleConfiguration>>,
     /// CloudFormation property `PeerGatewayId`; required.
@@ -343,8 +101,7 @@ pub struct Link {
 
 impl Link {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::rtbfabric::link::LinkLogSettings, peer_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings, peer_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             gateway_id: gateway_id.into(),
             http_responder_allowed: ::std::option::Option::None,
@@ -357,247 +114,53 @@ impl Link {
     }
 }
 
-impl crate::resource::Resource for Link {
-    const TYPE: &'static str = "AWS::RTBFabric::Link";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LINK_SHAPE)
+crate::resource::props! {
+    resource Link = "AWS::RTBFabric::Link", shape: Some(&LINK_SHAPE);
+    req {
+        gateway_id = "GatewayId",
+        link_log_settings = "LinkLogSettings",
+        peer_gateway_id = "PeerGatewayId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayId", self.gateway_id);
-        p.set_opt("HttpResponderAllowed", self.http_responder_allowed);
-        p.set_opt("LinkAttributes", self.link_attributes);
-        p.set("LinkLogSettings", self.link_log_settings);
-        p.set_opt("ModuleConfigurationList", self.module_configuration_list);
-        p.set("PeerGatewayId", self.peer_gateway_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        http_responder_allowed = "HttpResponderAllowed",
+        link_attributes = "LinkAttributes",
+        module_configuration_list = "ModuleConfigurationList",
+        tags = "Tags",
     }
 }
 
-static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("LinkAttributes", crate::resource::Rule { shape: Some(&self::link::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LinkLogSettings", crate::resource::Rule { shape: Some(&self::link::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ModuleConfigurationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::link::MODULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PeerGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::link::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("LinkAttributes", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LinkLogSettings", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ModuleConfigurationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::link::MODULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PeerGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Link`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Link> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LinkDirection`.
-    #[inline]
-    pub fn attr_link_direction(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkDirection")
-    }
-    /// `Fn::GetAtt` `LinkId`.
-    #[inline]
-    pub fn attr_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkId")
-    }
-    /// `Fn::GetAtt` `LinkStatus`.
-    #[inline]
-    pub fn attr_link_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LinkDirection`.
+        attr_link_direction: ::std::string::String = "LinkDirection",
+        /// `Fn::GetAtt` `LinkId`.
+        attr_link_id: ::std::string::String = "LinkId",
+        /// `Fn::GetAtt` `LinkStatus`.
+        attr_link_status: ::std::string::String = "LinkStatus",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod link {
     //! Nested property types and enums of [`Link`](super::Link).
 
-    /// The definition `LinkAttributes`.
-    #[derive(Clone, Default)]
-    pub struct LinkAttributes {
-        /// CloudFormation property `CustomerProvidedId`.
-        pub customer_provided_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `ResponderErrorMasking`.
-        pub responder_error_masking: ::std::option::Option<::std::vec::Vec<crate::cfn::rtbfabric::link::ResponderErrorMaskingForHttpCode>>,
-    }
+    pub use crate::cfn::shared::group_networking::{Action, ApplicationLogs, LinkApplicationLogSampling, LinkAttributes, LinkLogSettings, ResponderErrorMaskingForHttpCode, ResponderErrorMaskingLoggingType};
 
-    impl crate::resource::ToExpr for LinkAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerProvidedId", self.customer_provided_id);
-            p.set_opt("ResponderErrorMasking", self.responder_error_masking);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResponderErrorMasking", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ResponderErrorMaskingForHttpCode`.
-    #[derive(Clone)]
-    pub struct ResponderErrorMaskingForHttpCode {
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::rtbfabric::link::Action>,
-        /// CloudFormation property `HttpCode`; required.
-        pub http_code: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `LoggingTypes`; required.
-        pub logging_types: crate::value::Val<crate::value::List<crate::cfn::rtbfabric::link::ResponderErrorMaskingLoggingType>>,
-        /// CloudFormation property `ResponseLoggingPercentage`.
-        pub response_logging_percentage: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl ResponderErrorMaskingForHttpCode {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::rtbfabric::link::Action>>, http_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, logging_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::rtbfabric::link::ResponderErrorMaskingLoggingType>>>) -> Self {
-            Self {
-                action: action.into(),
-                http_code: http_code.into(),
-                logging_types: logging_types.into(),
-                response_logging_percentage: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResponderErrorMaskingForHttpCode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("HttpCode", self.http_code);
-            p.set("LoggingTypes", self.logging_types);
-            p.set_opt("ResponseLoggingPercentage", self.response_logging_percentage);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpCode", crate::resource::Rule { min_len: Some(3), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^DEFAULT|4XX|5XX|\\d{3}$")), ..crate::resource::Rule::NONE }),
-            ("LoggingTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("ResponseLoggingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LinkLogSettings`.
-    #[derive(Clone)]
-    pub struct LinkLogSettings {
-        /// CloudFormation property `ApplicationLogs`; required.
-        pub application_logs: crate::cfn::rtbfabric::link::ApplicationLogs,
-    }
-
-    impl LinkLogSettings {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(application_logs: crate::cfn::rtbfabric::link::ApplicationLogs) -> Self {
-            Self {
-                application_logs,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationLogs", self.application_logs);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationLogs", crate::resource::Rule { shape: Some(&APPLICATION_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `ApplicationLogs`.
-    #[derive(Clone)]
-    pub struct ApplicationLogs {
-        /// CloudFormation property `LinkApplicationLogSampling`; required.
-        pub link_application_log_sampling: crate::cfn::rtbfabric::link::LinkApplicationLogSampling,
-    }
-
-    impl ApplicationLogs {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(link_application_log_sampling: crate::cfn::rtbfabric::link::LinkApplicationLogSampling) -> Self {
-            Self {
-                link_application_log_sampling,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ApplicationLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LinkApplicationLogSampling", self.link_application_log_sampling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static APPLICATION_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LinkApplicationLogSampling", crate::resource::Rule { shape: Some(&LINK_APPLICATION_LOG_SAMPLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `LinkApplicationLogSampling`.
-    #[derive(Clone)]
-    pub struct LinkApplicationLogSampling {
-        /// CloudFormation property `ErrorLog`; required.
-        pub error_log: crate::value::Val<f64>,
-        /// CloudFormation property `FilterLog`; required.
-        pub filter_log: crate::value::Val<f64>,
-    }
-
-    impl LinkApplicationLogSampling {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(error_log: impl ::std::convert::Into<crate::value::Val<f64>>, filter_log: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                error_log: error_log.into(),
-                filter_log: filter_log.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkApplicationLogSampling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ErrorLog", self.error_log);
-            p.set("FilterLog", self.filter_log);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_APPLICATION_LOG_SAMPLING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("FilterLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ModuleConfiguration`.
     #[derive(Clone)]
     pub struct ModuleConfiguration {
         /// CloudFormation property `DependsOn`.
@@ -612,7 +175,6 @@ pub mod link {
 
     impl ModuleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 depends_on: ::std::option::Option::None,
@@ -623,28 +185,25 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for ModuleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("ModuleParameters", self.module_parameters);
-            p.set("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModuleConfiguration;
+        req {
+            name = "Name",
+        }
+        opt {
+            depends_on = "DependsOn",
+            module_parameters = "ModuleParameters",
+            version = "Version",
         }
     }
 
-    pub(super) static MODULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DependsOn", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 -]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ModuleParameters", crate::resource::Rule { shape: Some(&MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 -]+$")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DependsOn", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 -]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ModuleParameters", crate::resource::Rule { shape: Some(&MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 -]+$")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ModuleParameters`.
     #[derive(Clone, Default)]
     pub struct ModuleParameters {
         /// CloudFormation property `NoBid`.
@@ -653,24 +212,19 @@ pub mod link {
         pub open_rtb_attribute: ::std::option::Option<crate::cfn::rtbfabric::link::OpenRtbAttributeModuleParameters>,
     }
 
-    impl crate::resource::ToExpr for ModuleParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NoBid", self.no_bid);
-            p.set_opt("OpenRtbAttribute", self.open_rtb_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModuleParameters;
+        opt {
+            no_bid = "NoBid",
+            open_rtb_attribute = "OpenRtbAttribute",
         }
     }
 
-    pub(super) static MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NoBid", crate::resource::Rule { shape: Some(&NO_BID_MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpenRtbAttribute", crate::resource::Rule { shape: Some(&OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NoBid", crate::resource::Rule { shape: Some(&NO_BID_MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpenRtbAttribute", crate::resource::Rule { shape: Some(&OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NoBidModuleParameters`.
     #[derive(Clone, Default)]
     pub struct NoBidModuleParameters {
         /// CloudFormation property `PassThroughPercentage`.
@@ -681,26 +235,21 @@ pub mod link {
         pub reason_code: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NoBidModuleParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PassThroughPercentage", self.pass_through_percentage);
-            p.set_opt("Reason", self.reason);
-            p.set_opt("ReasonCode", self.reason_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoBidModuleParameters;
+        opt {
+            pass_through_percentage = "PassThroughPercentage",
+            reason = "Reason",
+            reason_code = "ReasonCode",
         }
     }
 
-    pub(super) static NO_BID_MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PassThroughPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Reason", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("ReasonCode", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NO_BID_MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PassThroughPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Reason", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("ReasonCode", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenRtbAttributeModuleParameters`.
     #[derive(Clone)]
     pub struct OpenRtbAttributeModuleParameters {
         /// CloudFormation property `Action`; required.
@@ -715,7 +264,6 @@ pub mod link {
 
     impl OpenRtbAttributeModuleParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: crate::cfn::rtbfabric::link::OpenRtbAttributeModuleParametersAction, filter_configuration: ::std::vec::Vec<crate::cfn::rtbfabric::link::Filter>, filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::rtbfabric::link::FilterType>>, holdback_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 action,
@@ -726,27 +274,22 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for OpenRtbAttributeModuleParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("FilterConfiguration", self.filter_configuration);
-            p.set("FilterType", self.filter_type);
-            p.set("HoldbackPercentage", self.holdback_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenRtbAttributeModuleParameters;
+        req {
+            action = "Action",
+            filter_configuration = "FilterConfiguration",
+            filter_type = "FilterType",
+            holdback_percentage = "HoldbackPercentage",
         }
     }
 
-    pub(super) static OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { shape: Some(&OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FilterConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("HoldbackPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { shape: Some(&OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FilterConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("HoldbackPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Action`.
     #[derive(Clone, Default)]
     pub struct OpenRtbAttributeModuleParametersAction {
         /// CloudFormation property `HeaderTag`.
@@ -755,23 +298,18 @@ pub mod link {
         pub no_bid: ::std::option::Option<crate::cfn::rtbfabric::link::NoBidAction>,
     }
 
-    impl crate::resource::ToExpr for OpenRtbAttributeModuleParametersAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderTag", self.header_tag);
-            p.set_opt("NoBid", self.no_bid);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenRtbAttributeModuleParametersAction;
+        opt {
+            header_tag = "HeaderTag",
+            no_bid = "NoBid",
         }
     }
 
-    pub(super) static OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NoBid", crate::resource::Rule { shape: Some(&NO_BID_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NoBid", crate::resource::Rule { shape: Some(&NO_BID_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HeaderTagAction`.
     #[derive(Clone)]
     pub struct HeaderTagAction {
         /// CloudFormation property `Name`; required.
@@ -782,7 +320,6 @@ pub mod link {
 
     impl HeaderTagAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -791,39 +328,31 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for HeaderTagAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderTagAction;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `NoBidAction`.
     #[derive(Clone, Default)]
     pub struct NoBidAction {
         /// CloudFormation property `NoBidReasonCode`.
         pub no_bid_reason_code: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NoBidAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NoBidReasonCode", self.no_bid_reason_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoBidAction;
+        opt {
+            no_bid_reason_code = "NoBidReasonCode",
         }
     }
 
-    pub(super) static NO_BID_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NoBidReasonCode", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NO_BID_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NoBidReasonCode", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone)]
     pub struct Filter {
         /// CloudFormation property `Criteria`; required.
@@ -840,22 +369,17 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Criteria", self.criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            criteria = "Criteria",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Criteria", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_CRITERION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Criteria", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_CRITERION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterCriterion`.
     #[derive(Clone)]
     pub struct FilterCriterion {
         /// CloudFormation property `Path`; required.
@@ -866,7 +390,6 @@ pub mod link {
 
     impl FilterCriterion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 path: path.into(),
@@ -875,72 +398,19 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for FilterCriterion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Path", self.path);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterCriterion;
+        req {
+            path = "Path",
+            values = "Values",
         }
     }
 
-    pub(super) static FILTER_CRITERION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CRITERION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `NO_BID`
-        NoBid,
-        /// `PASSTHROUGH`
-        Passthrough,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoBid => "NO_BID",
-                Self::Passthrough => "PASSTHROUGH",
-            }
-        }
-    }
-
-    /// Allowed values of `ResponderErrorMaskingLoggingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResponderErrorMaskingLoggingType {
-        /// `NONE`
-        None,
-        /// `METRIC`
-        Metric,
-        /// `RESPONSE`
-        Response,
-    }
-
-    impl crate::value::CfnEnum for ResponderErrorMaskingLoggingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Metric => "METRIC",
-                Self::Response => "RESPONSE",
-            }
-        }
-    }
-
-    /// Allowed values of `FilterType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `INCLUDE`
         Include,
@@ -948,15 +418,7 @@ pub mod link {
         Exclude,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Include => "INCLUDE",
-                Self::Exclude => "EXCLUDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["INCLUDE", "EXCLUDE"]);
 }
 
 /// Resource Type definition for AWS::RTBFabric::LinkRoutingRule. A routing rule on a link within RTB Fabric that controls request routing based on conditions such as host headers, path matching, and query string parameters.
@@ -982,7 +444,6 @@ pub struct LinkRoutingRule {
 
 impl LinkRoutingRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(conditions: crate::cfn::rtbfabric::link_routing_rule::RuleCondition, gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             conditions,
@@ -994,60 +455,40 @@ impl LinkRoutingRule {
     }
 }
 
-impl crate::resource::Resource for LinkRoutingRule {
-    const TYPE: &'static str = "AWS::RTBFabric::LinkRoutingRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LINK_ROUTING_RULE_SHAPE)
+crate::resource::props! {
+    resource LinkRoutingRule = "AWS::RTBFabric::LinkRoutingRule", shape: Some(&LINK_ROUTING_RULE_SHAPE);
+    req {
+        conditions = "Conditions",
+        gateway_id = "GatewayId",
+        link_id = "LinkId",
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Conditions", self.conditions);
-        p.set("GatewayId", self.gateway_id);
-        p.set("LinkId", self.link_id);
-        p.set("Priority", self.priority);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LINK_ROUTING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Conditions", crate::resource::Rule { shape: Some(&self::link_routing_rule::RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("LinkId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^link-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::link_routing_rule::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LINK_ROUTING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Conditions", crate::resource::Rule { shape: Some(&self::link_routing_rule::RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("LinkId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^link-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LinkRoutingRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LinkRoutingRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `RuleId`.
-    #[inline]
-    pub fn attr_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `RuleId`.
+        attr_rule_id: ::std::string::String = "RuleId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
@@ -1076,51 +517,38 @@ pub mod link_routing_rule {
         /// Query string key=value pair match (single pair).
         ///
         /// CloudFormation property `QueryStringEquals`.
-        pub query_string_equals: ::std::option::Option<crate::resource::Tag>,
+        pub query_string_equals: ::std::option::Option<crate::resource::KeyValue>,
         /// Query string key presence check (any value accepted).
         ///
         /// CloudFormation property `QueryStringExists`.
         pub query_string_exists: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostHeader", self.host_header);
-            p.set_opt("HostHeaderWildcard", self.host_header_wildcard);
-            p.set_opt("PathExact", self.path_exact);
-            p.set_opt("PathPrefix", self.path_prefix);
-            p.set_opt("QueryStringEquals", self.query_string_equals);
-            p.set_opt("QueryStringExists", self.query_string_exists);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleCondition;
+        opt {
+            host_header = "HostHeader",
+            host_header_wildcard = "HostHeaderWildcard",
+            path_exact = "PathExact",
+            path_prefix = "PathPrefix",
+            query_string_equals = "QueryStringEquals",
+            query_string_exists = "QueryStringExists",
         }
     }
 
-    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostHeader", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
-            ("HostHeaderWildcard", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~*-]+$")), ..crate::resource::Rule::NONE }),
-            ("PathExact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/[A-Za-z0-9._~/-]*$")), ..crate::resource::Rule::NONE }),
-            ("PathPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/[A-Za-z0-9._~/-]*$")), ..crate::resource::Rule::NONE }),
-            ("QueryStringEquals", crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryStringExists", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostHeader", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
+        ("HostHeaderWildcard", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~*-]+$")), ..crate::resource::Rule::NONE }),
+        ("PathExact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/[A-Za-z0-9._~/-]*$")), ..crate::resource::Rule::NONE }),
+        ("PathPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/[A-Za-z0-9._~/-]*$")), ..crate::resource::Rule::NONE }),
+        ("QueryStringEquals", crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueryStringExists", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
@@ -1131,9 +559,9 @@ pub struct OutboundExternalLink {
     /// CloudFormation property `GatewayId`; required.
     pub gateway_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `LinkAttributes`.
-    pub link_attributes: ::std::option::Option<crate::cfn::rtbfabric::outbound_external_link::LinkAttributes>,
+    pub link_attributes: ::std::option::Option<crate::cfn::shared::group_networking::LinkAttributes>,
     /// CloudFormation property `LinkLogSettings`; required.
-    pub link_log_settings: crate::cfn::rtbfabric::outbound_external_link::LinkLogSettings,
+    pub link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings,
     /// CloudFormation property `PublicEndpoint`; required.
     pub public_endpoint: crate::value::Val<::std::string::String>,
     /// Tags to assign to the Link.
@@ -1144,8 +572,7 @@ pub struct OutboundExternalLink {
 
 impl OutboundExternalLink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::rtbfabric::outbound_external_link::LinkLogSettings, public_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_log_settings: crate::cfn::shared::group_networking::LinkLogSettings, public_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             gateway_id: gateway_id.into(),
             link_attributes: ::std::option::Option::None,
@@ -1156,285 +583,47 @@ impl OutboundExternalLink {
     }
 }
 
-impl crate::resource::Resource for OutboundExternalLink {
-    const TYPE: &'static str = "AWS::RTBFabric::OutboundExternalLink";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OUTBOUND_EXTERNAL_LINK_SHAPE)
+crate::resource::props! {
+    resource OutboundExternalLink = "AWS::RTBFabric::OutboundExternalLink", shape: Some(&OUTBOUND_EXTERNAL_LINK_SHAPE);
+    req {
+        gateway_id = "GatewayId",
+        link_log_settings = "LinkLogSettings",
+        public_endpoint = "PublicEndpoint",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayId", self.gateway_id);
-        p.set_opt("LinkAttributes", self.link_attributes);
-        p.set("LinkLogSettings", self.link_log_settings);
-        p.set("PublicEndpoint", self.public_endpoint);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        link_attributes = "LinkAttributes",
+        tags = "Tags",
     }
 }
 
-static OUTBOUND_EXTERNAL_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
-        ("LinkAttributes", crate::resource::Rule { shape: Some(&self::outbound_external_link::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LinkLogSettings", crate::resource::Rule { shape: Some(&self::outbound_external_link::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PublicEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(https|http)://.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::outbound_external_link::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OUTBOUND_EXTERNAL_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-gw-[a-z0-9-]{1,25}$")), ..crate::resource::Rule::NONE }),
+    ("LinkAttributes", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LinkLogSettings", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::LINK_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PublicEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(https|http)://.+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OutboundExternalLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OutboundExternalLink> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LinkId`.
-    #[inline]
-    pub fn attr_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkId")
-    }
-    /// `Fn::GetAtt` `LinkStatus`.
-    #[inline]
-    pub fn attr_link_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LinkId`.
+        attr_link_id: ::std::string::String = "LinkId",
+        /// `Fn::GetAtt` `LinkStatus`.
+        attr_link_status: ::std::string::String = "LinkStatus",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod outbound_external_link {
     //! Nested property types and enums of [`OutboundExternalLink`](super::OutboundExternalLink).
 
-    /// The definition `LinkAttributes`.
-    #[derive(Clone, Default)]
-    pub struct LinkAttributes {
-        /// CloudFormation property `CustomerProvidedId`.
-        pub customer_provided_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `ResponderErrorMasking`.
-        pub responder_error_masking: ::std::option::Option<::std::vec::Vec<crate::cfn::rtbfabric::outbound_external_link::ResponderErrorMaskingForHttpCode>>,
-    }
-
-    impl crate::resource::ToExpr for LinkAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerProvidedId", self.customer_provided_id);
-            p.set_opt("ResponderErrorMasking", self.responder_error_masking);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResponderErrorMasking", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ResponderErrorMaskingForHttpCode`.
-    #[derive(Clone)]
-    pub struct ResponderErrorMaskingForHttpCode {
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::rtbfabric::outbound_external_link::Action>,
-        /// CloudFormation property `HttpCode`; required.
-        pub http_code: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `LoggingTypes`; required.
-        pub logging_types: crate::value::Val<crate::value::List<crate::cfn::rtbfabric::outbound_external_link::ResponderErrorMaskingLoggingType>>,
-        /// CloudFormation property `ResponseLoggingPercentage`.
-        pub response_logging_percentage: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl ResponderErrorMaskingForHttpCode {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::rtbfabric::outbound_external_link::Action>>, http_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, logging_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::rtbfabric::outbound_external_link::ResponderErrorMaskingLoggingType>>>) -> Self {
-            Self {
-                action: action.into(),
-                http_code: http_code.into(),
-                logging_types: logging_types.into(),
-                response_logging_percentage: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResponderErrorMaskingForHttpCode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("HttpCode", self.http_code);
-            p.set("LoggingTypes", self.logging_types);
-            p.set_opt("ResponseLoggingPercentage", self.response_logging_percentage);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpCode", crate::resource::Rule { min_len: Some(3), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^DEFAULT|4XX|5XX|\\d{3}$")), ..crate::resource::Rule::NONE }),
-            ("LoggingTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("ResponseLoggingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LinkLogSettings`.
-    #[derive(Clone)]
-    pub struct LinkLogSettings {
-        /// CloudFormation property `ApplicationLogs`; required.
-        pub application_logs: crate::cfn::rtbfabric::outbound_external_link::ApplicationLogs,
-    }
-
-    impl LinkLogSettings {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(application_logs: crate::cfn::rtbfabric::outbound_external_link::ApplicationLogs) -> Self {
-            Self {
-                application_logs,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationLogs", self.application_logs);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationLogs", crate::resource::Rule { shape: Some(&APPLICATION_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `ApplicationLogs`.
-    #[derive(Clone)]
-    pub struct ApplicationLogs {
-        /// CloudFormation property `LinkApplicationLogSampling`; required.
-        pub link_application_log_sampling: crate::cfn::rtbfabric::outbound_external_link::LinkApplicationLogSampling,
-    }
-
-    impl ApplicationLogs {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(link_application_log_sampling: crate::cfn::rtbfabric::outbound_external_link::LinkApplicationLogSampling) -> Self {
-            Self {
-                link_application_log_sampling,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ApplicationLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LinkApplicationLogSampling", self.link_application_log_sampling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static APPLICATION_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LinkApplicationLogSampling", crate::resource::Rule { shape: Some(&LINK_APPLICATION_LOG_SAMPLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `LinkApplicationLogSampling`.
-    #[derive(Clone)]
-    pub struct LinkApplicationLogSampling {
-        /// CloudFormation property `ErrorLog`; required.
-        pub error_log: crate::value::Val<f64>,
-        /// CloudFormation property `FilterLog`; required.
-        pub filter_log: crate::value::Val<f64>,
-    }
-
-    impl LinkApplicationLogSampling {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(error_log: impl ::std::convert::Into<crate::value::Val<f64>>, filter_log: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                error_log: error_log.into(),
-                filter_log: filter_log.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LinkApplicationLogSampling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ErrorLog", self.error_log);
-            p.set("FilterLog", self.filter_log);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LINK_APPLICATION_LOG_SAMPLING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("FilterLog", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `NO_BID`
-        NoBid,
-        /// `PASSTHROUGH`
-        Passthrough,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoBid => "NO_BID",
-                Self::Passthrough => "PASSTHROUGH",
-            }
-        }
-    }
-
-    /// Allowed values of `ResponderErrorMaskingLoggingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResponderErrorMaskingLoggingType {
-        /// `NONE`
-        None,
-        /// `METRIC`
-        Metric,
-        /// `RESPONSE`
-        Response,
-    }
-
-    impl crate::value::CfnEnum for ResponderErrorMaskingLoggingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Metric => "METRIC",
-                Self::Response => "RESPONSE",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{Action, ApplicationLogs, LinkApplicationLogSampling, LinkAttributes, LinkLogSettings, ResponderErrorMaskingForHttpCode, ResponderErrorMaskingLoggingType};
 }
 
 /// Resource Type definition for AWS::RTBFabric::RequesterGateway Resource Type.
@@ -1462,7 +651,6 @@ pub struct RequesterGateway {
 
 impl RequesterGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1474,87 +662,56 @@ impl RequesterGateway {
     }
 }
 
-impl crate::resource::Resource for RequesterGateway {
-    const TYPE: &'static str = "AWS::RTBFabric::RequesterGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REQUESTER_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource RequesterGateway = "AWS::RTBFabric::RequesterGateway", shape: Some(&REQUESTER_GATEWAY_SHAPE);
+    req {
+        security_group_ids = "SecurityGroupIds",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static REQUESTER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::requester_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REQUESTER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::requester_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RequesterGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RequesterGateway> {
-    /// `Fn::GetAtt` `ActiveLinksCount`.
-    #[inline]
-    pub fn attr_active_links_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ActiveLinksCount")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `GatewayId`.
-    #[inline]
-    pub fn attr_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayId")
-    }
-    /// `Fn::GetAtt` `RequesterGatewayStatus`.
-    #[inline]
-    pub fn attr_requester_gateway_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequesterGatewayStatus")
-    }
-    /// `Fn::GetAtt` `TotalLinksCount`.
-    #[inline]
-    pub fn attr_total_links_count(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalLinksCount")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActiveLinksCount`.
+        attr_active_links_count: i64 = "ActiveLinksCount",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `GatewayId`.
+        attr_gateway_id: ::std::string::String = "GatewayId",
+        /// `Fn::GetAtt` `RequesterGatewayStatus`.
+        attr_requester_gateway_status: ::std::string::String = "RequesterGatewayStatus",
+        /// `Fn::GetAtt` `TotalLinksCount`.
+        attr_total_links_count: i64 = "TotalLinksCount",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod requester_gateway {
     //! Nested property types and enums of [`RequesterGateway`](super::RequesterGateway).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::RTBFabric::ResponderGateway Resource Type
@@ -1577,7 +734,7 @@ pub struct ResponderGateway {
     /// CloudFormation property `Port`; required.
     pub port: crate::value::Val<i64>,
     /// CloudFormation property `Protocol`; required.
-    pub protocol: crate::value::Val<crate::cfn::rtbfabric::responder_gateway::Protocol>,
+    pub protocol: crate::value::Val<crate::cfn::shared::group_networking_vpclattice::Protocol>,
     /// The ID of one or more security groups in order to create a gateway.
     ///
     /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -1598,8 +755,7 @@ pub struct ResponderGateway {
 
 impl ResponderGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::rtbfabric::responder_gateway::Protocol>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_networking_vpclattice::Protocol>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             acm_certificate_arn: ::std::option::Option::None,
             description: ::std::option::Option::None,
@@ -1618,123 +774,92 @@ impl ResponderGateway {
     }
 }
 
-impl crate::resource::Resource for ResponderGateway {
-    const TYPE: &'static str = "AWS::RTBFabric::ResponderGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESPONDER_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource ResponderGateway = "AWS::RTBFabric::ResponderGateway", shape: Some(&RESPONDER_GATEWAY_SHAPE);
+    req {
+        port = "Port",
+        protocol = "Protocol",
+        security_group_ids = "SecurityGroupIds",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcmCertificateArn", self.acm_certificate_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("GatewayType", self.gateway_type);
-        p.set_opt("ListenerConfig", self.listener_config);
-        p.set_opt("ManagedEndpointConfiguration", self.managed_endpoint_configuration);
-        p.set("Port", self.port);
-        p.set("Protocol", self.protocol);
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrustStoreConfiguration", self.trust_store_configuration);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        acm_certificate_arn = "AcmCertificateArn",
+        description = "Description",
+        domain_name = "DomainName",
+        gateway_type = "GatewayType",
+        listener_config = "ListenerConfig",
+        managed_endpoint_configuration = "ManagedEndpointConfiguration",
+        tags = "Tags",
+        trust_store_configuration = "TrustStoreConfiguration",
     }
 }
 
-static RESPONDER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcmCertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$")), ..crate::resource::Rule::NONE }),
-        ("ListenerConfig", crate::resource::Rule { shape: Some(&self::responder_gateway::LISTENER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ManagedEndpointConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::MANAGED_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::responder_gateway::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrustStoreConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::TRUST_STORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESPONDER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcmCertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$")), ..crate::resource::Rule::NONE }),
+    ("ListenerConfig", crate::resource::Rule { shape: Some(&self::responder_gateway::LISTENER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ManagedEndpointConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::MANAGED_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrustStoreConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::TRUST_STORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResponderGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResponderGateway> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CertificateAssociationStatus`.
-    #[inline]
-    pub fn attr_certificate_association_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateAssociationStatus")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `ExternalInboundEndpoint`.
-    #[inline]
-    pub fn attr_external_inbound_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExternalInboundEndpoint")
-    }
-    /// `Fn::GetAtt` `GatewayId`.
-    #[inline]
-    pub fn attr_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayId")
-    }
-    /// `Fn::GetAtt` `ResponderGatewayStatus`.
-    #[inline]
-    pub fn attr_responder_gateway_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResponderGatewayStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CertificateAssociationStatus`.
+        attr_certificate_association_status: ::std::string::String = "CertificateAssociationStatus",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `ExternalInboundEndpoint`.
+        attr_external_inbound_endpoint: ::std::string::String = "ExternalInboundEndpoint",
+        /// `Fn::GetAtt` `GatewayId`.
+        attr_gateway_id: ::std::string::String = "GatewayId",
+        /// `Fn::GetAtt` `ResponderGatewayStatus`.
+        attr_responder_gateway_status: ::std::string::String = "ResponderGatewayStatus",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod responder_gateway {
     //! Nested property types and enums of [`ResponderGateway`](super::ResponderGateway).
 
-    /// The definition `ListenerConfig`.
+    pub use crate::cfn::shared::group_networking_vpclattice::Protocol;
+
     #[derive(Clone)]
     pub struct ListenerConfig {
         /// CloudFormation property `Protocols`; required.
-        pub protocols: crate::value::Val<crate::value::List<crate::cfn::rtbfabric::responder_gateway::Protocol>>,
+        pub protocols: crate::value::Val<crate::value::List<crate::cfn::shared::group_networking_vpclattice::Protocol>>,
     }
 
     impl ListenerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(protocols: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::rtbfabric::responder_gateway::Protocol>>>) -> Self {
+        pub fn new(protocols: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::shared::group_networking_vpclattice::Protocol>>>) -> Self {
             Self {
                 protocols: protocols.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for ListenerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Protocols", self.protocols);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerConfig;
+        req {
+            protocols = "Protocols",
         }
     }
 
-    pub(super) static LISTENER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LISTENER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedEndpointConfiguration`.
     #[derive(Clone, Default)]
     pub struct ManagedEndpointConfiguration {
         /// CloudFormation property `AutoScalingGroupsConfiguration`.
@@ -1743,24 +868,19 @@ pub mod responder_gateway {
         pub eks_endpoints_configuration: ::std::option::Option<crate::cfn::rtbfabric::responder_gateway::EksEndpointsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ManagedEndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingGroupsConfiguration", self.auto_scaling_groups_configuration);
-            p.set_opt("EksEndpointsConfiguration", self.eks_endpoints_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedEndpointConfiguration;
+        opt {
+            auto_scaling_groups_configuration = "AutoScalingGroupsConfiguration",
+            eks_endpoints_configuration = "EksEndpointsConfiguration",
         }
     }
 
-    pub(super) static MANAGED_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoScalingGroupsConfiguration", crate::resource::Rule { shape: Some(&AUTO_SCALING_GROUPS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EksEndpointsConfiguration", crate::resource::Rule { shape: Some(&EKS_ENDPOINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoScalingGroupsConfiguration", crate::resource::Rule { shape: Some(&AUTO_SCALING_GROUPS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EksEndpointsConfiguration", crate::resource::Rule { shape: Some(&EKS_ENDPOINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AutoScalingGroupsConfiguration`.
     #[derive(Clone)]
     pub struct AutoScalingGroupsConfiguration {
         /// CloudFormation property `AutoScalingGroupNameList`; required.
@@ -1773,7 +893,6 @@ pub mod responder_gateway {
 
     impl AutoScalingGroupsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auto_scaling_group_name_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auto_scaling_group_name_list: auto_scaling_group_name_list.into(),
@@ -1783,24 +902,22 @@ pub mod responder_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingGroupsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoScalingGroupNameList", self.auto_scaling_group_name_list);
-            p.set_opt("HealthCheckConfig", self.health_check_config);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingGroupsConfiguration;
+        req {
+            auto_scaling_group_name_list = "AutoScalingGroupNameList",
+            role_arn = "RoleArn",
+        }
+        opt {
+            health_check_config = "HealthCheckConfig",
         }
     }
 
-    pub(super) static AUTO_SCALING_GROUPS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthCheckConfig", crate::resource::Rule { shape: Some(&HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_GROUPS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthCheckConfig", crate::resource::Rule { shape: Some(&HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HealthCheckConfig`.
     #[derive(Clone)]
     pub struct HealthCheckConfig {
         /// CloudFormation property `HealthyThresholdCount`.
@@ -1812,7 +929,7 @@ pub mod responder_gateway {
         /// CloudFormation property `Port`; required.
         pub port: crate::value::Val<i64>,
         /// CloudFormation property `Protocol`.
-        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::rtbfabric::responder_gateway::Protocol>>,
+        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_networking_vpclattice::Protocol>>,
         /// CloudFormation property `StatusCodeMatcher`.
         pub status_code_matcher: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `TimeoutMs`.
@@ -1823,7 +940,6 @@ pub mod responder_gateway {
 
     impl HealthCheckConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 healthy_threshold_count: ::std::option::Option::None,
@@ -1838,35 +954,32 @@ pub mod responder_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthyThresholdCount", self.healthy_threshold_count);
-            p.set_opt("IntervalSeconds", self.interval_seconds);
-            p.set("Path", self.path);
-            p.set("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("StatusCodeMatcher", self.status_code_matcher);
-            p.set_opt("TimeoutMs", self.timeout_ms);
-            p.set_opt("UnhealthyThresholdCount", self.unhealthy_threshold_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfig;
+        req {
+            path = "Path",
+            port = "Port",
+        }
+        opt {
+            healthy_threshold_count = "HealthyThresholdCount",
+            interval_seconds = "IntervalSeconds",
+            protocol = "Protocol",
+            status_code_matcher = "StatusCodeMatcher",
+            timeout_ms = "TimeoutMs",
+            unhealthy_threshold_count = "UnhealthyThresholdCount",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("IntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(80.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("StatusCodeMatcher", crate::resource::Rule { min_len: Some(3), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[0-9,\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMs", crate::resource::Rule { min: Some(100.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-            ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("IntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(80.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("StatusCodeMatcher", crate::resource::Rule { min_len: Some(3), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[0-9,\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMs", crate::resource::Rule { min: Some(100.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+        ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksEndpointsConfiguration`.
     #[derive(Clone)]
     pub struct EksEndpointsConfiguration {
         /// CloudFormation property `ClusterApiServerCaCertificateChain`; required.
@@ -1885,7 +998,6 @@ pub mod responder_gateway {
 
     impl EksEndpointsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_api_server_ca_certificate_chain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_api_server_endpoint_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoints_resource_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoints_resource_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_api_server_ca_certificate_chain: cluster_api_server_ca_certificate_chain.into(),
@@ -1898,38 +1010,27 @@ pub mod responder_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for EksEndpointsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterApiServerCaCertificateChain", self.cluster_api_server_ca_certificate_chain);
-            p.set("ClusterApiServerEndpointUri", self.cluster_api_server_endpoint_uri);
-            p.set("ClusterName", self.cluster_name);
-            p.set("EndpointsResourceName", self.endpoints_resource_name);
-            p.set("EndpointsResourceNamespace", self.endpoints_resource_namespace);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksEndpointsConfiguration;
+        req {
+            cluster_api_server_ca_certificate_chain = "ClusterApiServerCaCertificateChain",
+            cluster_api_server_endpoint_uri = "ClusterApiServerEndpointUri",
+            cluster_name = "ClusterName",
+            endpoints_resource_name = "EndpointsResourceName",
+            endpoints_resource_namespace = "EndpointsResourceNamespace",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static EKS_ENDPOINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterApiServerCaCertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), ..crate::resource::Rule::NONE }),
-            ("ClusterApiServerEndpointUri", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(https|http)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$")), ..crate::resource::Rule::NONE }),
-            ("ClusterName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("EndpointsResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("EndpointsResourceNamespace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_ENDPOINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterApiServerCaCertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), ..crate::resource::Rule::NONE }),
+        ("ClusterApiServerEndpointUri", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(https|http)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$")), ..crate::resource::Rule::NONE }),
+        ("ClusterName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("EndpointsResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("EndpointsResourceNamespace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TrustStoreConfiguration`.
     #[derive(Clone)]
     pub struct TrustStoreConfiguration {
         /// CloudFormation property `CertificateAuthorityCertificates`; required.
@@ -1938,7 +1039,6 @@ pub mod responder_gateway {
 
     impl TrustStoreConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_authority_certificates: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 certificate_authority_certificates: certificate_authority_certificates.into(),
@@ -1946,23 +1046,18 @@ pub mod responder_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for TrustStoreConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateAuthorityCertificates", self.certificate_authority_certificates);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrustStoreConfiguration;
+        req {
+            certificate_authority_certificates = "CertificateAuthorityCertificates",
         }
     }
 
-    pub(super) static TRUST_STORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateAuthorityCertificates", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRUST_STORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateAuthorityCertificates", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `GatewayType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayType {
         /// `EXTERNAL`
         External,
@@ -1970,32 +1065,5 @@ pub mod responder_gateway {
         Internal,
     }
 
-    impl crate::value::CfnEnum for GatewayType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::External => "EXTERNAL",
-                Self::Internal => "INTERNAL",
-            }
-        }
-    }
-
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `HTTP`
-        Http,
-        /// `HTTPS`
-        Https,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayType, ["EXTERNAL", "INTERNAL"]);
 }

@@ -51,7 +51,6 @@ pub struct AppMonitor {
 
 impl AppMonitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_monitor_configuration: ::std::option::Option::None,
@@ -68,47 +67,39 @@ impl AppMonitor {
     }
 }
 
-impl crate::resource::Resource for AppMonitor {
-    const TYPE: &'static str = "AWS::RUM::AppMonitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_MONITOR_SHAPE)
+crate::resource::props! {
+    resource AppMonitor = "AWS::RUM::AppMonitor", shape: Some(&APP_MONITOR_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppMonitorConfiguration", self.app_monitor_configuration);
-        p.set_opt("CustomEvents", self.custom_events);
-        p.set_opt("CwLogEnabled", self.cw_log_enabled);
-        p.set_opt("DeobfuscationConfiguration", self.deobfuscation_configuration);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("DomainList", self.domain_list);
-        p.set("Name", self.name);
-        p.set_opt("Platform", self.platform);
-        p.set_opt("ResourcePolicy", self.resource_policy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        app_monitor_configuration = "AppMonitorConfiguration",
+        custom_events = "CustomEvents",
+        cw_log_enabled = "CwLogEnabled",
+        deobfuscation_configuration = "DeobfuscationConfiguration",
+        domain = "Domain",
+        domain_list = "DomainList",
+        platform = "Platform",
+        resource_policy = "ResourcePolicy",
+        tags = "Tags",
     }
 }
 
-static APP_MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppMonitorConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::APP_MONITOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DeobfuscationConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::DEOBFUSCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Unsupported("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }),
-        ("DomainList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Unsupported("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("ResourcePolicy", crate::resource::Rule { shape: Some(&self::app_monitor::RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app_monitor::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppMonitorConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::APP_MONITOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeobfuscationConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::DEOBFUSCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }),
+    ("DomainList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("ResourcePolicy", crate::resource::Rule { shape: Some(&self::app_monitor::RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppMonitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppMonitor> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -160,35 +151,31 @@ pub mod app_monitor {
         pub telemetries: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::rum::app_monitor::Telemetry>>>,
     }
 
-    impl crate::resource::ToExpr for AppMonitorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowCookies", self.allow_cookies);
-            p.set_opt("EnableXRay", self.enable_x_ray);
-            p.set_opt("ExcludedPages", self.excluded_pages);
-            p.set_opt("FavoritePages", self.favorite_pages);
-            p.set_opt("GuestRoleArn", self.guest_role_arn);
-            p.set_opt("IdentityPoolId", self.identity_pool_id);
-            p.set_opt("IncludedPages", self.included_pages);
-            p.set_opt("MetricDestinations", self.metric_destinations);
-            p.set_opt("SessionSampleRate", self.session_sample_rate);
-            p.set_opt("Telemetries", self.telemetries);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppMonitorConfiguration;
+        opt {
+            allow_cookies = "AllowCookies",
+            enable_x_ray = "EnableXRay",
+            excluded_pages = "ExcludedPages",
+            favorite_pages = "FavoritePages",
+            guest_role_arn = "GuestRoleArn",
+            identity_pool_id = "IdentityPoolId",
+            included_pages = "IncludedPages",
+            metric_destinations = "MetricDestinations",
+            session_sample_rate = "SessionSampleRate",
+            telemetries = "Telemetries",
         }
     }
 
-    pub(super) static APP_MONITOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FavoritePages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("GuestRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
-            ("IdentityPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("[\\w-]+:[0-9a-f-]+")), ..crate::resource::Rule::NONE }),
-            ("IncludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricDestinations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SessionSampleRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APP_MONITOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FavoritePages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+        ("GuestRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("IdentityPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("[\\w-]+:[0-9a-f-]+")), ..crate::resource::Rule::NONE }),
+        ("IncludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricDestinations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SessionSampleRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An structure which defines the destination and the metrics that you want to send.
     #[derive(Clone)]
@@ -217,7 +204,6 @@ pub mod app_monitor {
 
     impl MetricDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: impl ::std::convert::Into<crate::value::Val<crate::cfn::rum::app_monitor::Destination>>) -> Self {
             Self {
                 destination: destination.into(),
@@ -228,25 +214,23 @@ pub mod app_monitor {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("IamRoleArn", self.iam_role_arn);
-            p.set_opt("MetricDefinitions", self.metric_definitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDestination;
+        req {
+            destination = "Destination",
+        }
+        opt {
+            destination_arn = "DestinationArn",
+            iam_role_arn = "IamRoleArn",
+            metric_definitions = "MetricDefinitions",
         }
     }
 
-    pub(super) static METRIC_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
-            ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
-            ("MetricDefinitions", crate::resource::Rule { min_items: Some(0), max_items: Some(2000), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("MetricDefinitions", crate::resource::Rule { min_items: Some(0), max_items: Some(2000), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A single metric definition
     #[derive(Clone)]
@@ -379,7 +363,6 @@ pub mod app_monitor {
 
     impl MetricDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimension_keys: ::std::option::Option::None,
@@ -392,29 +375,27 @@ pub mod app_monitor {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DimensionKeys", self.dimension_keys);
-            p.set_opt("EventPattern", self.event_pattern);
-            p.set("Name", self.name);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("UnitLabel", self.unit_label);
-            p.set_opt("ValueKey", self.value_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDefinition;
+        req {
+            name = "Name",
+        }
+        opt {
+            dimension_keys = "DimensionKeys",
+            event_pattern = "EventPattern",
+            namespace = "Namespace",
+            unit_label = "UnitLabel",
+            value_key = "ValueKey",
         }
     }
 
-    pub(super) static METRIC_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(237), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-._/#:]+$")), ..crate::resource::Rule::NONE }),
-            ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ValueKey", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(237), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-._/#:]+$")), ..crate::resource::Rule::NONE }),
+        ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ValueKey", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AppMonitor custom events configuration
     #[derive(Clone, Default)]
@@ -425,12 +406,10 @@ pub mod app_monitor {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::rum::app_monitor::CustomEventsStatus>>,
     }
 
-    impl crate::resource::ToExpr for CustomEvents {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomEvents;
+        opt {
+            status = "Status",
         }
     }
 
@@ -443,20 +422,16 @@ pub mod app_monitor {
         pub java_script_source_maps: ::std::option::Option<crate::cfn::rum::app_monitor::JavaScriptSourceMaps>,
     }
 
-    impl crate::resource::ToExpr for DeobfuscationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JavaScriptSourceMaps", self.java_script_source_maps);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeobfuscationConfiguration;
+        opt {
+            java_script_source_maps = "JavaScriptSourceMaps",
         }
     }
 
-    pub(super) static DEOBFUSCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JavaScriptSourceMaps", crate::resource::Rule { shape: Some(&JAVA_SCRIPT_SOURCE_MAPS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEOBFUSCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JavaScriptSourceMaps", crate::resource::Rule { shape: Some(&JAVA_SCRIPT_SOURCE_MAPS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that contains the configuration for how an app monitor can unminify JavaScript error stack traces using source maps.
     #[derive(Clone)]
@@ -473,7 +448,6 @@ pub mod app_monitor {
 
     impl JavaScriptSourceMaps {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::rum::app_monitor::Status>>) -> Self {
             Self {
                 s3_uri: ::std::option::Option::None,
@@ -482,21 +456,19 @@ pub mod app_monitor {
         }
     }
 
-    impl crate::resource::ToExpr for JavaScriptSourceMaps {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Uri", self.s3_uri);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested JavaScriptSourceMaps;
+        req {
+            status = "Status",
+        }
+        opt {
+            s3_uri = "S3Uri",
         }
     }
 
-    pub(super) static JAVA_SCRIPT_SOURCE_MAPS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][-.a-z0-9]{1,62}(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JAVA_SCRIPT_SOURCE_MAPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][-.a-z0-9]{1,62}(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that defines resource policy attached to your app monitor.
     #[derive(Clone)]
@@ -515,7 +487,6 @@ pub mod app_monitor {
 
     impl ResourcePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 policy_document: policy_document.into(),
@@ -524,31 +495,22 @@ pub mod app_monitor {
         }
     }
 
-    impl crate::resource::ToExpr for ResourcePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.set_opt("PolicyRevisionId", self.policy_revision_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourcePolicy;
+        req {
+            policy_document = "PolicyDocument",
+        }
+        opt {
+            policy_revision_id = "PolicyRevisionId",
         }
     }
 
-    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PolicyRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the destination to send the metrics to. Valid values are CloudWatch and Evidently. Note: Evidently has been discontinued and is no longer supported - requests with Evidently will be rejected.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Destination {
         /// `CloudWatch`
         CloudWatch,
@@ -556,18 +518,9 @@ pub mod app_monitor {
         Evidently,
     }
 
-    impl crate::value::CfnEnum for Destination {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudWatch => "CloudWatch",
-                Self::Evidently => "Evidently",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Destination, ["CloudWatch", "Evidently"]);
 
-    /// Allowed values of `Telemetry`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Telemetry {
         /// `errors`
         Errors,
@@ -577,19 +530,9 @@ pub mod app_monitor {
         Http,
     }
 
-    impl crate::value::CfnEnum for Telemetry {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Errors => "errors",
-                Self::Performance => "performance",
-                Self::Http => "http",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Telemetry, ["errors", "performance", "http"]);
 
-    /// Allowed values of `CustomEventsStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomEventsStatus {
         /// `ENABLED`
         Enabled,
@@ -597,18 +540,10 @@ pub mod app_monitor {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CustomEventsStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomEventsStatus, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether JavaScript error stack traces should be unminified for this app monitor. The default is for JavaScript error stack trace unminification to be DISABLED
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -616,18 +551,9 @@ pub mod app_monitor {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `Platform`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `Web`
         Web,
@@ -637,14 +563,5 @@ pub mod app_monitor {
         Ios,
     }
 
-    impl crate::value::CfnEnum for Platform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Web => "Web",
-                Self::Android => "Android",
-                Self::Ios => "iOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Platform, ["Web", "Android", "iOS"]);
 }

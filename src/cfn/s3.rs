@@ -39,7 +39,6 @@ pub struct AccessGrant {
 
 impl AccessGrant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_grants_location_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, grantee: crate::cfn::s3::access_grant::Grantee, permission: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::access_grant::Permission>>) -> Self {
         Self {
             access_grants_location_configuration: ::std::option::Option::None,
@@ -53,45 +52,36 @@ impl AccessGrant {
     }
 }
 
-impl crate::resource::Resource for AccessGrant {
-    const TYPE: &'static str = "AWS::S3::AccessGrant";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessGrantsLocationConfiguration", self.access_grants_location_configuration);
-        p.set("AccessGrantsLocationId", self.access_grants_location_id);
-        p.set_opt("ApplicationArn", self.application_arn);
-        p.set("Grantee", self.grantee);
-        p.set("Permission", self.permission);
-        p.set_opt("S3PrefixType", self.s3_prefix_type);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource AccessGrant = "AWS::S3::AccessGrant", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        access_grants_location_id = "AccessGrantsLocationId",
+        grantee = "Grantee",
+        permission = "Permission",
+    }
+    opt {
+        access_grants_location_configuration = "AccessGrantsLocationConfiguration",
+        application_arn = "ApplicationArn",
+        s3_prefix_type = "S3PrefixType",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`AccessGrant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessGrant> {
-    /// `Fn::GetAtt` `AccessGrantArn`.
-    #[inline]
-    pub fn attr_access_grant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantArn")
-    }
-    /// `Fn::GetAtt` `AccessGrantId`.
-    #[inline]
-    pub fn attr_access_grant_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantId")
-    }
-    /// `Fn::GetAtt` `GrantScope`.
-    #[inline]
-    pub fn attr_grant_scope(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GrantScope")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessGrantArn`.
+        attr_access_grant_arn: ::std::string::String = "AccessGrantArn",
+        /// `Fn::GetAtt` `AccessGrantId`.
+        attr_access_grant_id: ::std::string::String = "AccessGrantId",
+        /// `Fn::GetAtt` `GrantScope`.
+        attr_grant_scope: ::std::string::String = "GrantScope",
     }
 }
 
 pub mod access_grant {
     //! Nested property types and enums of [`AccessGrant`](super::AccessGrant).
 
-    /// The definition `AccessGrantsLocationConfiguration`.
     #[derive(Clone)]
     pub struct AccessGrantsLocationConfiguration {
         /// The S3 sub prefix of a registered location in your S3 Access Grants instance
@@ -102,7 +92,6 @@ pub mod access_grant {
 
     impl AccessGrantsLocationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_sub_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_sub_prefix: s3_sub_prefix.into(),
@@ -110,16 +99,13 @@ pub mod access_grant {
         }
     }
 
-    impl crate::resource::ToExpr for AccessGrantsLocationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3SubPrefix", self.s3_sub_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessGrantsLocationConfiguration;
+        req {
+            s3_sub_prefix = "S3SubPrefix",
         }
     }
 
-    /// The definition `Grantee`.
     #[derive(Clone)]
     pub struct Grantee {
         /// The unique identifier of the Grantee
@@ -134,7 +120,6 @@ pub mod access_grant {
 
     impl Grantee {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(grantee_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, grantee_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::access_grant::GranteeType>>) -> Self {
             Self {
                 grantee_identifier: grantee_identifier.into(),
@@ -143,18 +128,16 @@ pub mod access_grant {
         }
     }
 
-    impl crate::resource::ToExpr for Grantee {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GranteeIdentifier", self.grantee_identifier);
-            p.set("GranteeType", self.grantee_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Grantee;
+        req {
+            grantee_identifier = "GranteeIdentifier",
+            grantee_type = "GranteeType",
         }
     }
 
     /// Configures the transfer acceleration state for an Amazon S3 bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GranteeType {
         /// `IAM`
         Iam,
@@ -164,19 +147,10 @@ pub mod access_grant {
         DirectoryGroup,
     }
 
-    impl crate::value::CfnEnum for GranteeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Iam => "IAM",
-                Self::DirectoryUser => "DIRECTORY_USER",
-                Self::DirectoryGroup => "DIRECTORY_GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GranteeType, ["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"]);
 
     /// The level of access to be afforded to the grantee
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `READ`
         Read,
@@ -186,32 +160,16 @@ pub mod access_grant {
         Readwrite,
     }
 
-    impl crate::value::CfnEnum for Permission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Read => "READ",
-                Self::Write => "WRITE",
-                Self::Readwrite => "READWRITE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permission, ["READ", "WRITE", "READWRITE"]);
 
     /// The type of S3SubPrefix.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3PrefixType {
         /// `Object`
         Object,
     }
 
-    impl crate::value::CfnEnum for S3PrefixType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Object => "Object",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3PrefixType, ["Object"]);
 }
 
 /// The AWS::S3::AccessGrantsInstance resource is an Amazon S3 resource type that hosts Access Grants and their associated locations
@@ -227,28 +185,21 @@ pub struct AccessGrantsInstance {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for AccessGrantsInstance {
-    const TYPE: &'static str = "AWS::S3::AccessGrantsInstance";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IdentityCenterArn", self.identity_center_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource AccessGrantsInstance = "AWS::S3::AccessGrantsInstance", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        identity_center_arn = "IdentityCenterArn",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`AccessGrantsInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessGrantsInstance> {
-    /// `Fn::GetAtt` `AccessGrantsInstanceArn`.
-    #[inline]
-    pub fn attr_access_grants_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantsInstanceArn")
-    }
-    /// `Fn::GetAtt` `AccessGrantsInstanceId`.
-    #[inline]
-    pub fn attr_access_grants_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantsInstanceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessGrantsInstanceArn`.
+        attr_access_grants_instance_arn: ::std::string::String = "AccessGrantsInstanceArn",
+        /// `Fn::GetAtt` `AccessGrantsInstanceId`.
+        attr_access_grants_instance_id: ::std::string::String = "AccessGrantsInstanceId",
     }
 }
 
@@ -271,7 +222,6 @@ pub struct AccessGrantsLocation {
 
 impl AccessGrantsLocation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_scope: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             iam_role_arn: iam_role_arn.into(),
@@ -281,29 +231,28 @@ impl AccessGrantsLocation {
     }
 }
 
-impl crate::resource::Resource for AccessGrantsLocation {
-    const TYPE: &'static str = "AWS::S3::AccessGrantsLocation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IamRoleArn", self.iam_role_arn);
-        p.set("LocationScope", self.location_scope);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource AccessGrantsLocation = "AWS::S3::AccessGrantsLocation", shape: Some(&ACCESS_GRANTS_LOCATION_SHAPE);
+    req {
+        iam_role_arn = "IamRoleArn",
+        location_scope = "LocationScope",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
+static ACCESS_GRANTS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`AccessGrantsLocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessGrantsLocation> {
-    /// `Fn::GetAtt` `AccessGrantsLocationArn`.
-    #[inline]
-    pub fn attr_access_grants_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantsLocationArn")
-    }
-    /// `Fn::GetAtt` `AccessGrantsLocationId`.
-    #[inline]
-    pub fn attr_access_grants_location_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessGrantsLocationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessGrantsLocationArn`.
+        attr_access_grants_location_arn: ::std::string::String = "AccessGrantsLocationArn",
+        /// `Fn::GetAtt` `AccessGrantsLocationId`.
+        attr_access_grants_location_id: ::std::string::String = "AccessGrantsLocationId",
     }
 }
 
@@ -329,7 +278,7 @@ pub struct AccessPoint {
     /// The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
     ///
     /// CloudFormation property `PublicAccessBlockConfiguration`.
-    pub public_access_block_configuration: ::std::option::Option<crate::cfn::s3::access_point::PublicAccessBlockConfiguration>,
+    pub public_access_block_configuration: ::std::option::Option<crate::cfn::shared::s3_s3express::PublicAccessBlockConfiguration>,
     /// An arbitrary set of tags (key-value pairs) for this S3 Access Point.
     ///
     /// CloudFormation property `Tags`.
@@ -337,12 +286,11 @@ pub struct AccessPoint {
     /// If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
     ///
     /// CloudFormation property `VpcConfiguration`; changing it replaces the resource.
-    pub vpc_configuration: ::std::option::Option<crate::cfn::s3::access_point::VpcConfiguration>,
+    pub vpc_configuration: ::std::option::Option<crate::cfn::shared::s3_s3express::VpcConfiguration>,
 }
 
 impl AccessPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -356,166 +304,62 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::S3::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::S3::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        bucket = "Bucket",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set_opt("BucketAccountId", self.bucket_account_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("PublicAccessBlockConfiguration", self.public_access_block_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        bucket_account_id = "BucketAccountId",
+        name = "Name",
+        policy = "Policy",
+        public_access_block_configuration = "PublicAccessBlockConfiguration",
+        tags = "Tags",
+        vpc_configuration = "VpcConfiguration",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("BucketAccountId", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::access_point::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("BucketAccountId", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::s3_s3express::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Bucket`.
-    #[inline]
-    pub fn attr_bucket(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Bucket")
-    }
-    /// `Fn::GetAtt` `BucketAccountId`.
-    #[inline]
-    pub fn attr_bucket_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BucketAccountId")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `NetworkOrigin`.
-    #[inline]
-    pub fn attr_network_origin(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkOrigin")
-    }
-    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicAcls`.
-    #[inline]
-    pub fn attr_public_access_block_configuration_block_public_acls(self) -> crate::value::Val<bool> {
-        self.__get_att("PublicAccessBlockConfiguration.BlockPublicAcls")
-    }
-    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicPolicy`.
-    #[inline]
-    pub fn attr_public_access_block_configuration_block_public_policy(self) -> crate::value::Val<bool> {
-        self.__get_att("PublicAccessBlockConfiguration.BlockPublicPolicy")
-    }
-    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.IgnorePublicAcls`.
-    #[inline]
-    pub fn attr_public_access_block_configuration_ignore_public_acls(self) -> crate::value::Val<bool> {
-        self.__get_att("PublicAccessBlockConfiguration.IgnorePublicAcls")
-    }
-    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.RestrictPublicBuckets`.
-    #[inline]
-    pub fn attr_public_access_block_configuration_restrict_public_buckets(self) -> crate::value::Val<bool> {
-        self.__get_att("PublicAccessBlockConfiguration.RestrictPublicBuckets")
-    }
-    /// `Fn::GetAtt` `VpcConfiguration.VpcId`.
-    #[inline]
-    pub fn attr_vpc_configuration_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcConfiguration.VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: ::std::string::String = "Alias",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Bucket`.
+        attr_bucket: ::std::string::String = "Bucket",
+        /// `Fn::GetAtt` `BucketAccountId`.
+        attr_bucket_account_id: ::std::string::String = "BucketAccountId",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `NetworkOrigin`.
+        attr_network_origin: ::std::string::String = "NetworkOrigin",
+        /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicAcls`.
+        attr_public_access_block_configuration_block_public_acls: bool = "PublicAccessBlockConfiguration.BlockPublicAcls",
+        /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicPolicy`.
+        attr_public_access_block_configuration_block_public_policy: bool = "PublicAccessBlockConfiguration.BlockPublicPolicy",
+        /// `Fn::GetAtt` `PublicAccessBlockConfiguration.IgnorePublicAcls`.
+        attr_public_access_block_configuration_ignore_public_acls: bool = "PublicAccessBlockConfiguration.IgnorePublicAcls",
+        /// `Fn::GetAtt` `PublicAccessBlockConfiguration.RestrictPublicBuckets`.
+        attr_public_access_block_configuration_restrict_public_buckets: bool = "PublicAccessBlockConfiguration.RestrictPublicBuckets",
+        /// `Fn::GetAtt` `VpcConfiguration.VpcId`.
+        attr_vpc_configuration_vpc_id: ::std::string::String = "VpcConfiguration.VpcId",
     }
 }
 
 pub mod access_point {
     //! Nested property types and enums of [`AccessPoint`](super::AccessPoint).
 
-    /// The definition `PublicAccessBlockConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct PublicAccessBlockConfiguration {
-        /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:
-        /// - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public.
-        /// - PUT Object calls fail if the request includes a public ACL.
-        /// . - PUT Bucket calls fail if the request includes a public ACL.
-        /// Enabling this setting doesn't affect existing policies or ACLs.
-        ///
-        /// CloudFormation property `BlockPublicAcls`.
-        pub block_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
-        ///
-        /// CloudFormation property `BlockPublicPolicy`.
-        pub block_public_policy: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-        ///
-        /// CloudFormation property `IgnorePublicAcls`.
-        pub ignore_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy.
-        /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-        ///
-        /// CloudFormation property `RestrictPublicBuckets`.
-        pub restrict_public_buckets: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for PublicAccessBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockPublicAcls", self.block_public_acls);
-            p.set_opt("BlockPublicPolicy", self.block_public_policy);
-            p.set_opt("IgnorePublicAcls", self.ignore_public_acls);
-            p.set_opt("RestrictPublicBuckets", self.restrict_public_buckets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The Virtual Private Cloud (VPC) configuration for a bucket access point.
-    #[derive(Clone, Default)]
-    pub struct VpcConfiguration {
-        /// If this field is specified, this access point will only allow connections from the specified VPC ID.
-        ///
-        /// CloudFormation property `VpcId`. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
-        pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::s3_s3express::{PublicAccessBlockConfiguration, VpcConfiguration};
 }
 
 /// The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack.
@@ -635,131 +479,94 @@ pub struct Bucket {
     pub website_configuration: ::std::option::Option<crate::cfn::s3::bucket::WebsiteConfiguration>,
 }
 
-impl crate::resource::Resource for Bucket {
-    const TYPE: &'static str = "AWS::S3::Bucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUCKET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AbacStatus", self.abac_status);
-        p.set_opt("AccelerateConfiguration", self.accelerate_configuration);
-        p.set_opt("AccessControl", self.access_control);
-        p.set_opt("AnalyticsConfigurations", self.analytics_configurations);
-        p.set_opt("BucketEncryption", self.bucket_encryption);
-        p.set_opt("BucketName", self.bucket_name);
-        p.set_opt("BucketNamePrefix", self.bucket_name_prefix);
-        p.set_opt("BucketNamespace", self.bucket_namespace);
-        p.set_opt("CorsConfiguration", self.cors_configuration);
-        p.set_opt("IntelligentTieringConfigurations", self.intelligent_tiering_configurations);
-        p.set_opt("InventoryConfigurations", self.inventory_configurations);
-        p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("MetadataConfiguration", self.metadata_configuration);
-        p.set_opt("MetadataTableConfiguration", self.metadata_table_configuration);
-        p.set_opt("MetricsConfigurations", self.metrics_configurations);
-        p.set_opt("NotificationConfiguration", self.notification_configuration);
-        p.set_opt("ObjectLockConfiguration", self.object_lock_configuration);
-        p.set_opt("ObjectLockEnabled", self.object_lock_enabled);
-        p.set_opt("OwnershipControls", self.ownership_controls);
-        p.set_opt("PublicAccessBlockConfiguration", self.public_access_block_configuration);
-        p.set_opt("ReplicationConfiguration", self.replication_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VersioningConfiguration", self.versioning_configuration);
-        p.set_opt("WebsiteConfiguration", self.website_configuration);
-        p
+crate::resource::props! {
+    resource Bucket = "AWS::S3::Bucket", shape: Some(&BUCKET_SHAPE);
+    opt {
+        abac_status = "AbacStatus",
+        accelerate_configuration = "AccelerateConfiguration",
+        access_control = "AccessControl",
+        analytics_configurations = "AnalyticsConfigurations",
+        bucket_encryption = "BucketEncryption",
+        bucket_name = "BucketName",
+        bucket_name_prefix = "BucketNamePrefix",
+        bucket_namespace = "BucketNamespace",
+        cors_configuration = "CorsConfiguration",
+        intelligent_tiering_configurations = "IntelligentTieringConfigurations",
+        inventory_configurations = "InventoryConfigurations",
+        lifecycle_configuration = "LifecycleConfiguration",
+        logging_configuration = "LoggingConfiguration",
+        metadata_configuration = "MetadataConfiguration",
+        metadata_table_configuration = "MetadataTableConfiguration",
+        metrics_configurations = "MetricsConfigurations",
+        notification_configuration = "NotificationConfiguration",
+        object_lock_configuration = "ObjectLockConfiguration",
+        object_lock_enabled = "ObjectLockEnabled",
+        ownership_controls = "OwnershipControls",
+        public_access_block_configuration = "PublicAccessBlockConfiguration",
+        replication_configuration = "ReplicationConfiguration",
+        tags = "Tags",
+        versioning_configuration = "VersioningConfiguration",
+        website_configuration = "WebsiteConfiguration",
     }
 }
 
-static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("CorsConfiguration", crate::resource::Rule { shape: Some(&self::bucket::CORS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG63_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketEncryption", crate::resource::Rule { shape: Some(&self::bucket::BUCKET_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("CorsConfiguration", crate::resource::Rule { shape: Some(&self::bucket::CORS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::bucket::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG63_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Bucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Bucket> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `DualStackDomainName`.
-    #[inline]
-    pub fn attr_dual_stack_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DualStackDomainName")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.AnnotationTableConfiguration.TableArn`.
-    #[inline]
-    pub fn attr_metadata_configuration_annotation_table_configuration_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.AnnotationTableConfiguration.TableArn")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.AnnotationTableConfiguration.TableName`.
-    #[inline]
-    pub fn attr_metadata_configuration_annotation_table_configuration_table_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.AnnotationTableConfiguration.TableName")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.Destination`.
-    #[inline]
-    pub fn attr_metadata_configuration_destination(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("MetadataConfiguration.Destination")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.InventoryTableConfiguration.TableArn`.
-    #[inline]
-    pub fn attr_metadata_configuration_inventory_table_configuration_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.InventoryTableConfiguration.TableArn")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.InventoryTableConfiguration.TableName`.
-    #[inline]
-    pub fn attr_metadata_configuration_inventory_table_configuration_table_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.InventoryTableConfiguration.TableName")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.JournalTableConfiguration.TableArn`.
-    #[inline]
-    pub fn attr_metadata_configuration_journal_table_configuration_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.JournalTableConfiguration.TableArn")
-    }
-    /// `Fn::GetAtt` `MetadataConfiguration.JournalTableConfiguration.TableName`.
-    #[inline]
-    pub fn attr_metadata_configuration_journal_table_configuration_table_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataConfiguration.JournalTableConfiguration.TableName")
-    }
-    /// `Fn::GetAtt` `MetadataTableConfiguration.S3TablesDestination.TableArn`.
-    #[inline]
-    pub fn attr_metadata_table_configuration_s3_tables_destination_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataTableConfiguration.S3TablesDestination.TableArn")
-    }
-    /// `Fn::GetAtt` `MetadataTableConfiguration.S3TablesDestination.TableNamespace`.
-    #[inline]
-    pub fn attr_metadata_table_configuration_s3_tables_destination_table_namespace(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataTableConfiguration.S3TablesDestination.TableNamespace")
-    }
-    /// `Fn::GetAtt` `RegionalDomainName`.
-    #[inline]
-    pub fn attr_regional_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegionalDomainName")
-    }
-    /// `Fn::GetAtt` `WebsiteURL`.
-    #[inline]
-    pub fn attr_website_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebsiteURL")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `DualStackDomainName`.
+        attr_dual_stack_domain_name: ::std::string::String = "DualStackDomainName",
+        /// `Fn::GetAtt` `MetadataConfiguration.AnnotationTableConfiguration.TableArn`.
+        attr_metadata_configuration_annotation_table_configuration_table_arn: ::std::string::String = "MetadataConfiguration.AnnotationTableConfiguration.TableArn",
+        /// `Fn::GetAtt` `MetadataConfiguration.AnnotationTableConfiguration.TableName`.
+        attr_metadata_configuration_annotation_table_configuration_table_name: ::std::string::String = "MetadataConfiguration.AnnotationTableConfiguration.TableName",
+        /// `Fn::GetAtt` `MetadataConfiguration.Destination`.
+        attr_metadata_configuration_destination: crate::value::Json = "MetadataConfiguration.Destination",
+        /// `Fn::GetAtt` `MetadataConfiguration.InventoryTableConfiguration.TableArn`.
+        attr_metadata_configuration_inventory_table_configuration_table_arn: ::std::string::String = "MetadataConfiguration.InventoryTableConfiguration.TableArn",
+        /// `Fn::GetAtt` `MetadataConfiguration.InventoryTableConfiguration.TableName`.
+        attr_metadata_configuration_inventory_table_configuration_table_name: ::std::string::String = "MetadataConfiguration.InventoryTableConfiguration.TableName",
+        /// `Fn::GetAtt` `MetadataConfiguration.JournalTableConfiguration.TableArn`.
+        attr_metadata_configuration_journal_table_configuration_table_arn: ::std::string::String = "MetadataConfiguration.JournalTableConfiguration.TableArn",
+        /// `Fn::GetAtt` `MetadataConfiguration.JournalTableConfiguration.TableName`.
+        attr_metadata_configuration_journal_table_configuration_table_name: ::std::string::String = "MetadataConfiguration.JournalTableConfiguration.TableName",
+        /// `Fn::GetAtt` `MetadataTableConfiguration.S3TablesDestination.TableArn`.
+        attr_metadata_table_configuration_s3_tables_destination_table_arn: ::std::string::String = "MetadataTableConfiguration.S3TablesDestination.TableArn",
+        /// `Fn::GetAtt` `MetadataTableConfiguration.S3TablesDestination.TableNamespace`.
+        attr_metadata_table_configuration_s3_tables_destination_table_namespace: ::std::string::String = "MetadataTableConfiguration.S3TablesDestination.TableNamespace",
+        /// `Fn::GetAtt` `RegionalDomainName`.
+        attr_regional_domain_name: ::std::string::String = "RegionalDomainName",
+        /// `Fn::GetAtt` `WebsiteURL`.
+        attr_website_url: ::std::string::String = "WebsiteURL",
     }
 }
 
 pub mod bucket {
     //! Nested property types and enums of [`Bucket`](super::Bucket).
+
+    pub use crate::cfn::shared::s3_s3express::ScheduleFrequency;
+
+    #[deprecated(note = "renamed to `MetadataTableEncryptionSseAlgorithm`")]
+    #[doc(hidden)]
+    pub type MetadataTableEncryptionConfigurationSseAlgorithm = MetadataTableEncryptionSseAlgorithm;
+
+    #[deprecated(note = "renamed to `VersioningStatus`")]
+    #[doc(hidden)]
+    pub type VersioningConfigurationStatus = VersioningStatus;
 
     /// Configures the transfer acceleration state for an Amazon S3 bucket. For more information, see [Amazon S3 Transfer Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the *Amazon S3 User Guide*.
     #[derive(Clone)]
@@ -772,7 +579,6 @@ pub mod bucket {
 
     impl AccelerateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(acceleration_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::AccelerationStatus>>) -> Self {
             Self {
                 acceleration_status: acceleration_status.into(),
@@ -780,12 +586,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AccelerateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccelerationStatus", self.acceleration_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccelerateConfiguration;
+        req {
+            acceleration_status = "AccelerationStatus",
         }
     }
 
@@ -813,7 +617,6 @@ pub mod bucket {
 
     impl AnalyticsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, storage_class_analysis: crate::cfn::s3::bucket::StorageClassAnalysis) -> Self {
             Self {
                 id: id.into(),
@@ -824,15 +627,15 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AnalyticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Prefix", self.prefix);
-            p.set("StorageClassAnalysis", self.storage_class_analysis);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalyticsConfiguration;
+        req {
+            id = "Id",
+            storage_class_analysis = "StorageClassAnalysis",
+        }
+        opt {
+            prefix = "Prefix",
+            tag_filters = "TagFilters",
         }
     }
 
@@ -845,12 +648,10 @@ pub mod bucket {
         pub data_export: ::std::option::Option<crate::cfn::s3::bucket::DataExport>,
     }
 
-    impl crate::resource::ToExpr for StorageClassAnalysis {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataExport", self.data_export);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageClassAnalysis;
+        opt {
+            data_export = "DataExport",
         }
     }
 
@@ -869,7 +670,6 @@ pub mod bucket {
 
     impl DataExport {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::s3::bucket::Destination, output_schema_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination,
@@ -878,13 +678,11 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for DataExport {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("OutputSchemaVersion", self.output_schema_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataExport;
+        req {
+            destination = "Destination",
+            output_schema_version = "OutputSchemaVersion",
         }
     }
 
@@ -913,7 +711,6 @@ pub mod bucket {
 
     impl Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Format>>) -> Self {
             Self {
                 bucket_account_id: ::std::option::Option::None,
@@ -924,15 +721,15 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketAccountId", self.bucket_account_id);
-            p.set("BucketArn", self.bucket_arn);
-            p.set("Format", self.format);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        req {
+            bucket_arn = "BucketArn",
+            format = "Format",
+        }
+        opt {
+            bucket_account_id = "BucketAccountId",
+            prefix = "Prefix",
         }
     }
 
@@ -955,14 +752,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for BucketEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested BucketEncryption;
+        req {
+            server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
         }
     }
+
+    pub(super) static BUCKET_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the default server-side encryption configuration.
     /// +  *General purpose buckets* - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
@@ -985,16 +784,18 @@ pub mod bucket {
         pub server_side_encryption_by_default: ::std::option::Option<crate::cfn::s3::bucket::ServerSideEncryptionByDefault>,
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockedEncryptionTypes", self.blocked_encryption_types);
-            p.set_opt("BucketKeyEnabled", self.bucket_key_enabled);
-            p.set_opt("ServerSideEncryptionByDefault", self.server_side_encryption_by_default);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionRule;
+        opt {
+            blocked_encryption_types = "BlockedEncryptionTypes",
+            bucket_key_enabled = "BucketKeyEnabled",
+            server_side_encryption_by_default = "ServerSideEncryptionByDefault",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionByDefault", crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block ``PutObject``, ``CopyObject``, ``PostObject``, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html).
     /// This data type is used with the following actions:
@@ -1012,12 +813,10 @@ pub mod bucket {
         pub encryption_type: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::s3::bucket::BlockedEncryptionTypeListItem>>>,
     }
 
-    impl crate::resource::ToExpr for BlockedEncryptionTypes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockedEncryptionTypes;
+        opt {
+            encryption_type = "EncryptionType",
         }
     }
 
@@ -1053,7 +852,6 @@ pub mod bucket {
 
     impl ServerSideEncryptionByDefault {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::SseAlgorithm>>) -> Self {
             Self {
                 kms_master_key_id: ::std::option::Option::None,
@@ -1062,15 +860,19 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionByDefault {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSMasterKeyID", self.kms_master_key_id);
-            p.set("SSEAlgorithm", self.sse_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionByDefault;
+        req {
+            sse_algorithm = "SSEAlgorithm",
+        }
+        opt {
+            kms_master_key_id = "KMSMasterKeyID",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSMasterKeyID", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User Guide*.
     #[derive(Clone)]
@@ -1091,20 +893,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for CorsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CorsRules", self.cors_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested CorsConfiguration;
+        req {
+            cors_rules = "CorsRules",
         }
     }
 
-    pub(super) static CORS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CorsRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CORS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CORS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CorsRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CORS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a cross-origin access rule for an Amazon S3 bucket.
     #[derive(Clone)]
@@ -1138,7 +936,6 @@ pub mod bucket {
 
     impl CorsRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_methods: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::s3::bucket::AllowedMethods>>>, allowed_origins: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allowed_headers: ::std::option::Option::None,
@@ -1151,26 +948,24 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for CorsRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedHeaders", self.allowed_headers);
-            p.set("AllowedMethods", self.allowed_methods);
-            p.set("AllowedOrigins", self.allowed_origins);
-            p.set_opt("ExposedHeaders", self.exposed_headers);
-            p.set_opt("Id", self.id);
-            p.set_opt("MaxAge", self.max_age);
-            p.into_expr()
+    crate::resource::props! {
+        nested CorsRule;
+        req {
+            allowed_methods = "AllowedMethods",
+            allowed_origins = "AllowedOrigins",
+        }
+        opt {
+            allowed_headers = "AllowedHeaders",
+            exposed_headers = "ExposedHeaders",
+            id = "Id",
+            max_age = "MaxAge",
         }
     }
 
-    pub(super) static CORS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("MaxAge", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CORS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("MaxAge", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the S3 Intelligent-Tiering configuration for an Amazon S3 bucket.
     /// For information about the S3 Intelligent-Tiering storage class, see [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access).
@@ -1201,7 +996,6 @@ pub mod bucket {
 
     impl IntelligentTieringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Status>>, tierings: ::std::vec::Vec<crate::cfn::s3::bucket::Tiering>) -> Self {
             Self {
                 id: id.into(),
@@ -1213,16 +1007,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for IntelligentTieringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Prefix", self.prefix);
-            p.set("Status", self.status);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.set("Tierings", self.tierings);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntelligentTieringConfiguration;
+        req {
+            id = "Id",
+            status = "Status",
+            tierings = "Tierings",
+        }
+        opt {
+            prefix = "Prefix",
+            tag_filters = "TagFilters",
         }
     }
 
@@ -1241,7 +1035,6 @@ pub mod bucket {
 
     impl Tiering {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::AccessTier>>, days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 access_tier: access_tier.into(),
@@ -1250,13 +1043,11 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Tiering {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessTier", self.access_tier);
-            p.set("Days", self.days);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tiering;
+        req {
+            access_tier = "AccessTier",
+            days = "Days",
         }
     }
 
@@ -1290,13 +1081,12 @@ pub mod bucket {
         /// Specifies the schedule for generating inventory results.
         ///
         /// CloudFormation property `ScheduleFrequency`; required.
-        pub schedule_frequency: crate::value::Val<crate::cfn::s3::bucket::ScheduleFrequency>,
+        pub schedule_frequency: crate::value::Val<crate::cfn::shared::s3_s3express::ScheduleFrequency>,
     }
 
     impl InventoryConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination: crate::cfn::s3::bucket::Destination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, included_object_versions: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::IncludedObjectVersions>>, schedule_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::ScheduleFrequency>>) -> Self {
+        pub fn new(destination: crate::cfn::s3::bucket::Destination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, included_object_versions: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::IncludedObjectVersions>>, schedule_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::s3_s3express::ScheduleFrequency>>) -> Self {
             Self {
                 destination,
                 enabled: enabled.into(),
@@ -1309,18 +1099,18 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for InventoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.set("Id", self.id);
-            p.set("IncludedObjectVersions", self.included_object_versions);
-            p.set_opt("OptionalFields", self.optional_fields);
-            p.set_opt("Prefix", self.prefix);
-            p.set("ScheduleFrequency", self.schedule_frequency);
-            p.into_expr()
+    crate::resource::props! {
+        nested InventoryConfiguration;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
+            id = "Id",
+            included_object_versions = "IncludedObjectVersions",
+            schedule_frequency = "ScheduleFrequency",
+        }
+        opt {
+            optional_fields = "OptionalFields",
+            prefix = "Prefix",
         }
     }
 
@@ -1353,21 +1143,19 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.set_opt("TransitionDefaultMinimumObjectSize", self.transition_default_minimum_object_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        req {
+            rules = "Rules",
+        }
+        opt {
+            transition_default_minimum_object_size = "TransitionDefaultMinimumObjectSize",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies lifecycle rules for an Amazon S3 bucket. For more information, see [Put Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlifecycle.html) in the *Amazon S3 API Reference*.
     /// You must specify at least one of the following properties: ``AbortIncompleteMultipartUpload``, ``ExpirationDate``, ``ExpirationInDays``, ``NoncurrentVersionExpirationInDays``, ``NoncurrentVersionTransition``, ``NoncurrentVersionTransitions``, ``Transition``, or ``Transitions``.
@@ -1442,7 +1230,6 @@ pub mod bucket {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::RuleStatus>>) -> Self {
             Self {
                 abort_incomplete_multipart_upload: ::std::option::Option::None,
@@ -1465,41 +1252,39 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbortIncompleteMultipartUpload", self.abort_incomplete_multipart_upload);
-            p.set_opt("ExpirationDate", self.expiration_date);
-            p.set_opt("ExpirationInDays", self.expiration_in_days);
-            p.set_opt("ExpiredObjectDeleteMarker", self.expired_object_delete_marker);
-            p.set_opt("Id", self.id);
-            p.set_opt("NoncurrentVersionExpiration", self.noncurrent_version_expiration);
-            p.set_opt("NoncurrentVersionExpirationInDays", self.noncurrent_version_expiration_in_days);
-            p.set_opt("NoncurrentVersionTransition", self.noncurrent_version_transition);
-            p.set_opt("NoncurrentVersionTransitions", self.noncurrent_version_transitions);
-            p.set_opt("ObjectSizeGreaterThan", self.object_size_greater_than);
-            p.set_opt("ObjectSizeLessThan", self.object_size_less_than);
-            p.set_opt("Prefix", self.prefix);
-            p.set("Status", self.status);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.set_opt("Transition", self.transition);
-            p.set_opt("Transitions", self.transitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            status = "Status",
+        }
+        opt {
+            abort_incomplete_multipart_upload = "AbortIncompleteMultipartUpload",
+            expiration_date = "ExpirationDate",
+            expiration_in_days = "ExpirationInDays",
+            expired_object_delete_marker = "ExpiredObjectDeleteMarker",
+            id = "Id",
+            noncurrent_version_expiration = "NoncurrentVersionExpiration",
+            noncurrent_version_expiration_in_days = "NoncurrentVersionExpirationInDays",
+            noncurrent_version_transition = "NoncurrentVersionTransition",
+            noncurrent_version_transitions = "NoncurrentVersionTransitions",
+            object_size_greater_than = "ObjectSizeGreaterThan",
+            object_size_less_than = "ObjectSizeLessThan",
+            prefix = "Prefix",
+            tag_filters = "TagFilters",
+            transition = "Transition",
+            transitions = "Transitions",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExpirationDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ObjectSizeGreaterThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
-            ("ObjectSizeLessThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
-            ("Transition", crate::resource::Rule { shape: Some(&TRANSITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Transitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExpirationDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ObjectSizeGreaterThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
+        ("ObjectSizeLessThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
+        ("Transition", crate::resource::Rule { shape: Some(&TRANSITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Transitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload. For more information, see [Stopping Incomplete Multipart Uploads Using a Bucket Lifecycle Policy](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config) in the *Amazon S3 User Guide*.
     #[derive(Clone)]
@@ -1512,7 +1297,6 @@ pub mod bucket {
 
     impl AbortIncompleteMultipartUpload {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(days_after_initiation: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 days_after_initiation: days_after_initiation.into(),
@@ -1520,20 +1304,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AbortIncompleteMultipartUpload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DaysAfterInitiation", self.days_after_initiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortIncompleteMultipartUpload;
+        req {
+            days_after_initiation = "DaysAfterInitiation",
         }
     }
 
-    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies when noncurrent object versions expire. Upon expiration, S3 permanently deletes the noncurrent object versions. You set this lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request that S3 delete noncurrent object versions at a specific period in the object's lifetime. For more information about setting a lifecycle rule configuration, see [AWS::S3::Bucket Rule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-lifecycleconfig-rule.html).
     #[derive(Clone)]
@@ -1550,7 +1330,6 @@ pub mod bucket {
 
     impl NoncurrentVersionExpiration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(noncurrent_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 newer_noncurrent_versions: ::std::option::Option::None,
@@ -1559,13 +1338,13 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for NoncurrentVersionExpiration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NewerNoncurrentVersions", self.newer_noncurrent_versions);
-            p.set("NoncurrentDays", self.noncurrent_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoncurrentVersionExpiration;
+        req {
+            noncurrent_days = "NoncurrentDays",
+        }
+        opt {
+            newer_noncurrent_versions = "NewerNoncurrentVersions",
         }
     }
 
@@ -1588,7 +1367,6 @@ pub mod bucket {
 
     impl NoncurrentVersionTransition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::StorageClass>>, transition_in_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 newer_noncurrent_versions: ::std::option::Option::None,
@@ -1598,14 +1376,14 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for NoncurrentVersionTransition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NewerNoncurrentVersions", self.newer_noncurrent_versions);
-            p.set("StorageClass", self.storage_class);
-            p.set("TransitionInDays", self.transition_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoncurrentVersionTransition;
+        req {
+            storage_class = "StorageClass",
+            transition_in_days = "TransitionInDays",
+        }
+        opt {
+            newer_noncurrent_versions = "NewerNoncurrentVersions",
         }
     }
 
@@ -1628,7 +1406,6 @@ pub mod bucket {
 
     impl Transition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::StorageClass>>) -> Self {
             Self {
                 storage_class: storage_class.into(),
@@ -1638,22 +1415,20 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Transition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StorageClass", self.storage_class);
-            p.set_opt("TransitionDate", self.transition_date);
-            p.set_opt("TransitionInDays", self.transition_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transition;
+        req {
+            storage_class = "StorageClass",
+        }
+        opt {
+            transition_date = "TransitionDate",
+            transition_in_days = "TransitionInDays",
         }
     }
 
-    pub(super) static TRANSITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TransitionDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TransitionDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes where logs are stored and the prefix that Amazon S3 assigns to all log object keys for a bucket. For examples and more information, see [PUT Bucket logging](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlogging.html) in the *Amazon S3 API Reference*.
     /// To successfully complete the ``AWS::S3::Bucket LoggingConfiguration`` request, you must have ``s3:PutObject`` and ``s3:PutObjectAcl`` in your IAM permissions.
@@ -1673,14 +1448,12 @@ pub mod bucket {
         pub target_object_key_format: ::std::option::Option<crate::cfn::s3::bucket::TargetObjectKeyFormat>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationBucketName", self.destination_bucket_name);
-            p.set_opt("LogFilePrefix", self.log_file_prefix);
-            p.set_opt("TargetObjectKeyFormat", self.target_object_key_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        opt {
+            destination_bucket_name = "DestinationBucketName",
+            log_file_prefix = "LogFilePrefix",
+            target_object_key_format = "TargetObjectKeyFormat",
         }
     }
 
@@ -1699,13 +1472,11 @@ pub mod bucket {
         pub simple_prefix: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for TargetObjectKeyFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PartitionedPrefix", self.partitioned_prefix);
-            p.set_opt("SimplePrefix", self.simple_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetObjectKeyFormat;
+        opt {
+            partitioned_prefix = "PartitionedPrefix",
+            simple_prefix = "SimplePrefix",
         }
     }
 
@@ -1722,12 +1493,10 @@ pub mod bucket {
         pub partition_date_source: ::std::option::Option<crate::value::Val<crate::cfn::s3::bucket::PartitionDateSource>>,
     }
 
-    impl crate::resource::ToExpr for PartitionedPrefix {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PartitionDateSource", self.partition_date_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionedPrefix;
+        opt {
+            partition_date_source = "PartitionDateSource",
         }
     }
 
@@ -1765,17 +1534,23 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnnotationTableConfiguration", self.annotation_table_configuration);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("InventoryTableConfiguration", self.inventory_table_configuration);
-            p.set("JournalTableConfiguration", self.journal_table_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfiguration;
+        req {
+            journal_table_configuration = "JournalTableConfiguration",
+        }
+        opt {
+            annotation_table_configuration = "AnnotationTableConfiguration",
+            destination = "Destination",
+            inventory_table_configuration = "InventoryTableConfiguration",
         }
     }
+
+    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnnotationTableConfiguration", crate::resource::Rule { shape: Some(&ANNOTATION_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InventoryTableConfiguration", crate::resource::Rule { shape: Some(&INVENTORY_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JournalTableConfiguration", crate::resource::Rule { shape: Some(&JOURNAL_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The annotation table configuration for an S3 Metadata configuration. The annotation table tracks all annotations on objects in your bucket so that you can query annotation data at scale.
     /// If you've disabled your annotation table configuration and now want to re-enable it, you must first manually delete the old annotation table from your AWS managed table bucket. Otherwise, the newly re-enabled annotation table configuration will enter a failed state because the annotation table already exists in the table bucket.
@@ -1805,7 +1580,6 @@ pub mod bucket {
 
     impl AnnotationTableConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_state: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::ConfigurationState>>) -> Self {
             Self {
                 configuration_state: configuration_state.into(),
@@ -1817,18 +1591,22 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AnnotationTableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConfigurationState", self.configuration_state);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("Role", self.role);
-            p.set_opt("TableArn", self.table_arn);
-            p.set_opt("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnnotationTableConfiguration;
+        req {
+            configuration_state = "ConfigurationState",
+        }
+        opt {
+            encryption_configuration = "EncryptionConfiguration",
+            role = "Role",
+            table_arn = "TableArn",
+            table_name = "TableName",
         }
     }
+
+    pub(super) static ANNOTATION_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption settings for an S3 Metadata journal table or inventory table configuration.
     #[derive(Clone)]
@@ -1840,13 +1618,12 @@ pub mod bucket {
         /// The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value.
         ///
         /// CloudFormation property `SseAlgorithm`; required.
-        pub sse_algorithm: crate::value::Val<crate::cfn::s3::bucket::MetadataTableEncryptionConfigurationSseAlgorithm>,
+        pub sse_algorithm: crate::value::Val<crate::cfn::s3::bucket::MetadataTableEncryptionSseAlgorithm>,
     }
 
     impl MetadataTableEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(sse_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::MetadataTableEncryptionConfigurationSseAlgorithm>>) -> Self {
+        pub fn new(sse_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::MetadataTableEncryptionSseAlgorithm>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
                 sse_algorithm: sse_algorithm.into(),
@@ -1854,15 +1631,19 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataTableEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("SseAlgorithm", self.sse_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataTableEncryptionConfiguration;
+        req {
+            sse_algorithm = "SseAlgorithm",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination information for the S3 Metadata configuration.
     #[derive(Clone)]
@@ -1883,7 +1664,6 @@ pub mod bucket {
 
     impl MetadataDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(table_bucket_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::TableBucketType>>) -> Self {
             Self {
                 table_bucket_arn: ::std::option::Option::None,
@@ -1893,14 +1673,14 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TableBucketArn", self.table_bucket_arn);
-            p.set("TableBucketType", self.table_bucket_type);
-            p.set_opt("TableNamespace", self.table_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataDestination;
+        req {
+            table_bucket_type = "TableBucketType",
+        }
+        opt {
+            table_bucket_arn = "TableBucketArn",
+            table_namespace = "TableNamespace",
         }
     }
 
@@ -1928,7 +1708,6 @@ pub mod bucket {
 
     impl InventoryTableConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_state: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::ConfigurationState>>) -> Self {
             Self {
                 configuration_state: configuration_state.into(),
@@ -1939,17 +1718,21 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for InventoryTableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConfigurationState", self.configuration_state);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("TableArn", self.table_arn);
-            p.set_opt("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested InventoryTableConfiguration;
+        req {
+            configuration_state = "ConfigurationState",
+        }
+        opt {
+            encryption_configuration = "EncryptionConfiguration",
+            table_arn = "TableArn",
+            table_name = "TableName",
         }
     }
+
+    pub(super) static INVENTORY_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The journal table configuration for an S3 Metadata configuration. The journal table is required for each metadata table configuration and cannot be disabled.
     /// The journal configuration will enter a failed state if a journal table already exists in the table bucket. The journal table of a previous configuration must be deleted before a new journal table can be created successfully.
@@ -1986,17 +1769,21 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for JournalTableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set("RecordExpiration", self.record_expiration);
-            p.set_opt("TableArn", self.table_arn);
-            p.set_opt("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested JournalTableConfiguration;
+        req {
+            record_expiration = "RecordExpiration",
+        }
+        opt {
+            encryption_configuration = "EncryptionConfiguration",
+            table_arn = "TableArn",
+            table_name = "TableName",
         }
     }
+
+    pub(super) static JOURNAL_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The journal table record expiration settings for a journal table in an S3 Metadata configuration.
     #[derive(Clone)]
@@ -2013,7 +1800,6 @@ pub mod bucket {
 
     impl RecordExpiration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expiration: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Expiration>>) -> Self {
             Self {
                 days: ::std::option::Option::None,
@@ -2022,13 +1808,13 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for RecordExpiration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Days", self.days);
-            p.set("Expiration", self.expiration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordExpiration;
+        req {
+            expiration = "Expiration",
+        }
+        opt {
+            days = "Days",
         }
     }
 
@@ -2053,12 +1839,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataTableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3TablesDestination", self.s3_tables_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataTableConfiguration;
+        req {
+            s3_tables_destination = "S3TablesDestination",
         }
     }
 
@@ -2085,7 +1869,6 @@ pub mod bucket {
 
     impl S3TablesDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 table_arn: ::std::option::Option::None,
@@ -2096,15 +1879,15 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for S3TablesDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TableArn", self.table_arn);
-            p.set("TableBucketArn", self.table_bucket_arn);
-            p.set("TableName", self.table_name);
-            p.set_opt("TableNamespace", self.table_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3TablesDestination;
+        req {
+            table_bucket_arn = "TableBucketArn",
+            table_name = "TableName",
+        }
+        opt {
+            table_arn = "TableArn",
+            table_namespace = "TableNamespace",
         }
     }
 
@@ -2131,7 +1914,6 @@ pub mod bucket {
 
     impl MetricsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: ::std::option::Option::None,
@@ -2142,15 +1924,15 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointArn", self.access_point_arn);
-            p.set("Id", self.id);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsConfiguration;
+        req {
+            id = "Id",
+        }
+        opt {
+            access_point_arn = "AccessPointArn",
+            prefix = "Prefix",
+            tag_filters = "TagFilters",
         }
     }
 
@@ -2179,25 +1961,21 @@ pub mod bucket {
         pub topic_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::s3::bucket::TopicConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for NotificationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventBridgeConfiguration", self.event_bridge_configuration);
-            p.set_opt("LambdaConfigurations", self.lambda_configurations);
-            p.set_opt("QueueConfigurations", self.queue_configurations);
-            p.set_opt("TopicConfigurations", self.topic_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationConfiguration;
+        opt {
+            event_bridge_configuration = "EventBridgeConfiguration",
+            lambda_configurations = "LambdaConfigurations",
+            queue_configurations = "QueueConfigurations",
+            topic_configurations = "TopicConfigurations",
         }
     }
 
-    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("QueueConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&QUEUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TopicConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOPIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("QueueConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&QUEUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TopicConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOPIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Amazon S3 can send events to Amazon EventBridge whenever certain events happen in your bucket, see [Using EventBridge](https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html) in the *Amazon S3 User Guide*.
     /// Unlike other destinations, delivery of events to EventBridge can be either enabled or disabled for a bucket. If enabled, all events will be sent to EventBridge and you can use EventBridge rules to route events to additional targets. For more information, see [What Is Amazon EventBridge](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-what-is.html) in the *Amazon EventBridge User Guide*
@@ -2211,7 +1989,6 @@ pub mod bucket {
 
     impl EventBridgeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_bridge_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 event_bridge_enabled: event_bridge_enabled.into(),
@@ -2219,12 +1996,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventBridgeEnabled", self.event_bridge_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeConfiguration;
+        req {
+            event_bridge_enabled = "EventBridgeEnabled",
         }
     }
 
@@ -2247,7 +2022,6 @@ pub mod bucket {
 
     impl LambdaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event: event.into(),
@@ -2257,22 +2031,20 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Event", self.event);
-            p.set_opt("Filter", self.filter);
-            p.set("Function", self.function);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfiguration;
+        req {
+            event = "Event",
+            function = "Function",
+        }
+        opt {
+            filter = "Filter",
         }
     }
 
-    pub(super) static LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies object key name filtering rules. For information about key name filtering, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html) in the *Amazon S3 User Guide*.
     #[derive(Clone)]
@@ -2293,20 +2065,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationFilter;
+        req {
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static NOTIFICATION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Key", crate::resource::Rule { shape: Some(&S3_KEY_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Key", crate::resource::Rule { shape: Some(&S3_KEY_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A container for object key name prefix and suffix filtering rules. For more information about object key name filtering, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html) in the *Amazon S3 User Guide*.
     /// The same type of filter rule cannot be used more than once. For example, you cannot specify two prefix rules.
@@ -2328,20 +2096,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for S3KeyFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3KeyFilter;
+        req {
+            rules = "Rules",
         }
     }
 
-    pub(super) static S3_KEY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_KEY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the Amazon S3 object key name to filter on. An object key name is the name assigned to an object in your Amazon S3 bucket. You specify whether to filter on the suffix or prefix of the object key name. A prefix is a specific string of characters at the beginning of an object key name, which you can use to organize objects. For example, you can start the key names of related objects with a prefix, such as ``2023-`` or ``engineering/``. Then, you can use ``FilterRule`` to find objects in a bucket with key names that have the same prefix. A suffix is similar to a prefix, but it is at the end of the object key name instead of at the beginning.
     #[derive(Clone)]
@@ -2358,7 +2122,6 @@ pub mod bucket {
 
     impl FilterRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2367,21 +2130,17 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for FilterRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterRule;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.
     #[derive(Clone)]
@@ -2402,7 +2161,6 @@ pub mod bucket {
 
     impl QueueConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, queue: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event: event.into(),
@@ -2412,22 +2170,20 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for QueueConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Event", self.event);
-            p.set_opt("Filter", self.filter);
-            p.set("Queue", self.queue);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueueConfiguration;
+        req {
+            event = "Event",
+            queue = "Queue",
+        }
+        opt {
+            filter = "Filter",
         }
     }
 
-    pub(super) static QUEUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUEUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A container for specifying the configuration for publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events.
     #[derive(Clone)]
@@ -2448,7 +2204,6 @@ pub mod bucket {
 
     impl TopicConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event: event.into(),
@@ -2458,22 +2213,20 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for TopicConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Event", self.event);
-            p.set_opt("Filter", self.filter);
-            p.set("Topic", self.topic);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicConfiguration;
+        req {
+            event = "Event",
+            topic = "Topic",
+        }
+        opt {
+            filter = "Filter",
         }
     }
 
-    pub(super) static TOPIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Places an Object Lock configuration on the specified bucket. The rule specified in the Object Lock configuration will be applied by default to every new object placed in the specified bucket. For more information, see [Locking Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html).
     #[derive(Clone, Default)]
@@ -2488,13 +2241,11 @@ pub mod bucket {
         pub rule: ::std::option::Option<crate::cfn::s3::bucket::ObjectLockRule>,
     }
 
-    impl crate::resource::ToExpr for ObjectLockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ObjectLockEnabled", self.object_lock_enabled);
-            p.set_opt("Rule", self.rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectLockConfiguration;
+        opt {
+            object_lock_enabled = "ObjectLockEnabled",
+            rule = "Rule",
         }
     }
 
@@ -2507,12 +2258,10 @@ pub mod bucket {
         pub default_retention: ::std::option::Option<crate::cfn::s3::bucket::DefaultRetention>,
     }
 
-    impl crate::resource::ToExpr for ObjectLockRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultRetention", self.default_retention);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectLockRule;
+        opt {
+            default_retention = "DefaultRetention",
         }
     }
 
@@ -2540,15 +2289,13 @@ pub mod bucket {
         pub years: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DefaultRetention {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Days", self.days);
-            p.set_opt("DefaultEventHold", self.default_event_hold);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("Years", self.years);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultRetention;
+        opt {
+            days = "Days",
+            default_event_hold = "DefaultEventHold",
+            mode = "Mode",
+            years = "Years",
         }
     }
 
@@ -2566,13 +2313,11 @@ pub mod bucket {
         pub years: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DefaultEventHold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Days", self.days);
-            p.set_opt("Years", self.years);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultEventHold;
+        opt {
+            days = "Days",
+            years = "Years",
         }
     }
 
@@ -2596,12 +2341,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for OwnershipControls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested OwnershipControls;
+        req {
+            rules = "Rules",
         }
     }
 
@@ -2615,12 +2358,10 @@ pub mod bucket {
         pub object_ownership: ::std::option::Option<crate::value::Val<crate::cfn::s3::bucket::ObjectOwnership>>,
     }
 
-    impl crate::resource::ToExpr for OwnershipControlsRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ObjectOwnership", self.object_ownership);
-            p.into_expr()
+    crate::resource::props! {
+        nested OwnershipControlsRule;
+        opt {
+            object_ownership = "ObjectOwnership",
         }
     }
 
@@ -2653,15 +2394,13 @@ pub mod bucket {
         pub restrict_public_buckets: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for PublicAccessBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockPublicAcls", self.block_public_acls);
-            p.set_opt("BlockPublicPolicy", self.block_public_policy);
-            p.set_opt("IgnorePublicAcls", self.ignore_public_acls);
-            p.set_opt("RestrictPublicBuckets", self.restrict_public_buckets);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicAccessBlockConfiguration;
+        opt {
+            block_public_acls = "BlockPublicAcls",
+            block_public_policy = "BlockPublicPolicy",
+            ignore_public_acls = "IgnorePublicAcls",
+            restrict_public_buckets = "RestrictPublicBuckets",
         }
     }
 
@@ -2680,7 +2419,6 @@ pub mod bucket {
 
     impl ReplicationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: ::std::vec::Vec<crate::cfn::s3::bucket::ReplicationRule>) -> Self {
             Self {
                 role: role.into(),
@@ -2689,21 +2427,17 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Role", self.role);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfiguration;
+        req {
+            role = "Role",
+            rules = "Rules",
         }
     }
 
-    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies which Amazon S3 objects to replicate and where to store the replicas.
     #[derive(Clone)]
@@ -2749,7 +2483,6 @@ pub mod bucket {
 
     impl ReplicationRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::s3::bucket::ReplicationDestination, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Status>>) -> Self {
             Self {
                 delete_marker_replication: ::std::option::Option::None,
@@ -2764,28 +2497,26 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteMarkerReplication", self.delete_marker_replication);
-            p.set("Destination", self.destination);
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Id", self.id);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("SourceSelectionCriteria", self.source_selection_criteria);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRule;
+        req {
+            destination = "Destination",
+            status = "Status",
+        }
+        opt {
+            delete_marker_replication = "DeleteMarkerReplication",
+            filter = "Filter",
+            id = "Id",
+            prefix = "Prefix",
+            priority = "Priority",
+            source_selection_criteria = "SourceSelectionCriteria",
         }
     }
 
-    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies whether Amazon S3 replicates delete markers. If you specify a ``Filter`` in your replication configuration, you must also include a ``DeleteMarkerReplication`` element. If your ``Filter`` includes a ``Tag`` element, the ``DeleteMarkerReplication'''`Status`` must be set to Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For an example configuration, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config).
     /// For more information about delete marker replication, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html).
@@ -2798,12 +2529,10 @@ pub mod bucket {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::s3::bucket::Status>>,
     }
 
-    impl crate::resource::ToExpr for DeleteMarkerReplication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeleteMarkerReplication;
+        opt {
+            status = "Status",
         }
     }
 
@@ -2845,7 +2574,6 @@ pub mod bucket {
 
     impl ReplicationDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_control_translation: ::std::option::Option::None,
@@ -2859,18 +2587,18 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessControlTranslation", self.access_control_translation);
-            p.set_opt("Account", self.account);
-            p.set("Bucket", self.bucket);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("Metrics", self.metrics);
-            p.set_opt("ReplicationTime", self.replication_time);
-            p.set_opt("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationDestination;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            access_control_translation = "AccessControlTranslation",
+            account = "Account",
+            encryption_configuration = "EncryptionConfiguration",
+            metrics = "Metrics",
+            replication_time = "ReplicationTime",
+            storage_class = "StorageClass",
         }
     }
 
@@ -2885,7 +2613,6 @@ pub mod bucket {
 
     impl AccessControlTranslation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(owner: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Owner>>) -> Self {
             Self {
                 owner: owner.into(),
@@ -2893,12 +2620,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlTranslation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Owner", self.owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlTranslation;
+        req {
+            owner = "Owner",
         }
     }
 
@@ -2914,7 +2639,6 @@ pub mod bucket {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(replica_kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 replica_kms_key_id: replica_kms_key_id.into(),
@@ -2922,12 +2646,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReplicaKmsKeyID", self.replica_kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            replica_kms_key_id = "ReplicaKmsKeyID",
         }
     }
 
@@ -2946,7 +2668,6 @@ pub mod bucket {
 
     impl Metrics {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Status>>) -> Self {
             Self {
                 event_threshold: ::std::option::Option::None,
@@ -2955,13 +2676,13 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Metrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventThreshold", self.event_threshold);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metrics;
+        req {
+            status = "Status",
+        }
+        opt {
+            event_threshold = "EventThreshold",
         }
     }
 
@@ -2977,7 +2698,6 @@ pub mod bucket {
 
     impl ReplicationTimeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 minutes: minutes.into(),
@@ -2985,12 +2705,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationTimeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Minutes", self.minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationTimeValue;
+        req {
+            minutes = "Minutes",
         }
     }
 
@@ -3009,7 +2727,6 @@ pub mod bucket {
 
     impl ReplicationTime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Status>>, time: crate::cfn::s3::bucket::ReplicationTimeValue) -> Self {
             Self {
                 status: status.into(),
@@ -3018,13 +2735,11 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.set("Time", self.time);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationTime;
+        req {
+            status = "Status",
+            time = "Time",
         }
     }
 
@@ -3049,14 +2764,12 @@ pub mod bucket {
         pub tag_filter: ::std::option::Option<crate::resource::Tag>,
     }
 
-    impl crate::resource::ToExpr for ReplicationRuleFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("TagFilter", self.tag_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRuleFilter;
+        opt {
+            and = "And",
+            prefix = "Prefix",
+            tag_filter = "TagFilter",
         }
     }
 
@@ -3076,13 +2789,11 @@ pub mod bucket {
         pub tag_filters: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationRuleAndOperator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRuleAndOperator;
+        opt {
+            prefix = "Prefix",
+            tag_filters = "TagFilters",
         }
     }
 
@@ -3099,13 +2810,11 @@ pub mod bucket {
         pub sse_kms_encrypted_objects: ::std::option::Option<crate::cfn::s3::bucket::SseKmsEncryptedObjects>,
     }
 
-    impl crate::resource::ToExpr for SourceSelectionCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplicaModifications", self.replica_modifications);
-            p.set_opt("SseKmsEncryptedObjects", self.sse_kms_encrypted_objects);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceSelectionCriteria;
+        opt {
+            replica_modifications = "ReplicaModifications",
+            sse_kms_encrypted_objects = "SseKmsEncryptedObjects",
         }
     }
 
@@ -3121,7 +2830,6 @@ pub mod bucket {
 
     impl ReplicaModifications {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::RuleStatus>>) -> Self {
             Self {
                 status: status.into(),
@@ -3129,12 +2837,10 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaModifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaModifications;
+        req {
+            status = "Status",
         }
     }
 
@@ -3149,7 +2855,6 @@ pub mod bucket {
 
     impl SseKmsEncryptedObjects {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -3157,21 +2862,17 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for SseKmsEncryptedObjects {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseKmsEncryptedObjects;
+        req {
+            status = "Status",
         }
     }
 
-    pub(super) static TAG63_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG63_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the versioning state of an Amazon S3 bucket. For more information, see [PUT Bucket versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html) in the *Amazon S3 API Reference*.
     /// Keep the following timing in mind when enabling, suspending, or transitioning between versioning states:
@@ -3183,25 +2884,22 @@ pub mod bucket {
         /// The versioning state of the bucket.
         ///
         /// CloudFormation property `Status`; required.
-        pub status: crate::value::Val<crate::cfn::s3::bucket::VersioningConfigurationStatus>,
+        pub status: crate::value::Val<crate::cfn::s3::bucket::VersioningStatus>,
     }
 
     impl VersioningConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::VersioningConfigurationStatus>>) -> Self {
+        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::bucket::VersioningStatus>>) -> Self {
             Self {
                 status: status.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for VersioningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested VersioningConfiguration;
+        req {
+            status = "Status",
         }
     }
 
@@ -3227,15 +2925,13 @@ pub mod bucket {
         pub routing_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::s3::bucket::RoutingRule>>,
     }
 
-    impl crate::resource::ToExpr for WebsiteConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorDocument", self.error_document);
-            p.set_opt("IndexDocument", self.index_document);
-            p.set_opt("RedirectAllRequestsTo", self.redirect_all_requests_to);
-            p.set_opt("RoutingRules", self.routing_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebsiteConfiguration;
+        opt {
+            error_document = "ErrorDocument",
+            index_document = "IndexDocument",
+            redirect_all_requests_to = "RedirectAllRequestsTo",
+            routing_rules = "RoutingRules",
         }
     }
 
@@ -3254,7 +2950,6 @@ pub mod bucket {
 
     impl RedirectAllRequestsTo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(host_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 host_name: host_name.into(),
@@ -3263,13 +2958,13 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for RedirectAllRequestsTo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HostName", self.host_name);
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedirectAllRequestsTo;
+        req {
+            host_name = "HostName",
+        }
+        opt {
+            protocol = "Protocol",
         }
     }
 
@@ -3297,13 +2992,13 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RedirectRule", self.redirect_rule);
-            p.set_opt("RoutingRuleCondition", self.routing_rule_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingRule;
+        req {
+            redirect_rule = "RedirectRule",
+        }
+        opt {
+            routing_rule_condition = "RoutingRuleCondition",
         }
     }
 
@@ -3334,16 +3029,14 @@ pub mod bucket {
         pub replace_key_with: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RedirectRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostName", self.host_name);
-            p.set_opt("HttpRedirectCode", self.http_redirect_code);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("ReplaceKeyPrefixWith", self.replace_key_prefix_with);
-            p.set_opt("ReplaceKeyWith", self.replace_key_with);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedirectRule;
+        opt {
+            host_name = "HostName",
+            http_redirect_code = "HttpRedirectCode",
+            protocol = "Protocol",
+            replace_key_prefix_with = "ReplaceKeyPrefixWith",
+            replace_key_with = "ReplaceKeyWith",
         }
     }
 
@@ -3362,18 +3055,16 @@ pub mod bucket {
         pub key_prefix_equals: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RoutingRuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpErrorCodeReturnedEquals", self.http_error_code_returned_equals);
-            p.set_opt("KeyPrefixEquals", self.key_prefix_equals);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingRuleCondition;
+        opt {
+            http_error_code_returned_equals = "HttpErrorCodeReturnedEquals",
+            key_prefix_equals = "KeyPrefixEquals",
         }
     }
 
     /// The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see [Using tags with S3 general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AbacStatus {
         /// `Enabled`
         Enabled,
@@ -3381,18 +3072,10 @@ pub mod bucket {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AbacStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AbacStatus, ["Enabled", "Disabled"]);
 
     /// Specifies the transfer acceleration status of the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccelerationStatus {
         /// `Enabled`
         Enabled,
@@ -3400,21 +3083,13 @@ pub mod bucket {
         Suspended,
     }
 
-    impl crate::value::CfnEnum for AccelerationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Suspended => "Suspended",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccelerationStatus, ["Enabled", "Suspended"]);
 
     /// This is a legacy property, and it is not recommended for most use cases. A majority of modern use cases in Amazon S3 no longer require the use of ACLs, and we recommend that you keep ACLs disabled. For more information, see [Controlling object ownership](https://docs.aws.amazon.com//AmazonS3/latest/userguide/about-object-ownership.html) in the *Amazon S3 User Guide*.
     /// A canned access control list (ACL) that grants predefined permissions to the bucket. For more information about canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the *Amazon S3 User Guide*.
     /// S3 buckets are created with ACLs disabled by default. Therefore, unless you explicitly set the [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html) property to enable ACLs, your resource will fail to deploy with any value other than Private. Use cases requiring ACLs are uncommon.
     /// The majority of access control configurations can be successfully and more easily achieved with bucket policies. For more information, see [AWS::S3::BucketPolicy](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html). For examples of common policy configurations, including S3 Server Access Logs buckets and more, see [Bucket policy examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html) in the *Amazon S3 User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessControl {
         /// `AuthenticatedRead`
         AuthenticatedRead,
@@ -3434,25 +3109,11 @@ pub mod bucket {
         PublicReadWrite,
     }
 
-    impl crate::value::CfnEnum for AccessControl {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthenticatedRead => "AuthenticatedRead",
-                Self::AwsExecRead => "AwsExecRead",
-                Self::BucketOwnerFullControl => "BucketOwnerFullControl",
-                Self::BucketOwnerRead => "BucketOwnerRead",
-                Self::LogDeliveryWrite => "LogDeliveryWrite",
-                Self::Private => "Private",
-                Self::PublicRead => "PublicRead",
-                Self::PublicReadWrite => "PublicReadWrite",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessControl, ["AuthenticatedRead", "AwsExecRead", "BucketOwnerFullControl", "BucketOwnerRead", "LogDeliveryWrite", "Private", "PublicRead", "PublicReadWrite"]);
 
     /// Specifies the file format used when exporting data to Amazon S3.
     /// *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -3462,19 +3123,9 @@ pub mod bucket {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Orc => "ORC",
-                Self::Parquet => "Parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "ORC", "Parquet"]);
 
-    /// Allowed values of `BlockedEncryptionTypeListItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockedEncryptionTypeListItem {
         /// `NONE`
         None,
@@ -3482,19 +3133,11 @@ pub mod bucket {
         SseC,
     }
 
-    impl crate::value::CfnEnum for BlockedEncryptionTypeListItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::SseC => "SSE-C",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlockedEncryptionTypeListItem, ["NONE", "SSE-C"]);
 
     /// Server-side encryption algorithm to use for the default encryption.
     /// For directory buckets, there are only two supported values for server-side encryption: ``AES256`` and ``aws:kms``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `aws:kms`
         AwsKms,
@@ -3504,19 +3147,9 @@ pub mod bucket {
         AwsKmsDsse,
     }
 
-    impl crate::value::CfnEnum for SseAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "aws:kms",
-                Self::Aes256 => "AES256",
-                Self::AwsKmsDsse => "aws:kms:dsse",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseAlgorithm, ["aws:kms", "AES256", "aws:kms:dsse"]);
 
-    /// Allowed values of `BucketNamespace`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BucketNamespace {
         /// `global`
         Global,
@@ -3524,18 +3157,9 @@ pub mod bucket {
         AccountRegional,
     }
 
-    impl crate::value::CfnEnum for BucketNamespace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Global => "global",
-                Self::AccountRegional => "account-regional",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BucketNamespace, ["global", "account-regional"]);
 
-    /// Allowed values of `AllowedMethods`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedMethods {
         /// `GET`
         Get,
@@ -3549,21 +3173,10 @@ pub mod bucket {
         Delete,
     }
 
-    impl crate::value::CfnEnum for AllowedMethods {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Put => "PUT",
-                Self::Head => "HEAD",
-                Self::Post => "POST",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowedMethods, ["GET", "PUT", "HEAD", "POST", "DELETE"]);
 
     /// Specifies the status of the configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Disabled`
         Disabled,
@@ -3571,18 +3184,10 @@ pub mod bucket {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "Disabled",
-                Self::Enabled => "Enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["Disabled", "Enabled"]);
 
     /// S3 Intelligent-Tiering access tier. See [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access) for a list of access tiers in the S3 Intelligent-Tiering storage class.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTier {
         /// `ARCHIVE_ACCESS`
         ArchiveAccess,
@@ -3590,18 +3195,10 @@ pub mod bucket {
         DeepArchiveAccess,
     }
 
-    impl crate::value::CfnEnum for AccessTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ArchiveAccess => "ARCHIVE_ACCESS",
-                Self::DeepArchiveAccess => "DEEP_ARCHIVE_ACCESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessTier, ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]);
 
     /// Object versions to include in the inventory list. If set to ``All``, the list includes all the object versions, which adds the version-related fields ``VersionId``, ``IsLatest``, and ``DeleteMarker`` to the list. If set to ``Current``, the list does not contain these version-related fields.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludedObjectVersions {
         /// `All`
         All,
@@ -3609,18 +3206,9 @@ pub mod bucket {
         Current,
     }
 
-    impl crate::value::CfnEnum for IncludedObjectVersions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "All",
-                Self::Current => "Current",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludedObjectVersions, ["All", "Current"]);
 
-    /// Allowed values of `OptionalFields`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OptionalFields {
         /// `Size`
         Size,
@@ -3662,54 +3250,10 @@ pub mod bucket {
         IntelligentTieringReferenceDate,
     }
 
-    impl crate::value::CfnEnum for OptionalFields {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Size => "Size",
-                Self::LastModifiedDate => "LastModifiedDate",
-                Self::StorageClass => "StorageClass",
-                Self::Etag => "ETag",
-                Self::IsMultipartUploaded => "IsMultipartUploaded",
-                Self::ReplicationStatus => "ReplicationStatus",
-                Self::EncryptionStatus => "EncryptionStatus",
-                Self::ObjectLockRetainUntilDate => "ObjectLockRetainUntilDate",
-                Self::ObjectLockMode => "ObjectLockMode",
-                Self::ObjectLockLegalHoldStatus => "ObjectLockLegalHoldStatus",
-                Self::ObjectLockEventHoldStatus => "ObjectLockEventHoldStatus",
-                Self::ObjectLockEventHoldDuration => "ObjectLockEventHoldDuration",
-                Self::IntelligentTieringAccessTier => "IntelligentTieringAccessTier",
-                Self::BucketKeyStatus => "BucketKeyStatus",
-                Self::ChecksumAlgorithm => "ChecksumAlgorithm",
-                Self::ObjectAccessControlList => "ObjectAccessControlList",
-                Self::ObjectOwner => "ObjectOwner",
-                Self::LifecycleExpirationDate => "LifecycleExpirationDate",
-                Self::IntelligentTieringReferenceDate => "IntelligentTieringReferenceDate",
-            }
-        }
-    }
-
-    /// Specifies the schedule for generating inventory results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScheduleFrequency {
-        /// `Daily`
-        Daily,
-        /// `Weekly`
-        Weekly,
-    }
-
-    impl crate::value::CfnEnum for ScheduleFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "Daily",
-                Self::Weekly => "Weekly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OptionalFields, ["Size", "LastModifiedDate", "StorageClass", "ETag", "IsMultipartUploaded", "ReplicationStatus", "EncryptionStatus", "ObjectLockRetainUntilDate", "ObjectLockMode", "ObjectLockLegalHoldStatus", "ObjectLockEventHoldStatus", "ObjectLockEventHoldDuration", "IntelligentTieringAccessTier", "BucketKeyStatus", "ChecksumAlgorithm", "ObjectAccessControlList", "ObjectOwner", "LifecycleExpirationDate", "IntelligentTieringReferenceDate"]);
 
     /// The class of storage used to store the object.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,
@@ -3727,23 +3271,10 @@ pub mod bucket {
         StandardIa,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeepArchive => "DEEP_ARCHIVE",
-                Self::Glacier => "GLACIER",
-                Self::GlacierV2 => "Glacier",
-                Self::GlacierIr => "GLACIER_IR",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-                Self::OnezoneIa => "ONEZONE_IA",
-                Self::StandardIa => "STANDARD_IA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["DEEP_ARCHIVE", "GLACIER", "Glacier", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "STANDARD_IA"]);
 
     /// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not currently being applied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `Enabled`
         Enabled,
@@ -3751,15 +3282,7 @@ pub mod bucket {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RuleStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleStatus, ["Enabled", "Disabled"]);
 
     /// Indicates which default minimum object size behavior is applied to the lifecycle configuration.
     /// This parameter applies to general purpose buckets only. It isn't supported for directory bucket lifecycle configurations.
@@ -3767,7 +3290,7 @@ pub mod bucket {
     /// +  ``varies_by_storage_class`` - Objects smaller than 128 KB will transition to Glacier Flexible Retrieval or Glacier Deep Archive storage classes. By default, all other storage classes will prevent transitions smaller than 128 KB.
     ///
     /// To customize the minimum object size for any transition you can add a filter that specifies a custom ``ObjectSizeGreaterThan`` or ``ObjectSizeLessThan`` in the body of your transition rule. Custom filters always take precedence over the default transition behavior.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitionDefaultMinimumObjectSize {
         /// `varies_by_storage_class`
         VariesByStorageClass,
@@ -3775,20 +3298,12 @@ pub mod bucket {
         AllStorageClasses128k,
     }
 
-    impl crate::value::CfnEnum for TransitionDefaultMinimumObjectSize {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VariesByStorageClass => "varies_by_storage_class",
-                Self::AllStorageClasses128k => "all_storage_classes_128K",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitionDefaultMinimumObjectSize, ["varies_by_storage_class", "all_storage_classes_128K"]);
 
     /// Specifies the partition date source for the partitioned prefix. ``PartitionDateSource`` can be ``EventTime`` or ``DeliveryTime``.
     /// For ``DeliveryTime``, the time in the log file names corresponds to the delivery time for the log files.
     /// For ``EventTime``, The logs delivered are for a specific day only. The year, month, and day correspond to the day on which the event occurred, and the hour, minutes and seconds are set to 00 in the key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionDateSource {
         /// `EventTime`
         EventTime,
@@ -3796,18 +3311,10 @@ pub mod bucket {
         DeliveryTime,
     }
 
-    impl crate::value::CfnEnum for PartitionDateSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EventTime => "EventTime",
-                Self::DeliveryTime => "DeliveryTime",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartitionDateSource, ["EventTime", "DeliveryTime"]);
 
     /// Specifies whether the annotation table configuration is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationState {
         /// `ENABLED`
         Enabled,
@@ -3815,37 +3322,21 @@ pub mod bucket {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ConfigurationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationState, ["ENABLED", "DISABLED"]);
 
     /// The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MetadataTableEncryptionConfigurationSseAlgorithm {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum MetadataTableEncryptionSseAlgorithm {
         /// `aws:kms`
         AwsKms,
         /// `AES256`
         Aes256,
     }
 
-    impl crate::value::CfnEnum for MetadataTableEncryptionConfigurationSseAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "aws:kms",
-                Self::Aes256 => "AES256",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetadataTableEncryptionSseAlgorithm, ["aws:kms", "AES256"]);
 
     /// The type of the table bucket where the metadata configuration is stored. The ``aws`` value indicates an AWS managed table bucket, and the ``customer`` value indicates a customer-managed table bucket. V2 metadata configurations are stored in AWS managed table buckets, and V1 metadata configurations are stored in customer-managed table buckets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableBucketType {
         /// `aws`
         Aws,
@@ -3853,18 +3344,10 @@ pub mod bucket {
         Customer,
     }
 
-    impl crate::value::CfnEnum for TableBucketType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aws => "aws",
-                Self::Customer => "customer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TableBucketType, ["aws", "customer"]);
 
     /// Specifies whether journal table record expiration is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Expiration {
         /// `ENABLED`
         Enabled,
@@ -3872,34 +3355,19 @@ pub mod bucket {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Expiration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Expiration, ["ENABLED", "DISABLED"]);
 
     /// Indicates whether this bucket has an Object Lock configuration enabled. Enable ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to a bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectLockEnabled {
         /// `Enabled`
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ObjectLockEnabled {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObjectLockEnabled, ["Enabled"]);
 
     /// The default Object Lock retention mode you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `COMPLIANCE`
         Compliance,
@@ -3907,18 +3375,10 @@ pub mod bucket {
         Governance,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Compliance => "COMPLIANCE",
-                Self::Governance => "GOVERNANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["COMPLIANCE", "GOVERNANCE"]);
 
     /// Specifies an object ownership rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectOwnership {
         /// `ObjectWriter`
         ObjectWriter,
@@ -3928,37 +3388,21 @@ pub mod bucket {
         BucketOwnerEnforced,
     }
 
-    impl crate::value::CfnEnum for ObjectOwnership {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ObjectWriter => "ObjectWriter",
-                Self::BucketOwnerPreferred => "BucketOwnerPreferred",
-                Self::BucketOwnerEnforced => "BucketOwnerEnforced",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObjectOwnership, ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]);
 
     /// Specifies the replica ownership. For default and valid values, see [PUT bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in the *Amazon S3 API Reference*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Owner {
         /// `Destination`
         Destination,
     }
 
-    impl crate::value::CfnEnum for Owner {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Destination => "Destination",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Owner, ["Destination"]);
 
     /// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica.
     /// For valid values, see the ``StorageClass`` element of the [PUT Bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) action in the *Amazon S3 API Reference*.
     /// ``FSX_OPENZFS`` is not an accepted value when replicating objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationDestinationStorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,
@@ -3978,43 +3422,21 @@ pub mod bucket {
         StandardIa,
     }
 
-    impl crate::value::CfnEnum for ReplicationDestinationStorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeepArchive => "DEEP_ARCHIVE",
-                Self::Glacier => "GLACIER",
-                Self::GlacierIr => "GLACIER_IR",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-                Self::OnezoneIa => "ONEZONE_IA",
-                Self::ReducedRedundancy => "REDUCED_REDUNDANCY",
-                Self::Standard => "STANDARD",
-                Self::StandardIa => "STANDARD_IA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationDestinationStorageClass, ["DEEP_ARCHIVE", "GLACIER", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "REDUCED_REDUNDANCY", "STANDARD", "STANDARD_IA"]);
 
     /// The versioning state of the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VersioningConfigurationStatus {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum VersioningStatus {
         /// `Enabled`
         Enabled,
         /// `Suspended`
         Suspended,
     }
 
-    impl crate::value::CfnEnum for VersioningConfigurationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Suspended => "Suspended",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VersioningStatus, ["Enabled", "Suspended"]);
 
     /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -4022,15 +3444,7 @@ pub mod bucket {
         Https,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "http",
-                Self::Https => "https",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["http", "https"]);
 }
 
 /// Applies an Amazon S3 bucket policy to an Amazon S3 bucket. If you are using an identity other than the root user of the AWS-account that owns the bucket, the calling identity must have the ``PutBucketPolicy`` permissions on the specified bucket and belong to the bucket owner's account in order to use this operation.
@@ -4059,7 +3473,6 @@ pub struct BucketPolicy {
 
 impl BucketPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -4068,14 +3481,11 @@ impl BucketPolicy {
     }
 }
 
-impl crate::resource::Resource for BucketPolicy {
-    const TYPE: &'static str = "AWS::S3::BucketPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource BucketPolicy = "AWS::S3::BucketPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        bucket = "Bucket",
+        policy_document = "PolicyDocument",
     }
 }
 
@@ -4091,7 +3501,7 @@ pub struct MultiRegionAccessPoint {
     /// The PublicAccessBlock configuration that you want to apply to this Multi Region Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
     ///
     /// CloudFormation property `PublicAccessBlockConfiguration`; changing it replaces the resource.
-    pub public_access_block_configuration: ::std::option::Option<crate::cfn::s3::multi_region_access_point::PublicAccessBlockConfiguration>,
+    pub public_access_block_configuration: ::std::option::Option<crate::cfn::shared::s3_s3express::PublicAccessBlockConfiguration>,
     /// The list of buckets that you want to associate this Multi Region Access Point with.
     ///
     /// CloudFormation property `Regions`; required; changing it replaces the resource.
@@ -4110,85 +3520,37 @@ impl MultiRegionAccessPoint {
     }
 }
 
-impl crate::resource::Resource for MultiRegionAccessPoint {
-    const TYPE: &'static str = "AWS::S3::MultiRegionAccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTI_REGION_ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource MultiRegionAccessPoint = "AWS::S3::MultiRegionAccessPoint", shape: Some(&MULTI_REGION_ACCESS_POINT_SHAPE);
+    req {
+        regions = "Regions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("PublicAccessBlockConfiguration", self.public_access_block_configuration);
-        p.set("Regions", self.regions);
-        p
+    opt {
+        name = "Name",
+        public_access_block_configuration = "PublicAccessBlockConfiguration",
     }
 }
 
-static MULTI_REGION_ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::multi_region_access_point::REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTI_REGION_ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::multi_region_access_point::REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MultiRegionAccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MultiRegionAccessPoint> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: ::std::string::String = "Alias",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
     }
 }
 
 pub mod multi_region_access_point {
     //! Nested property types and enums of [`MultiRegionAccessPoint`](super::MultiRegionAccessPoint).
 
-    /// The definition `PublicAccessBlockConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct PublicAccessBlockConfiguration {
-        /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:
-        /// - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public.
-        /// - PUT Object calls fail if the request includes a public ACL.
-        /// . - PUT Bucket calls fail if the request includes a public ACL.
-        /// Enabling this setting doesn't affect existing policies or ACLs.
-        ///
-        /// CloudFormation property `BlockPublicAcls`.
-        pub block_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
-        ///
-        /// CloudFormation property `BlockPublicPolicy`.
-        pub block_public_policy: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-        ///
-        /// CloudFormation property `IgnorePublicAcls`.
-        pub ignore_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy.
-        /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-        ///
-        /// CloudFormation property `RestrictPublicBuckets`.
-        pub restrict_public_buckets: ::std::option::Option<crate::value::Val<bool>>,
-    }
+    pub use crate::cfn::shared::s3_s3express::PublicAccessBlockConfiguration;
 
-    impl crate::resource::ToExpr for PublicAccessBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockPublicAcls", self.block_public_acls);
-            p.set_opt("BlockPublicPolicy", self.block_public_policy);
-            p.set_opt("IgnorePublicAcls", self.ignore_public_acls);
-            p.set_opt("RestrictPublicBuckets", self.restrict_public_buckets);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Region`.
     #[derive(Clone)]
     pub struct Region {
         /// CloudFormation property `Bucket`; required.
@@ -4199,7 +3561,6 @@ pub mod multi_region_access_point {
 
     impl Region {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -4208,22 +3569,20 @@ pub mod multi_region_access_point {
         }
     }
 
-    impl crate::resource::ToExpr for Region {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketAccountId", self.bucket_account_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Region;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            bucket_account_id = "BucketAccountId",
         }
     }
 
-    pub(super) static REGION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("BucketAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The policy to be attached to a Multi Region Access Point
@@ -4241,7 +3600,6 @@ pub struct MultiRegionAccessPointPolicy {
 
 impl MultiRegionAccessPointPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mrap_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             mrap_name: mrap_name.into(),
@@ -4250,38 +3608,26 @@ impl MultiRegionAccessPointPolicy {
     }
 }
 
-impl crate::resource::Resource for MultiRegionAccessPointPolicy {
-    const TYPE: &'static str = "AWS::S3::MultiRegionAccessPointPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTI_REGION_ACCESS_POINT_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MrapName", self.mrap_name);
-        p.set("Policy", self.policy);
-        p
+crate::resource::props! {
+    resource MultiRegionAccessPointPolicy = "AWS::S3::MultiRegionAccessPointPolicy", shape: Some(&MULTI_REGION_ACCESS_POINT_POLICY_SHAPE);
+    req {
+        mrap_name = "MrapName",
+        policy = "Policy",
     }
 }
 
-static MULTI_REGION_ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MrapName", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTI_REGION_ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MrapName", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MultiRegionAccessPointPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MultiRegionAccessPointPolicy> {
-    /// `Fn::GetAtt` `PolicyStatus`.
-    #[inline]
-    pub fn attr_policy_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("PolicyStatus")
-    }
-    /// `Fn::GetAtt` `PolicyStatus.IsPublic`.
-    #[inline]
-    pub fn attr_policy_status_is_public(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyStatus.IsPublic")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyStatus`.
+        attr_policy_status: crate::value::Json = "PolicyStatus",
+        /// `Fn::GetAtt` `PolicyStatus.IsPublic`.
+        attr_policy_status_is_public: ::std::string::String = "PolicyStatus.IsPublic",
     }
 }
 
@@ -4311,34 +3657,26 @@ impl StorageLens {
     }
 }
 
-impl crate::resource::Resource for StorageLens {
-    const TYPE: &'static str = "AWS::S3::StorageLens";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORAGE_LENS_SHAPE)
+crate::resource::props! {
+    resource StorageLens = "AWS::S3::StorageLens", shape: Some(&STORAGE_LENS_SHAPE);
+    req {
+        storage_lens_configuration = "StorageLensConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("StorageLensConfiguration", self.storage_lens_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static STORAGE_LENS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("StorageLensConfiguration", crate::resource::Rule { shape: Some(&self::storage_lens::STORAGE_LENS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::storage_lens::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORAGE_LENS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("StorageLensConfiguration", crate::resource::Rule { shape: Some(&self::storage_lens::STORAGE_LENS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::storage_lens::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StorageLens`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageLens> {
-    /// `Fn::GetAtt` `StorageLensConfiguration.StorageLensArn`.
-    #[inline]
-    pub fn attr_storage_lens_configuration_storage_lens_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLensConfiguration.StorageLensArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StorageLensConfiguration.StorageLensArn`.
+        attr_storage_lens_configuration_storage_lens_arn: ::std::string::String = "StorageLensConfiguration.StorageLensArn",
     }
 }
 
@@ -4392,7 +3730,6 @@ pub mod storage_lens {
 
     impl StorageLensConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_level: crate::cfn::s3::storage_lens::AccountLevel, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, is_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 account_level,
@@ -4409,29 +3746,27 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for StorageLensConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountLevel", self.account_level);
-            p.set_opt("AwsOrg", self.aws_org);
-            p.set_opt("DataExport", self.data_export);
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("ExpandedPrefixesDataExport", self.expanded_prefixes_data_export);
-            p.set("Id", self.id);
-            p.set_opt("Include", self.include);
-            p.set("IsEnabled", self.is_enabled);
-            p.set_opt("PrefixDelimiter", self.prefix_delimiter);
-            p.set_opt("StorageLensArn", self.storage_lens_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLensConfiguration;
+        req {
+            account_level = "AccountLevel",
+            id = "Id",
+            is_enabled = "IsEnabled",
+        }
+        opt {
+            aws_org = "AwsOrg",
+            data_export = "DataExport",
+            exclude = "Exclude",
+            expanded_prefixes_data_export = "ExpandedPrefixesDataExport",
+            include = "Include",
+            prefix_delimiter = "PrefixDelimiter",
+            storage_lens_arn = "StorageLensArn",
         }
     }
 
-    pub(super) static STORAGE_LENS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_LENS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Account-level metrics configurations.
     #[derive(Clone)]
@@ -4482,18 +3817,18 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for AccountLevel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActivityMetrics", self.activity_metrics);
-            p.set_opt("AdvancedCostOptimizationMetrics", self.advanced_cost_optimization_metrics);
-            p.set_opt("AdvancedDataProtectionMetrics", self.advanced_data_protection_metrics);
-            p.set_opt("AdvancedPerformanceMetrics", self.advanced_performance_metrics);
-            p.set("BucketLevel", self.bucket_level);
-            p.set_opt("DetailedStatusCodesMetrics", self.detailed_status_codes_metrics);
-            p.set_opt("StorageLensGroupLevel", self.storage_lens_group_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountLevel;
+        req {
+            bucket_level = "BucketLevel",
+        }
+        opt {
+            activity_metrics = "ActivityMetrics",
+            advanced_cost_optimization_metrics = "AdvancedCostOptimizationMetrics",
+            advanced_data_protection_metrics = "AdvancedDataProtectionMetrics",
+            advanced_performance_metrics = "AdvancedPerformanceMetrics",
+            detailed_status_codes_metrics = "DetailedStatusCodesMetrics",
+            storage_lens_group_level = "StorageLensGroupLevel",
         }
     }
 
@@ -4506,12 +3841,10 @@ pub mod storage_lens {
         pub is_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ActivityMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActivityMetrics;
+        opt {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4524,12 +3857,10 @@ pub mod storage_lens {
         pub is_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AdvancedCostOptimizationMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedCostOptimizationMetrics;
+        opt {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4542,12 +3873,10 @@ pub mod storage_lens {
         pub is_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AdvancedDataProtectionMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedDataProtectionMetrics;
+        opt {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4560,12 +3889,10 @@ pub mod storage_lens {
         pub is_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AdvancedPerformanceMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedPerformanceMetrics;
+        opt {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4598,17 +3925,15 @@ pub mod storage_lens {
         pub prefix_level: ::std::option::Option<crate::cfn::s3::storage_lens::PrefixLevel>,
     }
 
-    impl crate::resource::ToExpr for BucketLevel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActivityMetrics", self.activity_metrics);
-            p.set_opt("AdvancedCostOptimizationMetrics", self.advanced_cost_optimization_metrics);
-            p.set_opt("AdvancedDataProtectionMetrics", self.advanced_data_protection_metrics);
-            p.set_opt("AdvancedPerformanceMetrics", self.advanced_performance_metrics);
-            p.set_opt("DetailedStatusCodesMetrics", self.detailed_status_codes_metrics);
-            p.set_opt("PrefixLevel", self.prefix_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested BucketLevel;
+        opt {
+            activity_metrics = "ActivityMetrics",
+            advanced_cost_optimization_metrics = "AdvancedCostOptimizationMetrics",
+            advanced_data_protection_metrics = "AdvancedDataProtectionMetrics",
+            advanced_performance_metrics = "AdvancedPerformanceMetrics",
+            detailed_status_codes_metrics = "DetailedStatusCodesMetrics",
+            prefix_level = "PrefixLevel",
         }
     }
 
@@ -4621,12 +3946,10 @@ pub mod storage_lens {
         pub is_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DetailedStatusCodesMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DetailedStatusCodesMetrics;
+        opt {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4647,16 +3970,13 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for PrefixLevel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StorageMetrics", self.storage_metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrefixLevel;
+        req {
+            storage_metrics = "StorageMetrics",
         }
     }
 
-    /// The definition `PrefixLevelStorageMetrics`.
     #[derive(Clone, Default)]
     pub struct PrefixLevelStorageMetrics {
         /// Specifies whether prefix-level storage metrics are enabled or disabled.
@@ -4669,13 +3989,11 @@ pub mod storage_lens {
         pub selection_criteria: ::std::option::Option<crate::cfn::s3::storage_lens::SelectionCriteria>,
     }
 
-    impl crate::resource::ToExpr for PrefixLevelStorageMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.set_opt("SelectionCriteria", self.selection_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrefixLevelStorageMetrics;
+        opt {
+            is_enabled = "IsEnabled",
+            selection_criteria = "SelectionCriteria",
         }
     }
 
@@ -4696,14 +4014,12 @@ pub mod storage_lens {
         pub min_storage_bytes_percentage: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for SelectionCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Delimiter", self.delimiter);
-            p.set_opt("MaxDepth", self.max_depth);
-            p.set_opt("MinStorageBytesPercentage", self.min_storage_bytes_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelectionCriteria;
+        opt {
+            delimiter = "Delimiter",
+            max_depth = "MaxDepth",
+            min_storage_bytes_percentage = "MinStorageBytesPercentage",
         }
     }
 
@@ -4716,12 +4032,10 @@ pub mod storage_lens {
         pub storage_lens_group_selection_criteria: ::std::option::Option<crate::cfn::s3::storage_lens::StorageLensGroupSelectionCriteria>,
     }
 
-    impl crate::resource::ToExpr for StorageLensGroupLevel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StorageLensGroupSelectionCriteria", self.storage_lens_group_selection_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLensGroupLevel;
+        opt {
+            storage_lens_group_selection_criteria = "StorageLensGroupSelectionCriteria",
         }
     }
 
@@ -4734,13 +4048,11 @@ pub mod storage_lens {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for StorageLensGroupSelectionCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLensGroupSelectionCriteria;
+        opt {
+            exclude = "Exclude",
+            include = "Include",
         }
     }
 
@@ -4755,7 +4067,6 @@ pub mod storage_lens {
 
     impl AwsOrg {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -4763,12 +4074,10 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for AwsOrg {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsOrg;
+        req {
+            arn = "Arn",
         }
     }
 
@@ -4789,14 +4098,12 @@ pub mod storage_lens {
         pub storage_lens_table_destination: ::std::option::Option<crate::cfn::s3::storage_lens::StorageLensTableDestination>,
     }
 
-    impl crate::resource::ToExpr for DataExport {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchMetrics", self.cloud_watch_metrics);
-            p.set_opt("S3BucketDestination", self.s3_bucket_destination);
-            p.set_opt("StorageLensTableDestination", self.storage_lens_table_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataExport;
+        opt {
+            cloud_watch_metrics = "CloudWatchMetrics",
+            s3_bucket_destination = "S3BucketDestination",
+            storage_lens_table_destination = "StorageLensTableDestination",
         }
     }
 
@@ -4811,7 +4118,6 @@ pub mod storage_lens {
 
     impl CloudWatchMetrics {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_enabled: is_enabled.into(),
@@ -4819,12 +4125,10 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchMetrics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchMetrics;
+        req {
+            is_enabled = "IsEnabled",
         }
     }
 
@@ -4859,7 +4163,6 @@ pub mod storage_lens {
 
     impl S3BucketDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::storage_lens::Format>>, output_schema_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3::storage_lens::OutputSchemaVersion>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -4872,17 +4175,17 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for S3BucketDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set("Arn", self.arn);
-            p.set_opt("Encryption", self.encryption);
-            p.set("Format", self.format);
-            p.set("OutputSchemaVersion", self.output_schema_version);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3BucketDestination;
+        req {
+            account_id = "AccountId",
+            arn = "Arn",
+            format = "Format",
+            output_schema_version = "OutputSchemaVersion",
+        }
+        opt {
+            encryption = "Encryption",
+            prefix = "Prefix",
         }
     }
 
@@ -4899,13 +4202,11 @@ pub mod storage_lens {
         pub sses3: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SSEKMS", self.ssekms);
-            p.set_opt("SSES3", self.sses3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Encryption;
+        opt {
+            ssekms = "SSEKMS",
+            sses3 = "SSES3",
         }
     }
 
@@ -4920,7 +4221,6 @@ pub mod storage_lens {
 
     impl Ssekms {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key_id: key_id.into(),
@@ -4928,12 +4228,10 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for Ssekms {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KeyId", self.key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ssekms;
+        req {
+            key_id = "KeyId",
         }
     }
 
@@ -4952,7 +4250,6 @@ pub mod storage_lens {
 
     impl StorageLensTableDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 encryption: ::std::option::Option::None,
@@ -4961,13 +4258,13 @@ pub mod storage_lens {
         }
     }
 
-    impl crate::resource::ToExpr for StorageLensTableDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set("IsEnabled", self.is_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLensTableDestination;
+        req {
+            is_enabled = "IsEnabled",
+        }
+        opt {
+            encryption = "Encryption",
         }
     }
 
@@ -4980,13 +4277,11 @@ pub mod storage_lens {
         pub regions: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for BucketsAndRegions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Buckets", self.buckets);
-            p.set_opt("Regions", self.regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested BucketsAndRegions;
+        opt {
+            buckets = "Buckets",
+            regions = "Regions",
         }
     }
 
@@ -5003,25 +4298,21 @@ pub mod storage_lens {
         pub storage_lens_table_destination: ::std::option::Option<crate::cfn::s3::storage_lens::StorageLensTableDestination>,
     }
 
-    impl crate::resource::ToExpr for StorageLensExpandedPrefixesDataExport {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3BucketDestination", self.s3_bucket_destination);
-            p.set_opt("StorageLensTableDestination", self.storage_lens_table_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLensExpandedPrefixesDataExport;
+        opt {
+            s3_bucket_destination = "S3BucketDestination",
+            storage_lens_table_destination = "StorageLensTableDestination",
         }
     }
 
-    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -5029,31 +4320,16 @@ pub mod storage_lens {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Parquet => "Parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "Parquet"]);
 
     /// The version of the output schema to use when exporting Amazon S3 Storage Lens metrics.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputSchemaVersion {
         /// `V_1`
         V1,
     }
 
-    impl crate::value::CfnEnum for OutputSchemaVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V1 => "V_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputSchemaVersion, ["V_1"]);
 }
 
 /// The AWS::S3::StorageLensGroup resource is an Amazon S3 resource type that you can use to create Storage Lens Group.
@@ -5077,7 +4353,6 @@ pub struct StorageLensGroup {
 
 impl StorageLensGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(filter: crate::cfn::s3::storage_lens_group::Filter, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             filter,
@@ -5087,36 +4362,28 @@ impl StorageLensGroup {
     }
 }
 
-impl crate::resource::Resource for StorageLensGroup {
-    const TYPE: &'static str = "AWS::S3::StorageLensGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORAGE_LENS_GROUP_SHAPE)
+crate::resource::props! {
+    resource StorageLensGroup = "AWS::S3::StorageLensGroup", shape: Some(&STORAGE_LENS_GROUP_SHAPE);
+    req {
+        filter = "Filter",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Filter", self.filter);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static STORAGE_LENS_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Filter", crate::resource::Rule { shape: Some(&self::storage_lens_group::FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::storage_lens_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORAGE_LENS_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Filter", crate::resource::Rule { shape: Some(&self::storage_lens_group::FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StorageLensGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageLensGroup> {
-    /// `Fn::GetAtt` `StorageLensGroupArn`.
-    #[inline]
-    pub fn attr_storage_lens_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLensGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StorageLensGroupArn`.
+        attr_storage_lens_group_arn: ::std::string::String = "StorageLensGroupArn",
     }
 }
 
@@ -5156,32 +4423,28 @@ pub mod storage_lens_group {
         pub or: ::std::option::Option<crate::cfn::s3::storage_lens_group::Or>,
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("MatchAnyPrefix", self.match_any_prefix);
-            p.set_opt("MatchAnySuffix", self.match_any_suffix);
-            p.set_opt("MatchAnyTag", self.match_any_tag);
-            p.set_opt("MatchObjectAge", self.match_object_age);
-            p.set_opt("MatchObjectSize", self.match_object_size);
-            p.set_opt("Or", self.or);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        opt {
+            and = "And",
+            match_any_prefix = "MatchAnyPrefix",
+            match_any_suffix = "MatchAnySuffix",
+            match_any_tag = "MatchAnyTag",
+            match_object_age = "MatchObjectAge",
+            match_object_size = "MatchObjectSize",
+            or = "Or",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("And", crate::resource::Rule { shape: Some(&AND_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Or", crate::resource::Rule { shape: Some(&OR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("And", crate::resource::Rule { shape: Some(&AND_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Or", crate::resource::Rule { shape: Some(&OR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Storage Lens group will include objects that match all of the specified filter values.
     #[derive(Clone, Default)]
@@ -5208,35 +4471,24 @@ pub mod storage_lens_group {
         pub match_object_size: ::std::option::Option<crate::cfn::s3::storage_lens_group::MatchObjectSize>,
     }
 
-    impl crate::resource::ToExpr for And {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchAnyPrefix", self.match_any_prefix);
-            p.set_opt("MatchAnySuffix", self.match_any_suffix);
-            p.set_opt("MatchAnyTag", self.match_any_tag);
-            p.set_opt("MatchObjectAge", self.match_object_age);
-            p.set_opt("MatchObjectSize", self.match_object_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested And;
+        opt {
+            match_any_prefix = "MatchAnyPrefix",
+            match_any_suffix = "MatchAnySuffix",
+            match_any_tag = "MatchAnyTag",
+            match_object_age = "MatchObjectAge",
+            match_object_size = "MatchObjectSize",
         }
     }
 
-    pub(super) static AND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Filter to match all of the specified values for the minimum and maximum object age.
     #[derive(Clone, Default)]
@@ -5251,22 +4503,18 @@ pub mod storage_lens_group {
         pub days_less_than: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MatchObjectAge {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DaysGreaterThan", self.days_greater_than);
-            p.set_opt("DaysLessThan", self.days_less_than);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchObjectAge;
+        opt {
+            days_greater_than = "DaysGreaterThan",
+            days_less_than = "DaysLessThan",
         }
     }
 
-    pub(super) static MATCH_OBJECT_AGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysGreaterThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DaysLessThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_OBJECT_AGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysGreaterThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DaysLessThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Filter to match all of the specified values for the minimum and maximum object size.
     #[derive(Clone, Default)]
@@ -5281,22 +4529,18 @@ pub mod storage_lens_group {
         pub bytes_less_than: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MatchObjectSize {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BytesGreaterThan", self.bytes_greater_than);
-            p.set_opt("BytesLessThan", self.bytes_less_than);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchObjectSize;
+        opt {
+            bytes_greater_than = "BytesGreaterThan",
+            bytes_less_than = "BytesLessThan",
         }
     }
 
-    pub(super) static MATCH_OBJECT_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BytesGreaterThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("BytesLessThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_OBJECT_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BytesGreaterThan", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("BytesLessThan", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Storage Lens group will include objects that match any of the specified filter values.
     #[derive(Clone, Default)]
@@ -5323,26 +4567,22 @@ pub mod storage_lens_group {
         pub match_object_size: ::std::option::Option<crate::cfn::s3::storage_lens_group::MatchObjectSize>,
     }
 
-    impl crate::resource::ToExpr for Or {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchAnyPrefix", self.match_any_prefix);
-            p.set_opt("MatchAnySuffix", self.match_any_suffix);
-            p.set_opt("MatchAnyTag", self.match_any_tag);
-            p.set_opt("MatchObjectAge", self.match_object_age);
-            p.set_opt("MatchObjectSize", self.match_object_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested Or;
+        opt {
+            match_any_prefix = "MatchAnyPrefix",
+            match_any_suffix = "MatchAnySuffix",
+            match_any_tag = "MatchAnyTag",
+            match_object_age = "MatchObjectAge",
+            match_object_size = "MatchObjectSize",
         }
     }
 
-    pub(super) static OR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchAnyPrefix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnySuffix", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchAnyTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MatchObjectAge", crate::resource::Rule { shape: Some(&MATCH_OBJECT_AGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchObjectSize", crate::resource::Rule { shape: Some(&MATCH_OBJECT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 }

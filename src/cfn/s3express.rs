@@ -28,7 +28,7 @@ pub struct AccessPoint {
     /// The PublicAccessBlock configuration that you want to apply to this Access Point.
     ///
     /// CloudFormation property `PublicAccessBlockConfiguration`.
-    pub public_access_block_configuration: ::std::option::Option<crate::cfn::s3express::access_point::PublicAccessBlockConfiguration>,
+    pub public_access_block_configuration: ::std::option::Option<crate::cfn::shared::s3_s3express::PublicAccessBlockConfiguration>,
     /// For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both.
     ///
     /// CloudFormation property `Scope`.
@@ -38,12 +38,11 @@ pub struct AccessPoint {
     /// If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
     ///
     /// CloudFormation property `VpcConfiguration`; changing it replaces the resource.
-    pub vpc_configuration: ::std::option::Option<crate::cfn::s3express::access_point::VpcConfiguration>,
+    pub vpc_configuration: ::std::option::Option<crate::cfn::shared::s3_s3express::VpcConfiguration>,
 }
 
 impl AccessPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -58,93 +57,45 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::S3Express::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::S3Express::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        bucket = "Bucket",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set_opt("BucketAccountId", self.bucket_account_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("PublicAccessBlockConfiguration", self.public_access_block_configuration);
-        p.set_opt("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        bucket_account_id = "BucketAccountId",
+        name = "Name",
+        policy = "Policy",
+        public_access_block_configuration = "PublicAccessBlockConfiguration",
+        scope = "Scope",
+        tags = "Tags",
+        vpc_configuration = "VpcConfiguration",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("BucketAccountId", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::access_point::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("BucketAccountId", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::s3express::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::s3_s3express::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `NetworkOrigin`.
-    #[inline]
-    pub fn attr_network_origin(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkOrigin")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `NetworkOrigin`.
+        attr_network_origin: ::std::string::String = "NetworkOrigin",
     }
 }
 
 pub mod access_point {
     //! Nested property types and enums of [`AccessPoint`](super::AccessPoint).
 
-    /// The definition `PublicAccessBlockConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct PublicAccessBlockConfiguration {
-        /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:
-        /// - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public.
-        /// - PUT Object calls fail if the request includes a public ACL.
-        /// . - PUT Bucket calls fail if the request includes a public ACL.
-        /// Enabling this setting doesn't affect existing policies or ACLs.
-        ///
-        /// CloudFormation property `BlockPublicAcls`.
-        pub block_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
-        ///
-        /// CloudFormation property `BlockPublicPolicy`.
-        pub block_public_policy: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-        ///
-        /// CloudFormation property `IgnorePublicAcls`.
-        pub ignore_public_acls: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy.
-        /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-        ///
-        /// CloudFormation property `RestrictPublicBuckets`.
-        pub restrict_public_buckets: ::std::option::Option<crate::value::Val<bool>>,
-    }
+    pub use crate::cfn::shared::s3_s3express::{PublicAccessBlockConfiguration, VpcConfiguration};
 
-    impl crate::resource::ToExpr for PublicAccessBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockPublicAcls", self.block_public_acls);
-            p.set_opt("BlockPublicPolicy", self.block_public_policy);
-            p.set_opt("IgnorePublicAcls", self.ignore_public_acls);
-            p.set_opt("RestrictPublicBuckets", self.restrict_public_buckets);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Scope`.
     #[derive(Clone, Default)]
     pub struct Scope {
         /// You can include one or more API operations as permissions
@@ -157,49 +108,15 @@ pub mod access_point {
         pub prefixes: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Scope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Permissions", self.permissions);
-            p.set_opt("Prefixes", self.prefixes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scope;
+        opt {
+            permissions = "Permissions",
+            prefixes = "Prefixes",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The Virtual Private Cloud (VPC) configuration for a bucket access point.
-    #[derive(Clone, Default)]
-    pub struct VpcConfiguration {
-        /// If this field is specified, this access point will only allow connections from the specified VPC ID.
-        ///
-        /// CloudFormation property `VpcId`. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
-        pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Permissions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `GetObject`
         GetObject,
@@ -219,21 +136,7 @@ pub mod access_point {
         AbortMultipartUpload,
     }
 
-    impl crate::value::CfnEnum for Permissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GetObject => "GetObject",
-                Self::GetObjectAttributes => "GetObjectAttributes",
-                Self::ListMultipartUploadParts => "ListMultipartUploadParts",
-                Self::ListBucket => "ListBucket",
-                Self::ListBucketMultipartUploads => "ListBucketMultipartUploads",
-                Self::PutObject => "PutObject",
-                Self::DeleteObject => "DeleteObject",
-                Self::AbortMultipartUpload => "AbortMultipartUpload",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permissions, ["GetObject", "GetObjectAttributes", "ListMultipartUploadParts", "ListBucket", "ListBucketMultipartUploads", "PutObject", "DeleteObject", "AbortMultipartUpload"]);
 }
 
 /// Resource Type definition for AWS::S3Express::BucketPolicy.
@@ -253,7 +156,6 @@ pub struct BucketPolicy {
 
 impl BucketPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -262,14 +164,11 @@ impl BucketPolicy {
     }
 }
 
-impl crate::resource::Resource for BucketPolicy {
-    const TYPE: &'static str = "AWS::S3Express::BucketPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource BucketPolicy = "AWS::S3Express::BucketPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        bucket = "Bucket",
+        policy_document = "PolicyDocument",
     }
 }
 
@@ -312,7 +211,6 @@ pub struct DirectoryBucket {
 
 impl DirectoryBucket {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_redundancy: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::DataRedundancy>>, location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bucket_encryption: ::std::option::Option::None,
@@ -327,51 +225,44 @@ impl DirectoryBucket {
     }
 }
 
-impl crate::resource::Resource for DirectoryBucket {
-    const TYPE: &'static str = "AWS::S3Express::DirectoryBucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECTORY_BUCKET_SHAPE)
+crate::resource::props! {
+    resource DirectoryBucket = "AWS::S3Express::DirectoryBucket", shape: Some(&DIRECTORY_BUCKET_SHAPE);
+    req {
+        data_redundancy = "DataRedundancy",
+        location_name = "LocationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BucketEncryption", self.bucket_encryption);
-        p.set_opt("BucketName", self.bucket_name);
-        p.set("DataRedundancy", self.data_redundancy);
-        p.set_opt("InventoryConfigurations", self.inventory_configurations);
-        p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-        p.set("LocationName", self.location_name);
-        p.set_opt("MetricsConfigurations", self.metrics_configurations);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        bucket_encryption = "BucketEncryption",
+        bucket_name = "BucketName",
+        inventory_configurations = "InventoryConfigurations",
+        lifecycle_configuration = "LifecycleConfiguration",
+        metrics_configurations = "MetricsConfigurations",
+        tags = "Tags",
     }
 }
 
-static DIRECTORY_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::directory_bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::directory_bucket::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECTORY_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketEncryption", crate::resource::Rule { shape: Some(&self::directory_bucket::BUCKET_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::directory_bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::s3express::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DirectoryBucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DirectoryBucket> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneName`.
-    #[inline]
-    pub fn attr_availability_zone_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AvailabilityZoneName`.
+        attr_availability_zone_name: ::std::string::String = "AvailabilityZoneName",
     }
 }
 
 pub mod directory_bucket {
     //! Nested property types and enums of [`DirectoryBucket`](super::DirectoryBucket).
+
+    pub use crate::cfn::shared::group_networking_s3express::Status;
+    pub use crate::cfn::shared::s3_s3express::ScheduleFrequency;
 
     /// Specifies default encryption for a bucket using server-side encryption with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS).
     #[derive(Clone)]
@@ -392,14 +283,16 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for BucketEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested BucketEncryption;
+        req {
+            server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
         }
     }
+
+    pub(super) static BUCKET_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the default server-side encryption configuration.
     #[derive(Clone, Default)]
@@ -414,15 +307,17 @@ pub mod directory_bucket {
         pub server_side_encryption_by_default: ::std::option::Option<crate::cfn::s3express::directory_bucket::ServerSideEncryptionByDefault>,
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketKeyEnabled", self.bucket_key_enabled);
-            p.set_opt("ServerSideEncryptionByDefault", self.server_side_encryption_by_default);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionRule;
+        opt {
+            bucket_key_enabled = "BucketKeyEnabled",
+            server_side_encryption_by_default = "ServerSideEncryptionByDefault",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionByDefault", crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied.
     #[derive(Clone)]
@@ -437,7 +332,6 @@ pub mod directory_bucket {
 
     impl ServerSideEncryptionByDefault {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::SseAlgorithm>>) -> Self {
             Self {
                 kms_master_key_id: ::std::option::Option::None,
@@ -446,15 +340,19 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionByDefault {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSMasterKeyID", self.kms_master_key_id);
-            p.set("SSEAlgorithm", self.sse_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionByDefault;
+        req {
+            sse_algorithm = "SSEAlgorithm",
+        }
+        opt {
+            kms_master_key_id = "KMSMasterKeyID",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSMasterKeyID", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an inventory configuration for an Amazon S3 Express bucket
     #[derive(Clone)]
@@ -486,13 +384,12 @@ pub mod directory_bucket {
         /// Specifies the schedule for generating inventory results.
         ///
         /// CloudFormation property `ScheduleFrequency`; required.
-        pub schedule_frequency: crate::value::Val<crate::cfn::s3express::directory_bucket::ScheduleFrequency>,
+        pub schedule_frequency: crate::value::Val<crate::cfn::shared::s3_s3express::ScheduleFrequency>,
     }
 
     impl InventoryConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination: crate::cfn::s3express::directory_bucket::Destination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, included_object_versions: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::IncludedObjectVersions>>, schedule_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::ScheduleFrequency>>) -> Self {
+        pub fn new(destination: crate::cfn::s3express::directory_bucket::Destination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, included_object_versions: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::IncludedObjectVersions>>, schedule_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::s3_s3express::ScheduleFrequency>>) -> Self {
             Self {
                 destination,
                 enabled: enabled.into(),
@@ -505,18 +402,18 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for InventoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.set("Id", self.id);
-            p.set("IncludedObjectVersions", self.included_object_versions);
-            p.set_opt("OptionalFields", self.optional_fields);
-            p.set_opt("Prefix", self.prefix);
-            p.set("ScheduleFrequency", self.schedule_frequency);
-            p.into_expr()
+    crate::resource::props! {
+        nested InventoryConfiguration;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
+            id = "Id",
+            included_object_versions = "IncludedObjectVersions",
+            schedule_frequency = "ScheduleFrequency",
+        }
+        opt {
+            optional_fields = "OptionalFields",
+            prefix = "Prefix",
         }
     }
 
@@ -543,7 +440,6 @@ pub mod directory_bucket {
 
     impl Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::Format>>) -> Self {
             Self {
                 bucket_account_id: ::std::option::Option::None,
@@ -554,19 +450,18 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketAccountId", self.bucket_account_id);
-            p.set("BucketArn", self.bucket_arn);
-            p.set("Format", self.format);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        req {
+            bucket_arn = "BucketArn",
+            format = "Format",
+        }
+        opt {
+            bucket_account_id = "BucketAccountId",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `LifecycleConfiguration`.
     #[derive(Clone)]
     pub struct LifecycleConfiguration {
         /// A lifecycle rule for individual objects in an Amazon S3 Express bucket.
@@ -585,20 +480,16 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        req {
+            rules = "Rules",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// You must specify at least one of the following properties: AbortIncompleteMultipartUpload, or ExpirationInDays.
     #[derive(Clone)]
@@ -618,13 +509,12 @@ pub mod directory_bucket {
         /// CloudFormation property `Prefix`.
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Status`; required.
-        pub status: crate::value::Val<crate::cfn::s3express::directory_bucket::Status>,
+        pub status: crate::value::Val<crate::cfn::shared::group_networking_s3express::Status>,
     }
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3express::directory_bucket::Status>>) -> Self {
+        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_networking_s3express::Status>>) -> Self {
             Self {
                 abort_incomplete_multipart_upload: ::std::option::Option::None,
                 expiration_in_days: ::std::option::Option::None,
@@ -637,29 +527,27 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbortIncompleteMultipartUpload", self.abort_incomplete_multipart_upload);
-            p.set_opt("ExpirationInDays", self.expiration_in_days);
-            p.set_opt("Id", self.id);
-            p.set_opt("ObjectSizeGreaterThan", self.object_size_greater_than);
-            p.set_opt("ObjectSizeLessThan", self.object_size_less_than);
-            p.set_opt("Prefix", self.prefix);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            status = "Status",
+        }
+        opt {
+            abort_incomplete_multipart_upload = "AbortIncompleteMultipartUpload",
+            expiration_in_days = "ExpirationInDays",
+            id = "Id",
+            object_size_greater_than = "ObjectSizeGreaterThan",
+            object_size_less_than = "ObjectSizeLessThan",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ObjectSizeGreaterThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
-            ("ObjectSizeLessThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ObjectSizeGreaterThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
+        ("ObjectSizeLessThan", crate::resource::Rule { max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("[0-9]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload.
     #[derive(Clone)]
@@ -672,7 +560,6 @@ pub mod directory_bucket {
 
     impl AbortIncompleteMultipartUpload {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(days_after_initiation: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 days_after_initiation: days_after_initiation.into(),
@@ -680,20 +567,16 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AbortIncompleteMultipartUpload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DaysAfterInitiation", self.days_after_initiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortIncompleteMultipartUpload;
+        req {
+            days_after_initiation = "DaysAfterInitiation",
         }
     }
 
-    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a metrics configuration for the CloudWatch request metrics from an Amazon S3 Express bucket.
     #[derive(Clone)]
@@ -714,7 +597,6 @@ pub mod directory_bucket {
 
     impl MetricsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: ::std::option::Option::None,
@@ -724,26 +606,18 @@ pub mod directory_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointArn", self.access_point_arn);
-            p.set("Id", self.id);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsConfiguration;
+        req {
+            id = "Id",
+        }
+        opt {
+            access_point_arn = "AccessPointArn",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `SSEAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `aws:kms`
         AwsKms,
@@ -751,18 +625,10 @@ pub mod directory_bucket {
         Aes256,
     }
 
-    impl crate::value::CfnEnum for SseAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "aws:kms",
-                Self::Aes256 => "AES256",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseAlgorithm, ["aws:kms", "AES256"]);
 
     /// Specifies the number of Availability Zone or Local Zone that's used for redundancy for the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataRedundancy {
         /// `SingleAvailabilityZone`
         SingleAvailabilityZone,
@@ -770,18 +636,10 @@ pub mod directory_bucket {
         SingleLocalZone,
     }
 
-    impl crate::value::CfnEnum for DataRedundancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleAvailabilityZone => "SingleAvailabilityZone",
-                Self::SingleLocalZone => "SingleLocalZone",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataRedundancy, ["SingleAvailabilityZone", "SingleLocalZone"]);
 
     /// Specifies the file format used when exporting data to Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -791,19 +649,10 @@ pub mod directory_bucket {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Orc => "ORC",
-                Self::Parquet => "Parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "ORC", "Parquet"]);
 
     /// Object versions to include in the inventory list.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludedObjectVersions {
         /// `All`
         All,
@@ -811,18 +660,9 @@ pub mod directory_bucket {
         Current,
     }
 
-    impl crate::value::CfnEnum for IncludedObjectVersions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "All",
-                Self::Current => "Current",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludedObjectVersions, ["All", "Current"]);
 
-    /// Allowed values of `OptionalFields`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OptionalFields {
         /// `Size`
         Size,
@@ -844,58 +684,5 @@ pub mod directory_bucket {
         LifecycleExpirationDate,
     }
 
-    impl crate::value::CfnEnum for OptionalFields {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Size => "Size",
-                Self::LastModifiedDate => "LastModifiedDate",
-                Self::StorageClass => "StorageClass",
-                Self::Etag => "ETag",
-                Self::IsMultipartUploaded => "IsMultipartUploaded",
-                Self::EncryptionStatus => "EncryptionStatus",
-                Self::BucketKeyStatus => "BucketKeyStatus",
-                Self::ChecksumAlgorithm => "ChecksumAlgorithm",
-                Self::LifecycleExpirationDate => "LifecycleExpirationDate",
-            }
-        }
-    }
-
-    /// Specifies the schedule for generating inventory results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScheduleFrequency {
-        /// `Daily`
-        Daily,
-        /// `Weekly`
-        Weekly,
-    }
-
-    impl crate::value::CfnEnum for ScheduleFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "Daily",
-                Self::Weekly => "Weekly",
-            }
-        }
-    }
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `Enabled`
-        Enabled,
-        /// `Disabled`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OptionalFields, ["Size", "LastModifiedDate", "StorageClass", "ETag", "IsMultipartUploaded", "EncryptionStatus", "BucketKeyStatus", "ChecksumAlgorithm", "LifecycleExpirationDate"]);
 }

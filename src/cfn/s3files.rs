@@ -31,7 +31,6 @@ pub struct AccessPoint {
 
 impl AccessPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -43,62 +42,44 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::S3Files::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::S3Files::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set("FileSystemId", self.file_system_id);
-        p.set_opt("PosixUser", self.posix_user);
-        p.set_opt("RootDirectory", self.root_directory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        posix_user = "PosixUser",
+        root_directory = "RootDirectory",
+        tags = "Tags",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(.+)$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
-        ("PosixUser", crate::resource::Rule { shape: Some(&self::access_point::POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RootDirectory", crate::resource::Rule { shape: Some(&self::access_point::ROOT_DIRECTORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(.+)$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
+    ("PosixUser", crate::resource::Rule { shape: Some(&self::access_point::POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RootDirectory", crate::resource::Rule { shape: Some(&self::access_point::ROOT_DIRECTORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `AccessPointArn`.
-    #[inline]
-    pub fn attr_access_point_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessPointArn")
-    }
-    /// `Fn::GetAtt` `AccessPointId`.
-    #[inline]
-    pub fn attr_access_point_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessPointId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessPointArn`.
+        attr_access_point_arn: ::std::string::String = "AccessPointArn",
+        /// `Fn::GetAtt` `AccessPointId`.
+        attr_access_point_id: ::std::string::String = "AccessPointId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod access_point {
     //! Nested property types and enums of [`AccessPoint`](super::AccessPoint).
 
-    /// The definition `PosixUser`.
     #[derive(Clone)]
     pub struct PosixUser {
         /// The POSIX group ID used for all file system operations using this access point.
@@ -117,7 +98,6 @@ pub mod access_point {
 
     impl PosixUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, uid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 gid: gid.into(),
@@ -127,26 +107,23 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for PosixUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Gid", self.gid);
-            p.set_opt("SecondaryGids", self.secondary_gids);
-            p.set("Uid", self.uid);
-            p.into_expr()
+    crate::resource::props! {
+        nested PosixUser;
+        req {
+            gid = "Gid",
+            uid = "Uid",
+        }
+        opt {
+            secondary_gids = "SecondaryGids",
         }
     }
 
-    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("SecondaryGids", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("SecondaryGids", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RootDirectory`.
     #[derive(Clone, Default)]
     pub struct RootDirectory {
         /// (Optional) Specifies the POSIX IDs and permissions to apply to the access point's RootDirectory. If the RootDirectory>Path specified does not exist, EFS creates the root directory using the CreationPermissions settings when a client connects to an access point. When specifying the CreationPermissions, you must provide values for all properties.   If you do not provide CreationPermissions and the specified RootDirectory>Path does not exist, attempts to mount the file system using the access point will fail.
@@ -159,24 +136,19 @@ pub mod access_point {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RootDirectory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreationPermissions", self.creation_permissions);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested RootDirectory;
+        opt {
+            creation_permissions = "CreationPermissions",
+            path = "Path",
         }
     }
 
-    pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreationPermissions", crate::resource::Rule { shape: Some(&CREATION_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(\\/|(\\/(?!\\.)+[^$#<>;;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreationPermissions", crate::resource::Rule { shape: Some(&CREATION_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(\\/|(\\/(?!\\.)+[^$#<>;;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CreationPermissions`.
     #[derive(Clone)]
     pub struct CreationPermissions {
         /// Specifies the POSIX group ID to apply to the RootDirectory. Accepts values from 0 to 2^32 (4294967295).
@@ -195,7 +167,6 @@ pub mod access_point {
 
     impl CreationPermissions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(owner_gid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner_uid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permissions: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 owner_gid: owner_gid.into(),
@@ -205,31 +176,25 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for CreationPermissions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OwnerGid", self.owner_gid);
-            p.set("OwnerUid", self.owner_uid);
-            p.set("Permissions", self.permissions);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreationPermissions;
+        req {
+            owner_gid = "OwnerGid",
+            owner_uid = "OwnerUid",
+            permissions = "Permissions",
         }
     }
 
-    pub(super) static CREATION_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OwnerGid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("OwnerUid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Permissions", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-7]{3,4}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATION_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OwnerGid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("OwnerUid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("Permissions", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-7]{3,4}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::S3Files::FileSystem
@@ -257,7 +222,6 @@ pub struct FileSystem {
 
 impl FileSystem {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_bucket_warning: ::std::option::Option::None,
@@ -272,82 +236,55 @@ impl FileSystem {
     }
 }
 
-impl crate::resource::Resource for FileSystem {
-    const TYPE: &'static str = "AWS::S3Files::FileSystem";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILE_SYSTEM_SHAPE)
+crate::resource::props! {
+    resource FileSystem = "AWS::S3Files::FileSystem", shape: Some(&FILE_SYSTEM_SHAPE);
+    req {
+        bucket = "Bucket",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptBucketWarning", self.accept_bucket_warning);
-        p.set("Bucket", self.bucket);
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Prefix", self.prefix);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("SynchronizationConfiguration", self.synchronization_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        accept_bucket_warning = "AcceptBucketWarning",
+        client_token = "ClientToken",
+        kms_key_id = "KmsKeyId",
+        prefix = "Prefix",
+        synchronization_configuration = "SynchronizationConfiguration",
+        tags = "Tags",
     }
 }
 
-static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$")), ..crate::resource::Rule::NONE }),
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(.+)$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), ..crate::resource::Rule::NONE }),
-        ("Prefix", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("SynchronizationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::SYNCHRONIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::file_system::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$")), ..crate::resource::Rule::NONE }),
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(.+)$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Prefix", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SynchronizationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::SYNCHRONIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::file_system::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FileSystem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FileSystem> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `FileSystemArn`.
-    #[inline]
-    pub fn attr_file_system_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileSystemArn")
-    }
-    /// `Fn::GetAtt` `FileSystemId`.
-    #[inline]
-    pub fn attr_file_system_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileSystemId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `SynchronizationConfiguration.LatestVersionNumber`.
-    #[inline]
-    pub fn attr_synchronization_configuration_latest_version_number(self) -> crate::value::Val<i64> {
-        self.__get_att("SynchronizationConfiguration.LatestVersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `FileSystemArn`.
+        attr_file_system_arn: ::std::string::String = "FileSystemArn",
+        /// `Fn::GetAtt` `FileSystemId`.
+        attr_file_system_id: ::std::string::String = "FileSystemId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `SynchronizationConfiguration.LatestVersionNumber`.
+        attr_synchronization_configuration_latest_version_number: i64 = "SynchronizationConfiguration.LatestVersionNumber",
     }
 }
 
 pub mod file_system {
     //! Nested property types and enums of [`FileSystem`](super::FileSystem).
 
-    /// The definition `SynchronizationConfiguration`.
     #[derive(Clone)]
     pub struct SynchronizationConfiguration {
         /// CloudFormation property `ExpirationDataRules`; required.
@@ -370,25 +307,22 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for SynchronizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExpirationDataRules", self.expiration_data_rules);
-            p.set("ImportDataRules", self.import_data_rules);
-            p.set_opt("LatestVersionNumber", self.latest_version_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested SynchronizationConfiguration;
+        req {
+            expiration_data_rules = "ExpirationDataRules",
+            import_data_rules = "ImportDataRules",
+        }
+        opt {
+            latest_version_number = "LatestVersionNumber",
         }
     }
 
-    pub(super) static SYNCHRONIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpirationDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EXPIRATION_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ImportDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&IMPORT_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYNCHRONIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpirationDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EXPIRATION_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImportDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&IMPORT_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExpirationDataRule`.
     #[derive(Clone)]
     pub struct ExpirationDataRule {
         /// CloudFormation property `DaysAfterLastAccess`; required.
@@ -397,7 +331,6 @@ pub mod file_system {
 
     impl ExpirationDataRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(days_after_last_access: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 days_after_last_access: days_after_last_access.into(),
@@ -405,22 +338,17 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for ExpirationDataRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DaysAfterLastAccess", self.days_after_last_access);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpirationDataRule;
+        req {
+            days_after_last_access = "DaysAfterLastAccess",
         }
     }
 
-    pub(super) static EXPIRATION_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysAfterLastAccess", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPIRATION_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysAfterLastAccess", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImportDataRule`.
     #[derive(Clone)]
     pub struct ImportDataRule {
         /// CloudFormation property `Prefix`; required.
@@ -433,7 +361,6 @@ pub mod file_system {
 
     impl ImportDataRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size_less_than: impl ::std::convert::Into<crate::value::Val<i64>>, trigger: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3files::file_system::Trigger>>) -> Self {
             Self {
                 prefix: prefix.into(),
@@ -443,33 +370,26 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for ImportDataRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Prefix", self.prefix);
-            p.set("SizeLessThan", self.size_less_than);
-            p.set("Trigger", self.trigger);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImportDataRule;
+        req {
+            prefix = "Prefix",
+            size_less_than = "SizeLessThan",
+            trigger = "Trigger",
         }
     }
 
-    pub(super) static IMPORT_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
-            ("SizeLessThan", crate::resource::Rule { min: Some(0.0), max: Some(52673613135872.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMPORT_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
+        ("SizeLessThan", crate::resource::Rule { min: Some(0.0), max: Some(52673613135872.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Trigger`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Trigger {
         /// `ON_DIRECTORY_FIRST_ACCESS`
         OnDirectoryFirstAccess,
@@ -477,15 +397,7 @@ pub mod file_system {
         OnFileAccess,
     }
 
-    impl crate::value::CfnEnum for Trigger {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDirectoryFirstAccess => "ON_DIRECTORY_FIRST_ACCESS",
-                Self::OnFileAccess => "ON_FILE_ACCESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Trigger, ["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]);
 }
 
 /// Resource Type definition for AWS::S3Files::FileSystemPolicy
@@ -501,7 +413,6 @@ pub struct FileSystemPolicy {
 
 impl FileSystemPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             file_system_id: file_system_id.into(),
@@ -510,26 +421,17 @@ impl FileSystemPolicy {
     }
 }
 
-impl crate::resource::Resource for FileSystemPolicy {
-    const TYPE: &'static str = "AWS::S3Files::FileSystemPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILE_SYSTEM_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FileSystemId", self.file_system_id);
-        p.set("Policy", self.policy);
-        p
+crate::resource::props! {
+    resource FileSystemPolicy = "AWS::S3Files::FileSystemPolicy", shape: Some(&FILE_SYSTEM_POLICY_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
+        policy = "Policy",
     }
 }
 
-static FILE_SYSTEM_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILE_SYSTEM_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::S3Files::MountTarget
 ///
@@ -552,7 +454,6 @@ pub struct MountTarget {
 
 impl MountTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             file_system_id: file_system_id.into(),
@@ -565,79 +466,52 @@ impl MountTarget {
     }
 }
 
-impl crate::resource::Resource for MountTarget {
-    const TYPE: &'static str = "AWS::S3Files::MountTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MOUNT_TARGET_SHAPE)
+crate::resource::props! {
+    resource MountTarget = "AWS::S3Files::MountTarget", shape: Some(&MOUNT_TARGET_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FileSystemId", self.file_system_id);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Ipv4Address", self.ipv4_address);
-        p.set_opt("Ipv6Address", self.ipv6_address);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set("SubnetId", self.subnet_id);
-        p
+    opt {
+        ip_address_type = "IpAddressType",
+        ipv4_address = "Ipv4Address",
+        ipv6_address = "Ipv6Address",
+        security_groups = "SecurityGroups",
     }
 }
 
-static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
-        ("Ipv4Address", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-        ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
+    ("Ipv4Address", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+    ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,40})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MountTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MountTarget> {
-    /// `Fn::GetAtt` `AvailabilityZoneId`.
-    #[inline]
-    pub fn attr_availability_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneId")
-    }
-    /// `Fn::GetAtt` `MountTargetId`.
-    #[inline]
-    pub fn attr_mount_target_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MountTargetId")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaceId`.
-    #[inline]
-    pub fn attr_network_interface_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInterfaceId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailabilityZoneId`.
+        attr_availability_zone_id: ::std::string::String = "AvailabilityZoneId",
+        /// `Fn::GetAtt` `MountTargetId`.
+        attr_mount_target_id: ::std::string::String = "MountTargetId",
+        /// `Fn::GetAtt` `NetworkInterfaceId`.
+        attr_network_interface_id: ::std::string::String = "NetworkInterfaceId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod mount_target {
     //! Nested property types and enums of [`MountTarget`](super::MountTarget).
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4_ONLY`
         Ipv4Only,
@@ -647,14 +521,5 @@ pub mod mount_target {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4Only => "IPV4_ONLY",
-                Self::Ipv6Only => "IPV6_ONLY",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]);
 }

@@ -30,69 +30,40 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::S3ObjectLambda::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::S3ObjectLambda::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        object_lambda_configuration = "ObjectLambdaConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("ObjectLambdaConfiguration", self.object_lambda_configuration);
-        p
+    opt {
+        name = "Name",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("ObjectLambdaConfiguration", crate::resource::Rule { shape: Some(&self::access_point::OBJECT_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("ObjectLambdaConfiguration", crate::resource::Rule { shape: Some(&self::access_point::OBJECT_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `Alias.Status`.
-    #[inline]
-    pub fn attr_alias_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias.Status")
-    }
-    /// `Fn::GetAtt` `Alias.Value`.
-    #[inline]
-    pub fn attr_alias_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias.Value")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `PolicyStatus`.
-    #[inline]
-    pub fn attr_policy_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("PolicyStatus")
-    }
-    /// `Fn::GetAtt` `PolicyStatus.IsPublic`.
-    #[inline]
-    pub fn attr_policy_status_is_public(self) -> crate::value::Val<bool> {
-        self.__get_att("PolicyStatus.IsPublic")
-    }
-    /// `Fn::GetAtt` `PublicAccessBlockConfiguration`.
-    #[inline]
-    pub fn attr_public_access_block_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("PublicAccessBlockConfiguration")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: crate::value::Json = "Alias",
+        /// `Fn::GetAtt` `Alias.Status`.
+        attr_alias_status: ::std::string::String = "Alias.Status",
+        /// `Fn::GetAtt` `Alias.Value`.
+        attr_alias_value: ::std::string::String = "Alias.Value",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `PolicyStatus`.
+        attr_policy_status: crate::value::Json = "PolicyStatus",
+        /// `Fn::GetAtt` `PolicyStatus.IsPublic`.
+        attr_policy_status_is_public: bool = "PolicyStatus.IsPublic",
+        /// `Fn::GetAtt` `PublicAccessBlockConfiguration`.
+        attr_public_access_block_configuration: crate::value::Json = "PublicAccessBlockConfiguration",
     }
 }
 
@@ -114,7 +85,6 @@ pub mod access_point {
 
     impl ObjectLambdaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(supporting_access_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transformation_configurations: ::std::vec::Vec<crate::cfn::s3objectlambda::access_point::TransformationConfiguration>) -> Self {
             Self {
                 allowed_features: ::std::option::Option::None,
@@ -125,24 +95,22 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for ObjectLambdaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedFeatures", self.allowed_features);
-            p.set_opt("CloudWatchMetricsEnabled", self.cloud_watch_metrics_enabled);
-            p.set("SupportingAccessPoint", self.supporting_access_point);
-            p.set("TransformationConfigurations", self.transformation_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectLambdaConfiguration;
+        req {
+            supporting_access_point = "SupportingAccessPoint",
+            transformation_configurations = "TransformationConfigurations",
+        }
+        opt {
+            allowed_features = "AllowedFeatures",
+            cloud_watch_metrics_enabled = "CloudWatchMetricsEnabled",
         }
     }
 
-    pub(super) static OBJECT_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SupportingAccessPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("TransformationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SupportingAccessPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("TransformationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration to define what content transformation will be applied on which S3 Action.
     #[derive(Clone)]
@@ -155,7 +123,6 @@ pub mod access_point {
 
     impl TransformationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, content_transformation: crate::cfn::s3objectlambda::access_point::ContentTransformation) -> Self {
             Self {
                 actions: actions.into(),
@@ -164,45 +131,35 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for TransformationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set("ContentTransformation", self.content_transformation);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransformationConfiguration;
+        req {
+            actions = "Actions",
+            content_transformation = "ContentTransformation",
         }
     }
 
-    pub(super) static TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentTransformation", crate::resource::Rule { shape: Some(&CONTENT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentTransformation", crate::resource::Rule { shape: Some(&CONTENT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ContentTransformation`.
     #[derive(Clone, Default)]
     pub struct ContentTransformation {
         /// CloudFormation property `AwsLambda`.
         pub aws_lambda: ::std::option::Option<crate::cfn::s3objectlambda::access_point::AwsLambda>,
     }
 
-    impl crate::resource::ToExpr for ContentTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsLambda", self.aws_lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentTransformation;
+        opt {
+            aws_lambda = "AwsLambda",
         }
     }
 
-    pub(super) static CONTENT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsLambda", crate::resource::Rule { shape: Some(&AWS_LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsLambda", crate::resource::Rule { shape: Some(&AWS_LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AwsLambda`.
     #[derive(Clone)]
     pub struct AwsLambda {
         /// CloudFormation property `FunctionArn`; required. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -213,7 +170,6 @@ pub mod access_point {
 
     impl AwsLambda {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 function_arn: function_arn.into(),
@@ -222,21 +178,19 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for AwsLambda {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionArn", self.function_arn);
-            p.set_opt("FunctionPayload", self.function_payload);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsLambda;
+        req {
+            function_arn = "FunctionArn",
+        }
+        opt {
+            function_payload = "FunctionPayload",
         }
     }
 
-    pub(super) static AWS_LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// AWS::S3ObjectLambda::AccessPointPolicy resource is an Amazon S3ObjectLambda policy type that you can use to control permissions for your S3ObjectLambda
@@ -254,7 +208,6 @@ pub struct AccessPointPolicy {
 
 impl AccessPointPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(object_lambda_access_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             object_lambda_access_point: object_lambda_access_point.into(),
@@ -263,23 +216,15 @@ impl AccessPointPolicy {
     }
 }
 
-impl crate::resource::Resource for AccessPointPolicy {
-    const TYPE: &'static str = "AWS::S3ObjectLambda::AccessPointPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ObjectLambdaAccessPoint", self.object_lambda_access_point);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource AccessPointPolicy = "AWS::S3ObjectLambda::AccessPointPolicy", shape: Some(&ACCESS_POINT_POLICY_SHAPE);
+    req {
+        object_lambda_access_point = "ObjectLambdaAccessPoint",
+        policy_document = "PolicyDocument",
     }
 }
 
-static ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ObjectLambdaAccessPoint", crate::resource::Rule { min_len: Some(3), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ObjectLambdaAccessPoint", crate::resource::Rule { min_len: Some(3), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);

@@ -27,7 +27,6 @@ pub struct AccessPoint {
 
 impl AccessPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_configuration: crate::cfn::s3outposts::access_point::VpcConfiguration) -> Self {
         Self {
             bucket: bucket.into(),
@@ -38,44 +37,36 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::S3Outposts::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::S3Outposts::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        bucket = "Bucket",
+        name = "Name",
+        vpc_configuration = "VpcConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set("Name", self.name);
-        p.set_opt("Policy", self.policy);
-        p.set("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        policy = "Policy",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::access_point::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::access_point::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod access_point {
     //! Nested property types and enums of [`AccessPoint`](super::AccessPoint).
 
-    /// The definition `VpcConfiguration`.
     #[derive(Clone, Default)]
     pub struct VpcConfiguration {
         /// Virtual Private Cloud (VPC) Id from which AccessPoint will allow requests.
@@ -84,20 +75,16 @@ pub mod access_point {
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        opt {
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type Definition for AWS::S3Outposts::Bucket
@@ -125,7 +112,6 @@ pub struct Bucket {
 
 impl Bucket {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outpost_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bucket_name: bucket_name.into(),
@@ -136,45 +122,38 @@ impl Bucket {
     }
 }
 
-impl crate::resource::Resource for Bucket {
-    const TYPE: &'static str = "AWS::S3Outposts::Bucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUCKET_SHAPE)
+crate::resource::props! {
+    resource Bucket = "AWS::S3Outposts::Bucket", shape: Some(&BUCKET_SHAPE);
+    req {
+        bucket_name = "BucketName",
+        outpost_id = "OutpostId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BucketName", self.bucket_name);
-        p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-        p.set("OutpostId", self.outpost_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        lifecycle_configuration = "LifecycleConfiguration",
+        tags = "Tags",
     }
 }
 
-static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
-        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
+    ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Bucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Bucket> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod bucket {
     //! Nested property types and enums of [`Bucket`](super::Bucket).
 
-    /// The definition `LifecycleConfiguration`.
+    pub use crate::cfn::shared::group_networking_s3express::Status;
+
     #[derive(Clone)]
     pub struct LifecycleConfiguration {
         /// A list of lifecycle rules for individual objects in an Amazon S3Outposts bucket.
@@ -193,20 +172,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        req {
+            rules = "Rules",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies lifecycle rules for an Amazon S3Outposts bucket. You must specify at least one of the following: AbortIncompleteMultipartUpload, ExpirationDate, ExpirationInDays.
     #[derive(Clone, Default)]
@@ -232,32 +207,28 @@ pub mod bucket {
         /// CloudFormation property `Id`.
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::s3outposts::bucket::Status>>,
+        pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_networking_s3express::Status>>,
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbortIncompleteMultipartUpload", self.abort_incomplete_multipart_upload);
-            p.set_opt("ExpirationDate", self.expiration_date);
-            p.set_opt("ExpirationInDays", self.expiration_in_days);
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Id", self.id);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        opt {
+            abort_incomplete_multipart_upload = "AbortIncompleteMultipartUpload",
+            expiration_date = "ExpirationDate",
+            expiration_in_days = "ExpirationInDays",
+            filter = "Filter",
+            id = "Id",
+            status = "Status",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExpirationDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
-            ("ExpirationInDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbortIncompleteMultipartUpload", crate::resource::Rule { shape: Some(&ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExpirationDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
+        ("ExpirationInDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3Outposts will wait before permanently removing all parts of the upload.
     #[derive(Clone)]
@@ -270,7 +241,6 @@ pub mod bucket {
 
     impl AbortIncompleteMultipartUpload {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(days_after_initiation: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 days_after_initiation: days_after_initiation.into(),
@@ -278,20 +248,16 @@ pub mod bucket {
         }
     }
 
-    impl crate::resource::ToExpr for AbortIncompleteMultipartUpload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DaysAfterInitiation", self.days_after_initiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortIncompleteMultipartUpload;
+        req {
+            days_after_initiation = "DaysAfterInitiation",
         }
     }
 
-    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_INCOMPLETE_MULTIPART_UPLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysAfterInitiation", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The container for the filter of the lifecycle rule.
     #[derive(Clone, Default)]
@@ -310,25 +276,20 @@ pub mod bucket {
         pub tag: ::std::option::Option<crate::resource::Tag>,
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndOperator", self.and_operator);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Tag", self.tag);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        opt {
+            and_operator = "AndOperator",
+            prefix = "Prefix",
+            tag = "Tag",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndOperator", crate::resource::Rule { shape: Some(&FILTER_AND_OPERATOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tag", crate::resource::Rule { shape: Some(&TAG5_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndOperator", crate::resource::Rule { shape: Some(&FILTER_AND_OPERATOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tag", crate::resource::Rule { shape: Some(&TAG5_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterAndOperator`.
     #[derive(Clone, Default)]
     pub struct FilterAndOperator {
         /// Prefix identifies one or more objects to which the rule applies.
@@ -341,54 +302,27 @@ pub mod bucket {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for FilterAndOperator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterAndOperator;
+        opt {
+            prefix = "Prefix",
+            tags = "Tags",
         }
     }
 
-    pub(super) static FILTER_AND_OPERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_AND_OPERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `Enabled`
-        Enabled,
-        /// `Disabled`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type Definition for AWS::S3Outposts::BucketPolicy
@@ -406,7 +340,6 @@ pub struct BucketPolicy {
 
 impl BucketPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -415,26 +348,18 @@ impl BucketPolicy {
     }
 }
 
-impl crate::resource::Resource for BucketPolicy {
-    const TYPE: &'static str = "AWS::S3Outposts::BucketPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUCKET_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bucket", self.bucket);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource BucketPolicy = "AWS::S3Outposts::BucketPolicy", shape: Some(&BUCKET_POLICY_SHAPE);
+    req {
+        bucket = "Bucket",
+        policy_document = "PolicyDocument",
     }
 }
 
-static BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type Definition for AWS::S3Outposts::Endpoint
 ///
@@ -469,7 +394,6 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(outpost_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_type: ::std::option::Option::None,
@@ -482,72 +406,48 @@ impl Endpoint {
     }
 }
 
-impl crate::resource::Resource for Endpoint {
-    const TYPE: &'static str = "AWS::S3Outposts::Endpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource Endpoint = "AWS::S3Outposts::Endpoint", shape: Some(&ENDPOINT_SHAPE);
+    req {
+        outpost_id = "OutpostId",
+        security_group_id = "SecurityGroupId",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessType", self.access_type);
-        p.set_opt("CustomerOwnedIpv4Pool", self.customer_owned_ipv4_pool);
-        p.set_opt("FailedReason", self.failed_reason);
-        p.set("OutpostId", self.outpost_id);
-        p.set("SecurityGroupId", self.security_group_id);
-        p.set("SubnetId", self.subnet_id);
-        p
+    opt {
+        access_type = "AccessType",
+        customer_owned_ipv4_pool = "CustomerOwnedIpv4Pool",
+        failed_reason = "FailedReason",
     }
 }
 
-static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerOwnedIpv4Pool", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ipv4pool-coip-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerOwnedIpv4Pool", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ipv4pool-coip-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Endpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CidrBlock`.
-    #[inline]
-    pub fn attr_cidr_block(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CidrBlock")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaces`.
-    #[inline]
-    pub fn attr_network_interfaces(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkInterfaces")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CidrBlock`.
+        attr_cidr_block: ::std::string::String = "CidrBlock",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `NetworkInterfaces`.
+        attr_network_interfaces: crate::value::List<::std::string::String> = "NetworkInterfaces",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod endpoint {
     //! Nested property types and enums of [`Endpoint`](super::Endpoint).
 
-    /// The definition `FailedReason`.
     #[derive(Clone, Default)]
     pub struct FailedReason {
         /// The failure code, if any, for a create or delete endpoint operation.
@@ -560,18 +460,16 @@ pub mod endpoint {
         pub message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FailedReason {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorCode", self.error_code);
-            p.set_opt("Message", self.message);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailedReason;
+        opt {
+            error_code = "ErrorCode",
+            message = "Message",
         }
     }
 
     /// The type of access for the on-premise network connectivity for the Outpost endpoint. To access endpoint from an on-premises network, you must specify the access type and provide the customer owned Ipv4 pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `CustomerOwnedIp`
         CustomerOwnedIp,
@@ -579,13 +477,5 @@ pub mod endpoint {
         Private,
     }
 
-    impl crate::value::CfnEnum for AccessType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerOwnedIp => "CustomerOwnedIp",
-                Self::Private => "Private",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessType, ["CustomerOwnedIp", "Private"]);
 }

@@ -21,7 +21,6 @@ pub struct Namespace {
 
 impl Namespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             namespace: namespace.into(),
@@ -30,27 +29,18 @@ impl Namespace {
     }
 }
 
-impl crate::resource::Resource for Namespace {
-    const TYPE: &'static str = "AWS::S3Tables::Namespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NAMESPACE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Namespace", self.namespace);
-        p.set("TableBucketARN", self.table_bucket_arn);
-        p
+crate::resource::props! {
+    resource Namespace = "AWS::S3Tables::Namespace", shape: Some(&NAMESPACE_SHAPE);
+    req {
+        namespace = "Namespace",
+        table_bucket_arn = "TableBucketARN",
     }
 }
 
-static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::S3Tables::Table
 ///
@@ -101,7 +91,6 @@ pub struct Table {
 
 impl Table {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, open_table_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3tables::table::OpenTableFormat>>, table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             compaction: ::std::option::Option::None,
@@ -118,55 +107,41 @@ impl Table {
     }
 }
 
-impl crate::resource::Resource for Table {
-    const TYPE: &'static str = "AWS::S3Tables::Table";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_SHAPE)
+crate::resource::props! {
+    resource Table = "AWS::S3Tables::Table", shape: Some(&TABLE_SHAPE);
+    req {
+        namespace = "Namespace",
+        open_table_format = "OpenTableFormat",
+        table_bucket_arn = "TableBucketARN",
+        table_name = "TableName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Compaction", self.compaction);
-        p.set_opt("IcebergMetadata", self.iceberg_metadata);
-        p.set("Namespace", self.namespace);
-        p.set("OpenTableFormat", self.open_table_format);
-        p.set_opt("SnapshotManagement", self.snapshot_management);
-        p.set_opt("StorageClassConfiguration", self.storage_class_configuration);
-        p.set("TableBucketARN", self.table_bucket_arn);
-        p.set("TableName", self.table_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WithoutMetadata", self.without_metadata);
-        p
+    opt {
+        compaction = "Compaction",
+        iceberg_metadata = "IcebergMetadata",
+        snapshot_management = "SnapshotManagement",
+        storage_class_configuration = "StorageClassConfiguration",
+        tags = "Tags",
+        without_metadata = "WithoutMetadata",
     }
 }
 
-static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Compaction", crate::resource::Rule { shape: Some(&self::table::COMPACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]*$")), ..crate::resource::Rule::NONE }),
-        ("SnapshotManagement", crate::resource::Rule { shape: Some(&self::table::SNAPSHOT_MANAGEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Compaction", crate::resource::Rule { shape: Some(&self::table::COMPACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]*$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotManagement", crate::resource::Rule { shape: Some(&self::table::SNAPSHOT_MANAGEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_s3tables::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Table`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Table> {
-    /// `Fn::GetAtt` `TableARN`.
-    #[inline]
-    pub fn attr_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TableARN")
-    }
-    /// `Fn::GetAtt` `VersionToken`.
-    #[inline]
-    pub fn attr_version_token(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionToken")
-    }
-    /// `Fn::GetAtt` `WarehouseLocation`.
-    #[inline]
-    pub fn attr_warehouse_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WarehouseLocation")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TableARN`.
+        attr_table_arn: ::std::string::String = "TableARN",
+        /// `Fn::GetAtt` `VersionToken`.
+        attr_version_token: ::std::string::String = "VersionToken",
+        /// `Fn::GetAtt` `WarehouseLocation`.
+        attr_warehouse_location: ::std::string::String = "WarehouseLocation",
     }
 }
 
@@ -186,21 +161,17 @@ pub mod table {
         pub target_file_size_mb: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Compaction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Status", self.status);
-            p.set_opt("TargetFileSizeMB", self.target_file_size_mb);
-            p.into_expr()
+    crate::resource::props! {
+        nested Compaction;
+        opt {
+            status = "Status",
+            target_file_size_mb = "TargetFileSizeMB",
         }
     }
 
-    pub(super) static COMPACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetFileSizeMB", crate::resource::Rule { min: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetFileSizeMB", crate::resource::Rule { min: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the metadata for an Iceberg table. Specify either IcebergSchema (for simple flat schemas with primitive types only) or IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not both.
     #[derive(Clone, Default)]
@@ -227,16 +198,14 @@ pub mod table {
         pub table_properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IcebergMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergPartitionSpec", self.iceberg_partition_spec);
-            p.set_opt("IcebergSchema", self.iceberg_schema);
-            p.set_opt("IcebergSchemaV2", self.iceberg_schema_v2);
-            p.set_opt("IcebergSortOrder", self.iceberg_sort_order);
-            p.set_opt("TableProperties", self.table_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergMetadata;
+        opt {
+            iceberg_partition_spec = "IcebergPartitionSpec",
+            iceberg_schema = "IcebergSchema",
+            iceberg_schema_v2 = "IcebergSchemaV2",
+            iceberg_sort_order = "IcebergSortOrder",
+            table_properties = "TableProperties",
         }
     }
 
@@ -264,13 +233,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergPartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set_opt("SpecId", self.spec_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergPartitionSpec;
+        req {
+            fields = "Fields",
+        }
+        opt {
+            spec_id = "SpecId",
         }
     }
 
@@ -297,7 +266,6 @@ pub mod table {
 
     impl IcebergPartitionField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_id: impl ::std::convert::Into<crate::value::Val<i64>>, transform: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_id: ::std::option::Option::None,
@@ -308,15 +276,15 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergPartitionField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldId", self.field_id);
-            p.set("Name", self.name);
-            p.set("SourceId", self.source_id);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergPartitionField;
+        req {
+            name = "Name",
+            source_id = "SourceId",
+            transform = "Transform",
+        }
+        opt {
+            field_id = "FieldId",
         }
     }
 
@@ -339,12 +307,10 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SchemaFieldList", self.schema_field_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSchema;
+        req {
+            schema_field_list = "SchemaFieldList",
         }
     }
 
@@ -371,7 +337,6 @@ pub mod table {
 
     impl SchemaField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: ::std::option::Option::None,
@@ -382,15 +347,15 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for SchemaField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set("Name", self.name);
-            p.set_opt("Required", self.required);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaField;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            id = "Id",
+            required = "Required",
         }
     }
 
@@ -417,7 +382,6 @@ pub mod table {
 
     impl IcebergSchemaV2 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schema_v2_field_list: ::std::vec::Vec<crate::cfn::s3tables::table::SchemaV2Field>, schema_v2_field_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3tables::table::SchemaV2FieldType>>) -> Self {
             Self {
                 identifier_field_ids: ::std::option::Option::None,
@@ -428,15 +392,15 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSchemaV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdentifierFieldIds", self.identifier_field_ids);
-            p.set_opt("SchemaId", self.schema_id);
-            p.set("SchemaV2FieldList", self.schema_v2_field_list);
-            p.set("SchemaV2FieldType", self.schema_v2_field_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSchemaV2;
+        req {
+            schema_v2_field_list = "SchemaV2FieldList",
+            schema_v2_field_type = "SchemaV2FieldType",
+        }
+        opt {
+            identifier_field_ids = "IdentifierFieldIds",
+            schema_id = "SchemaId",
         }
     }
 
@@ -467,7 +431,6 @@ pub mod table {
 
     impl SchemaV2Field {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, required: impl ::std::convert::Into<crate::value::Val<bool>>, type_: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 doc: ::std::option::Option::None,
@@ -479,16 +442,16 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for SchemaV2Field {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Doc", self.doc);
-            p.set("Id", self.id);
-            p.set("Name", self.name);
-            p.set("Required", self.required);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaV2Field;
+        req {
+            id = "Id",
+            name = "Name",
+            required = "Required",
+            type_ = "Type",
+        }
+        opt {
+            doc = "Doc",
         }
     }
 
@@ -516,13 +479,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSortOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set_opt("OrderId", self.order_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSortOrder;
+        req {
+            fields = "Fields",
+        }
+        opt {
+            order_id = "OrderId",
         }
     }
 
@@ -549,7 +512,6 @@ pub mod table {
 
     impl IcebergSortField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(direction: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3tables::table::Direction>>, null_order: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3tables::table::NullOrder>>, source_id: impl ::std::convert::Into<crate::value::Val<i64>>, transform: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 direction: direction.into(),
@@ -560,15 +522,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSortField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Direction", self.direction);
-            p.set("NullOrder", self.null_order);
-            p.set("SourceId", self.source_id);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSortField;
+        req {
+            direction = "Direction",
+            null_order = "NullOrder",
+            source_id = "SourceId",
+            transform = "Transform",
         }
     }
 
@@ -589,23 +549,19 @@ pub mod table {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::s3tables::table::Status>>,
     }
 
-    impl crate::resource::ToExpr for SnapshotManagement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxSnapshotAgeHours", self.max_snapshot_age_hours);
-            p.set_opt("MinSnapshotsToKeep", self.min_snapshots_to_keep);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnapshotManagement;
+        opt {
+            max_snapshot_age_hours = "MaxSnapshotAgeHours",
+            min_snapshots_to_keep = "MinSnapshotsToKeep",
+            status = "Status",
         }
     }
 
-    pub(super) static SNAPSHOT_MANAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxSnapshotAgeHours", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MinSnapshotsToKeep", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNAPSHOT_MANAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxSnapshotAgeHours", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MinSnapshotsToKeep", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies storage class settings for the table
     #[derive(Clone, Default)]
@@ -616,24 +572,15 @@ pub mod table {
         pub storage_class: ::std::option::Option<crate::value::Val<crate::cfn::s3tables::table::StorageClass>>,
     }
 
-    impl crate::resource::ToExpr for StorageClassConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageClassConfiguration;
+        opt {
+            storage_class = "StorageClass",
         }
     }
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Indicates whether the Compaction maintenance action is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `enabled`
         Enabled,
@@ -641,34 +588,19 @@ pub mod table {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["enabled", "disabled"]);
 
     /// The type of the top-level schema, which is always 'struct'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaV2FieldType {
         /// `struct`
         Struct,
     }
 
-    impl crate::value::CfnEnum for SchemaV2FieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Struct => "struct",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchemaV2FieldType, ["struct"]);
 
     /// Sort direction (asc or desc)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Direction {
         /// `asc`
         Asc,
@@ -676,18 +608,10 @@ pub mod table {
         Desc,
     }
 
-    impl crate::value::CfnEnum for Direction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Asc => "asc",
-                Self::Desc => "desc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Direction, ["asc", "desc"]);
 
     /// Null value ordering (nulls-first or nulls-last)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NullOrder {
         /// `nulls-first`
         NullsFirst,
@@ -695,34 +619,19 @@ pub mod table {
         NullsLast,
     }
 
-    impl crate::value::CfnEnum for NullOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NullsFirst => "nulls-first",
-                Self::NullsLast => "nulls-last",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NullOrder, ["nulls-first", "nulls-last"]);
 
     /// Format of the table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpenTableFormat {
         /// `ICEBERG`
         Iceberg,
     }
 
-    impl crate::value::CfnEnum for OpenTableFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Iceberg => "ICEBERG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OpenTableFormat, ["ICEBERG"]);
 
     /// The storage class for the table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,
@@ -730,31 +639,16 @@ pub mod table {
         IntelligentTiering,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["STANDARD", "INTELLIGENT_TIERING"]);
 
     /// Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WithoutMetadata {
         /// `Yes`
         Yes,
     }
 
-    impl crate::value::CfnEnum for WithoutMetadata {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Yes => "Yes",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WithoutMetadata, ["Yes"]);
 }
 
 /// Creates an Amazon S3 Tables table bucket in the same AWS Region where you create the AWS CloudFormation stack.
@@ -794,7 +688,6 @@ pub struct TableBucket {
 
 impl TableBucket {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(table_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption_configuration: ::std::option::Option::None,
@@ -808,41 +701,34 @@ impl TableBucket {
     }
 }
 
-impl crate::resource::Resource for TableBucket {
-    const TYPE: &'static str = "AWS::S3Tables::TableBucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_BUCKET_SHAPE)
+crate::resource::props! {
+    resource TableBucket = "AWS::S3Tables::TableBucket", shape: Some(&TABLE_BUCKET_SHAPE);
+    req {
+        table_bucket_name = "TableBucketName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("MetricsConfiguration", self.metrics_configuration);
-        p.set_opt("ReplicationConfiguration", self.replication_configuration);
-        p.set_opt("StorageClassConfiguration", self.storage_class_configuration);
-        p.set("TableBucketName", self.table_bucket_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UnreferencedFileRemoval", self.unreferenced_file_removal);
-        p
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        metrics_configuration = "MetricsConfiguration",
+        replication_configuration = "ReplicationConfiguration",
+        storage_class_configuration = "StorageClassConfiguration",
+        tags = "Tags",
+        unreferenced_file_removal = "UnreferencedFileRemoval",
     }
 }
 
-static TABLE_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::table_bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table_bucket::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UnreferencedFileRemoval", crate::resource::Rule { shape: Some(&self::table_bucket::UNREFERENCED_FILE_REMOVAL_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::table_bucket::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::table_bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_s3tables::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UnreferencedFileRemoval", crate::resource::Rule { shape: Some(&self::table_bucket::UNREFERENCED_FILE_REMOVAL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TableBucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TableBucket> {
-    /// `Fn::GetAtt` `TableBucketARN`.
-    #[inline]
-    pub fn attr_table_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TableBucketARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TableBucketARN`.
+        attr_table_bucket_arn: ::std::string::String = "TableBucketARN",
     }
 }
 
@@ -862,15 +748,17 @@ pub mod table_bucket {
         pub sse_algorithm: ::std::option::Option<crate::value::Val<crate::cfn::s3tables::table_bucket::SseAlgorithm>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSKeyArn", self.kms_key_arn);
-            p.set_opt("SSEAlgorithm", self.sse_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_arn = "KMSKeyArn",
+            sse_algorithm = "SSEAlgorithm",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings governing the Metric configuration for the table bucket.
     #[derive(Clone, Default)]
@@ -881,12 +769,10 @@ pub mod table_bucket {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::s3tables::table_bucket::Status>>,
     }
 
-    impl crate::resource::ToExpr for MetricsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsConfiguration;
+        opt {
+            status = "Status",
         }
     }
 
@@ -905,7 +791,6 @@ pub mod table_bucket {
 
     impl ReplicationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: ::std::vec::Vec<crate::cfn::s3tables::table_bucket::ReplicationRule>) -> Self {
             Self {
                 role: role.into(),
@@ -914,21 +799,17 @@ pub mod table_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Role", self.role);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfiguration;
+        req {
+            role = "Role",
+            rules = "Rules",
         }
     }
 
-    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A replication rule for the table bucket
     #[derive(Clone)]
@@ -949,20 +830,16 @@ pub mod table_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destinations", self.destinations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRule;
+        req {
+            destinations = "Destinations",
         }
     }
 
-    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A replication destination
     #[derive(Clone)]
@@ -975,7 +852,6 @@ pub mod table_bucket {
 
     impl ReplicationDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_table_bucket_arn: destination_table_bucket_arn.into(),
@@ -983,12 +859,10 @@ pub mod table_bucket {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationTableBucketARN", self.destination_table_bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationDestination;
+        req {
+            destination_table_bucket_arn = "DestinationTableBucketARN",
         }
     }
 
@@ -1001,21 +875,12 @@ pub mod table_bucket {
         pub storage_class: ::std::option::Option<crate::value::Val<crate::cfn::s3tables::table_bucket::StorageClass>>,
     }
 
-    impl crate::resource::ToExpr for StorageClassConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageClassConfiguration;
+        opt {
+            storage_class = "StorageClass",
         }
     }
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots.
     #[derive(Clone, Default)]
@@ -1034,26 +899,22 @@ pub mod table_bucket {
         pub unreferenced_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for UnreferencedFileRemoval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NoncurrentDays", self.noncurrent_days);
-            p.set_opt("Status", self.status);
-            p.set_opt("UnreferencedDays", self.unreferenced_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested UnreferencedFileRemoval;
+        opt {
+            noncurrent_days = "NoncurrentDays",
+            status = "Status",
+            unreferenced_days = "UnreferencedDays",
         }
     }
 
-    pub(super) static UNREFERENCED_FILE_REMOVAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NoncurrentDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("UnreferencedDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UNREFERENCED_FILE_REMOVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NoncurrentDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("UnreferencedDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Server-side encryption algorithm
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `AES256`
         Aes256,
@@ -1061,18 +922,10 @@ pub mod table_bucket {
         AwsKms,
     }
 
-    impl crate::value::CfnEnum for SseAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::AwsKms => "aws:kms",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseAlgorithm, ["AES256", "aws:kms"]);
 
     /// Indicates whether Metrics are enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Enabled`
         Enabled,
@@ -1080,18 +933,10 @@ pub mod table_bucket {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["Enabled", "Disabled"]);
 
     /// The storage class for the table bucket
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,
@@ -1099,15 +944,7 @@ pub mod table_bucket {
         IntelligentTiering,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["STANDARD", "INTELLIGENT_TIERING"]);
 }
 
 /// Applies an IAM resource policy to a table bucket.
@@ -1127,7 +964,6 @@ pub struct TableBucketPolicy {
 
 impl TableBucketPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_policy: resource_policy.into(),
@@ -1136,26 +972,17 @@ impl TableBucketPolicy {
     }
 }
 
-impl crate::resource::Resource for TableBucketPolicy {
-    const TYPE: &'static str = "AWS::S3Tables::TableBucketPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_BUCKET_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourcePolicy", self.resource_policy);
-        p.set("TableBucketARN", self.table_bucket_arn);
-        p
+crate::resource::props! {
+    resource TableBucketPolicy = "AWS::S3Tables::TableBucketPolicy", shape: Some(&TABLE_BUCKET_POLICY_SHAPE);
+    req {
+        resource_policy = "ResourcePolicy",
+        table_bucket_arn = "TableBucketARN",
     }
 }
 
-static TABLE_BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TableBucketARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::S3Tables::TablePolicy
 ///
@@ -1174,7 +1001,6 @@ pub struct TablePolicy {
 
 impl TablePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, table_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_policy: resource_policy.into(),
@@ -1183,32 +1009,22 @@ impl TablePolicy {
     }
 }
 
-impl crate::resource::Resource for TablePolicy {
-    const TYPE: &'static str = "AWS::S3Tables::TablePolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourcePolicy", self.resource_policy);
-        p.set("TableARN", self.table_arn);
-        p
+crate::resource::props! {
+    resource TablePolicy = "AWS::S3Tables::TablePolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        resource_policy = "ResourcePolicy",
+        table_arn = "TableARN",
     }
 }
 
 /// Attributes of [`TablePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TablePolicy> {
-    /// `Fn::GetAtt` `Namespace`.
-    #[inline]
-    pub fn attr_namespace(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace")
-    }
-    /// `Fn::GetAtt` `TableBucketARN`.
-    #[inline]
-    pub fn attr_table_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TableBucketARN")
-    }
-    /// `Fn::GetAtt` `TableName`.
-    #[inline]
-    pub fn attr_table_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TableName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Namespace`.
+        attr_namespace: ::std::string::String = "Namespace",
+        /// `Fn::GetAtt` `TableBucketARN`.
+        attr_table_bucket_arn: ::std::string::String = "TableBucketARN",
+        /// `Fn::GetAtt` `TableName`.
+        attr_table_name: ::std::string::String = "TableName",
     }
 }

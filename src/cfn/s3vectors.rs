@@ -49,7 +49,6 @@ pub struct Index {
 
 impl Index {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3vectors::index::DataType>>, dimension: impl ::std::convert::Into<crate::value::Val<i64>>, distance_metric: impl ::std::convert::Into<crate::value::Val<crate::cfn::s3vectors::index::DistanceMetric>>) -> Self {
         Self {
             data_type: data_type.into(),
@@ -65,51 +64,40 @@ impl Index {
     }
 }
 
-impl crate::resource::Resource for Index {
-    const TYPE: &'static str = "AWS::S3Vectors::Index";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INDEX_SHAPE)
+crate::resource::props! {
+    resource Index = "AWS::S3Vectors::Index", shape: Some(&INDEX_SHAPE);
+    req {
+        data_type = "DataType",
+        dimension = "Dimension",
+        distance_metric = "DistanceMetric",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataType", self.data_type);
-        p.set("Dimension", self.dimension);
-        p.set("DistanceMetric", self.distance_metric);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("IndexName", self.index_name);
-        p.set_opt("MetadataConfiguration", self.metadata_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VectorBucketArn", self.vector_bucket_arn);
-        p.set_opt("VectorBucketName", self.vector_bucket_name);
-        p
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        index_name = "IndexName",
+        metadata_configuration = "MetadataConfiguration",
+        tags = "Tags",
+        vector_bucket_arn = "VectorBucketArn",
+        vector_bucket_name = "VectorBucketName",
     }
 }
 
-static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Dimension", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::index::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::index::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::index::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VectorBucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Dimension", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::index::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::index::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_s3tables::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VectorBucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Index> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `IndexArn`.
-    #[inline]
-    pub fn attr_index_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IndexArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `IndexArn`.
+        attr_index_arn: ::std::string::String = "IndexArn",
     }
 }
 
@@ -129,21 +117,17 @@ pub mod index {
         pub sse_type: ::std::option::Option<crate::value::Val<crate::cfn::s3vectors::index::SseType>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SseType", self.sse_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_arn = "KmsKeyArn",
+            sse_type = "SseType",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The metadata configuration for the vector index.
     #[derive(Clone, Default)]
@@ -154,46 +138,28 @@ pub mod index {
         pub non_filterable_metadata_keys: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for MetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NonFilterableMetadataKeys", self.non_filterable_metadata_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfiguration;
+        opt {
+            non_filterable_metadata_keys = "NonFilterableMetadataKeys",
         }
     }
 
-    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NonFilterableMetadataKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NonFilterableMetadataKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The data type of the vectors to be inserted into the vector index.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `float32`
         Float32,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Float32 => "float32",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["float32"]);
 
     /// The distance metric to be used for similarity search.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DistanceMetric {
         /// `cosine`
         Cosine,
@@ -201,18 +167,10 @@ pub mod index {
         Euclidean,
     }
 
-    impl crate::value::CfnEnum for DistanceMetric {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cosine => "cosine",
-                Self::Euclidean => "euclidean",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DistanceMetric, ["cosine", "euclidean"]);
 
     /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `AES256`
         Aes256,
@@ -220,15 +178,7 @@ pub mod index {
         AwsKms,
     }
 
-    impl crate::value::CfnEnum for SseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::AwsKms => "aws:kms",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseType, ["AES256", "aws:kms"]);
 }
 
 /// Resource Type definition for AWS::S3Vectors::VectorBucket
@@ -250,41 +200,28 @@ pub struct VectorBucket {
     pub vector_bucket_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for VectorBucket {
-    const TYPE: &'static str = "AWS::S3Vectors::VectorBucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VECTOR_BUCKET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VectorBucketName", self.vector_bucket_name);
-        p
+crate::resource::props! {
+    resource VectorBucket = "AWS::S3Vectors::VectorBucket", shape: Some(&VECTOR_BUCKET_SHAPE);
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        tags = "Tags",
+        vector_bucket_name = "VectorBucketName",
     }
 }
 
-static VECTOR_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::vector_bucket::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vector_bucket::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VECTOR_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::vector_bucket::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_s3tables::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VectorBucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VectorBucket> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `VectorBucketArn`.
-    #[inline]
-    pub fn attr_vector_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VectorBucketArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `VectorBucketArn`.
+        attr_vector_bucket_arn: ::std::string::String = "VectorBucketArn",
     }
 }
 
@@ -304,31 +241,20 @@ pub mod vector_bucket {
         pub sse_type: ::std::option::Option<crate::value::Val<crate::cfn::s3vectors::vector_bucket::SseType>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SseType", self.sse_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_arn = "KmsKeyArn",
+            sse_type = "SseType",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `AES256`
         Aes256,
@@ -336,15 +262,7 @@ pub mod vector_bucket {
         AwsKms,
     }
 
-    impl crate::value::CfnEnum for SseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::AwsKms => "aws:kms",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseType, ["AES256", "aws:kms"]);
 }
 
 /// Resource Type definition for AWS::S3Vectors::VectorBucketPolicy
@@ -368,7 +286,6 @@ pub struct VectorBucketPolicy {
 
 impl VectorBucketPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             policy: policy.into(),
@@ -378,25 +295,18 @@ impl VectorBucketPolicy {
     }
 }
 
-impl crate::resource::Resource for VectorBucketPolicy {
-    const TYPE: &'static str = "AWS::S3Vectors::VectorBucketPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VECTOR_BUCKET_POLICY_SHAPE)
+crate::resource::props! {
+    resource VectorBucketPolicy = "AWS::S3Vectors::VectorBucketPolicy", shape: Some(&VECTOR_BUCKET_POLICY_SHAPE);
+    req {
+        policy = "Policy",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set_opt("VectorBucketArn", self.vector_bucket_arn);
-        p.set_opt("VectorBucketName", self.vector_bucket_name);
-        p
+    opt {
+        vector_bucket_arn = "VectorBucketArn",
+        vector_bucket_name = "VectorBucketName",
     }
 }
 
-static VECTOR_BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("VectorBucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VECTOR_BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VectorBucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("VectorBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+]);

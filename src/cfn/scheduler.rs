@@ -55,7 +55,6 @@ pub struct Schedule {
 
 impl Schedule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(flexible_time_window: crate::cfn::scheduler::schedule::FlexibleTimeWindow, schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: crate::cfn::scheduler::schedule::Target) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -73,49 +72,43 @@ impl Schedule {
     }
 }
 
-impl crate::resource::Resource for Schedule {
-    const TYPE: &'static str = "AWS::Scheduler::Schedule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULE_SHAPE)
+crate::resource::props! {
+    resource Schedule = "AWS::Scheduler::Schedule", shape: Some(&SCHEDULE_SHAPE);
+    req {
+        flexible_time_window = "FlexibleTimeWindow",
+        schedule_expression = "ScheduleExpression",
+        target = "Target",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EndDate", self.end_date);
-        p.set("FlexibleTimeWindow", self.flexible_time_window);
-        p.set_opt("GroupName", self.group_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Name", self.name);
-        p.set("ScheduleExpression", self.schedule_expression);
-        p.set_opt("ScheduleExpressionTimezone", self.schedule_expression_timezone);
-        p.set_opt("StartDate", self.start_date);
-        p.set_opt("State", self.state);
-        p.set("Target", self.target);
-        p
+    opt {
+        description = "Description",
+        end_date = "EndDate",
+        group_name = "GroupName",
+        kms_key_arn = "KmsKeyArn",
+        name = "Name",
+        schedule_expression_timezone = "ScheduleExpressionTimezone",
+        start_date = "StartDate",
+        state = "State",
     }
 }
 
-static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("FlexibleTimeWindow", crate::resource::Rule { shape: Some(&self::schedule::FLEXIBLE_TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
-        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("ScheduleExpressionTimezone", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("Target", crate::resource::Rule { shape: Some(&self::schedule::TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EndDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("FlexibleTimeWindow", crate::resource::Rule { shape: Some(&self::schedule::FLEXIBLE_TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
+    ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("ScheduleExpressionTimezone", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("StartDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Target", crate::resource::Rule { shape: Some(&self::schedule::TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Schedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Schedule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -137,7 +130,6 @@ pub mod schedule {
 
     impl FlexibleTimeWindow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::scheduler::schedule::FlexibleTimeWindowMode>>) -> Self {
             Self {
                 maximum_window_in_minutes: ::std::option::Option::None,
@@ -146,21 +138,19 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for FlexibleTimeWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumWindowInMinutes", self.maximum_window_in_minutes);
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlexibleTimeWindow;
+        req {
+            mode = "Mode",
+        }
+        opt {
+            maximum_window_in_minutes = "MaximumWindowInMinutes",
         }
     }
 
-    pub(super) static FLEXIBLE_TIME_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumWindowInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEXIBLE_TIME_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumWindowInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The schedule target.
     #[derive(Clone)]
@@ -209,7 +199,6 @@ pub mod schedule {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -226,38 +215,36 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("DeadLetterConfig", self.dead_letter_config);
-            p.set_opt("EcsParameters", self.ecs_parameters);
-            p.set_opt("EventBridgeParameters", self.event_bridge_parameters);
-            p.set_opt("Input", self.input);
-            p.set_opt("KinesisParameters", self.kinesis_parameters);
-            p.set_opt("RetryPolicy", self.retry_policy);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SageMakerPipelineParameters", self.sage_maker_pipeline_parameters);
-            p.set_opt("SqsParameters", self.sqs_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            arn = "Arn",
+            role_arn = "RoleArn",
+        }
+        opt {
+            dead_letter_config = "DeadLetterConfig",
+            ecs_parameters = "EcsParameters",
+            event_bridge_parameters = "EventBridgeParameters",
+            input = "Input",
+            kinesis_parameters = "KinesisParameters",
+            retry_policy = "RetryPolicy",
+            sage_maker_pipeline_parameters = "SageMakerPipelineParameters",
+            sqs_parameters = "SqsParameters",
         }
     }
 
-    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-            ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EcsParameters", crate::resource::Rule { shape: Some(&ECS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventBridgeParameters", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Input", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$")), ..crate::resource::Rule::NONE }),
-            ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqsParameters", crate::resource::Rule { shape: Some(&SQS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+        ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsParameters", crate::resource::Rule { shape: Some(&ECS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventBridgeParameters", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Input", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqsParameters", crate::resource::Rule { shape: Some(&SQS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A DeadLetterConfig object that contains information about a dead-letter queue configuration.
     #[derive(Clone, Default)]
@@ -268,20 +255,16 @@ pub mod schedule {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeadLetterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterConfig;
+        opt {
+            arn = "Arn",
         }
     }
 
-    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The custom parameters to be used when the target is an Amazon ECS task.
     #[derive(Clone)]
@@ -346,7 +329,6 @@ pub mod schedule {
 
     impl EcsParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(task_definition_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_strategy: ::std::option::Option::None,
@@ -367,42 +349,40 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for EcsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityProviderStrategy", self.capacity_provider_strategy);
-            p.set_opt("EnableECSManagedTags", self.enable_ecs_managed_tags);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("Group", self.group);
-            p.set_opt("LaunchType", self.launch_type);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("PlacementConstraints", self.placement_constraints);
-            p.set_opt("PlacementStrategy", self.placement_strategy);
-            p.set_opt("PlatformVersion", self.platform_version);
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.set_opt("ReferenceId", self.reference_id);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("TaskCount", self.task_count);
-            p.set("TaskDefinitionArn", self.task_definition_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsParameters;
+        req {
+            task_definition_arn = "TaskDefinitionArn",
+        }
+        opt {
+            capacity_provider_strategy = "CapacityProviderStrategy",
+            enable_ecs_managed_tags = "EnableECSManagedTags",
+            enable_execute_command = "EnableExecuteCommand",
+            group = "Group",
+            launch_type = "LaunchType",
+            network_configuration = "NetworkConfiguration",
+            placement_constraints = "PlacementConstraints",
+            placement_strategy = "PlacementStrategy",
+            platform_version = "PlatformVersion",
+            propagate_tags = "PropagateTags",
+            reference_id = "ReferenceId",
+            tags = "Tags",
+            task_count = "TaskCount",
         }
     }
 
-    pub(super) static ECS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderStrategy", crate::resource::Rule { max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Group", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PlacementConstraints", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PlacementStrategy", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PlatformVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("ReferenceId", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("TaskCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderStrategy", crate::resource::Rule { max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Group", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PlacementConstraints", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PlacementStrategy", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PlatformVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("ReferenceId", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+        ("TaskCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of a capacity provider strategy.
     #[derive(Clone)]
@@ -423,7 +403,6 @@ pub mod schedule {
 
     impl CapacityProviderStrategyItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base: ::std::option::Option::None,
@@ -433,24 +412,22 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderStrategyItem;
+        req {
+            capacity_provider = "CapacityProvider",
+        }
+        opt {
+            base = "Base",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("CapacityProvider", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("CapacityProvider", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure specifies the network configuration for an ECS task.
     #[derive(Clone, Default)]
@@ -461,20 +438,16 @@ pub mod schedule {
         pub awsvpc_configuration: ::std::option::Option<crate::cfn::scheduler::schedule::AwsVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsvpcConfiguration", self.awsvpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            awsvpc_configuration = "AwsvpcConfiguration",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure specifies the VPC subnets and security groups for the task, and whether a public IP address is to be used. This structure is relevant only for ECS tasks that use the awsvpc network mode.
     #[derive(Clone)]
@@ -495,7 +468,6 @@ pub mod schedule {
 
     impl AwsVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 assign_public_ip: ::std::option::Option::None,
@@ -505,23 +477,21 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for AwsVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsVpcConfiguration;
+        req {
+            subnets = "Subnets",
+        }
+        opt {
+            assign_public_ip = "AssignPublicIp",
+            security_groups = "SecurityGroups",
         }
     }
 
-    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a constraint on task placement.
     #[derive(Clone, Default)]
@@ -536,21 +506,17 @@ pub mod schedule {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::scheduler::schedule::PlacementConstraintType>>,
     }
 
-    impl crate::resource::ToExpr for PlacementConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementConstraint;
+        opt {
+            expression = "Expression",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The task placement strategy for a task or service.
     #[derive(Clone, Default)]
@@ -565,21 +531,17 @@ pub mod schedule {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::scheduler::schedule::PlacementStrategyType>>,
     }
 
-    impl crate::resource::ToExpr for PlacementStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementStrategy;
+        opt {
+            field = "Field",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PLACEMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Field", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// EventBridge PutEvent predefined target type.
     #[derive(Clone)]
@@ -596,7 +558,6 @@ pub mod schedule {
 
     impl EventBridgeParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(detail_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 detail_type: detail_type.into(),
@@ -605,22 +566,18 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DetailType", self.detail_type);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeParameters;
+        req {
+            detail_type = "DetailType",
+            source = "Source",
         }
     }
 
-    pub(super) static EVENT_BRIDGE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BRIDGE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The custom parameter you can use to control the shard to which EventBridge Scheduler sends the event.
     #[derive(Clone)]
@@ -633,7 +590,6 @@ pub mod schedule {
 
     impl KinesisParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partition_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 partition_key: partition_key.into(),
@@ -641,20 +597,16 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PartitionKey", self.partition_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisParameters;
+        req {
+            partition_key = "PartitionKey",
         }
     }
 
-    pub(super) static KINESIS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PartitionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PartitionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A RetryPolicy object that includes information about the retry policy settings.
     #[derive(Clone, Default)]
@@ -669,22 +621,18 @@ pub mod schedule {
         pub maximum_retry_attempts: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for RetryPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumEventAgeInSeconds", self.maximum_event_age_in_seconds);
-            p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryPolicy;
+        opt {
+            maximum_event_age_in_seconds = "MaximumEventAgeInSeconds",
+            maximum_retry_attempts = "MaximumRetryAttempts",
         }
     }
 
-    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// These are custom parameters to use when the target is a SageMaker Model Building Pipeline that starts based on AWS EventBridge Scheduler schedules.
     #[derive(Clone, Default)]
@@ -695,20 +643,16 @@ pub mod schedule {
         pub pipeline_parameter_list: ::std::option::Option<::std::vec::Vec<crate::cfn::scheduler::schedule::SageMakerPipelineParameter>>,
     }
 
-    impl crate::resource::ToExpr for SageMakerPipelineParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PipelineParameterList", self.pipeline_parameter_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerPipelineParameters;
+        opt {
+            pipeline_parameter_list = "PipelineParameterList",
         }
     }
 
-    pub(super) static SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Name/Value pair of a parameter to start execution of a SageMaker Model Building Pipeline.
     #[derive(Clone)]
@@ -725,7 +669,6 @@ pub mod schedule {
 
     impl SageMakerPipelineParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -734,22 +677,18 @@ pub mod schedule {
         }
     }
 
-    impl crate::resource::ToExpr for SageMakerPipelineParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerPipelineParameter;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the message group ID to use when the target is a FIFO queue. If you specify an SQS FIFO queue as a target, the queue must have content-based deduplication enabled.
     #[derive(Clone, Default)]
@@ -760,23 +699,19 @@ pub mod schedule {
         pub message_group_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SqsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageGroupId", self.message_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqsParameters;
+        opt {
+            message_group_id = "MessageGroupId",
         }
     }
 
-    pub(super) static SQS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines whether the schedule is executed within a flexible time window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlexibleTimeWindowMode {
         /// `OFF`
         Off,
@@ -784,18 +719,10 @@ pub mod schedule {
         Flexible,
     }
 
-    impl crate::value::CfnEnum for FlexibleTimeWindowMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Flexible => "FLEXIBLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlexibleTimeWindowMode, ["OFF", "FLEXIBLE"]);
 
     /// Specifies whether the schedule is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleState {
         /// `ENABLED`
         Enabled,
@@ -803,18 +730,10 @@ pub mod schedule {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ScheduleState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScheduleState, ["ENABLED", "DISABLED"]);
 
     /// Specifies the launch type on which your task is running. The launch type that you specify here must match one of the launch type (compatibilities) of the target task. The FARGATE value is supported only in the Regions where AWS Fargate with Amazon ECS is supported. For more information, see AWS Fargate on Amazon ECS in the Amazon Elastic Container Service Developer Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -824,19 +743,10 @@ pub mod schedule {
         External,
     }
 
-    impl crate::value::CfnEnum for LaunchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::Fargate => "FARGATE",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
     /// Specifies whether the task's elastic network interface receives a public IP address. You can specify ENABLED only when LaunchType in EcsParameters is set to FARGATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `ENABLED`
         Enabled,
@@ -844,18 +754,10 @@ pub mod schedule {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AssignPublicIp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssignPublicIp, ["ENABLED", "DISABLED"]);
 
     /// The type of constraint. Use distinctInstance to ensure that each task in a particular group is running on a different container instance. Use memberOf to restrict the selection to a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -863,18 +765,10 @@ pub mod schedule {
         MemberOf,
     }
 
-    impl crate::value::CfnEnum for PlacementConstraintType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DistinctInstance => "distinctInstance",
-                Self::MemberOf => "memberOf",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
     /// The type of placement strategy. The random placement strategy randomly places tasks on available candidates. The spread placement strategy spreads placement across available candidates evenly based on the field parameter. The binpack strategy places tasks on available candidates that have the least available amount of the resource that is specified with the field parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory (but still enough to run the task).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `random`
         Random,
@@ -884,32 +778,16 @@ pub mod schedule {
         Binpack,
     }
 
-    impl crate::value::CfnEnum for PlacementStrategyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Random => "random",
-                Self::Spread => "spread",
-                Self::Binpack => "binpack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementStrategyType, ["random", "spread", "binpack"]);
 
     /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags are not propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the TagResource API action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `TASK_DEFINITION`
         TaskDefinition,
     }
 
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TaskDefinition => "TASK_DEFINITION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropagateTags, ["TASK_DEFINITION"]);
 }
 
 /// Definition of AWS::Scheduler::ScheduleGroup Resource Type
@@ -925,59 +803,38 @@ pub struct ScheduleGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ScheduleGroup {
-    const TYPE: &'static str = "AWS::Scheduler::ScheduleGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULE_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ScheduleGroup = "AWS::Scheduler::ScheduleGroup", shape: Some(&SCHEDULE_GROUP_SHAPE);
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static SCHEDULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::schedule_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::schedule_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduleGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduleGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `LastModificationDate`.
-    #[inline]
-    pub fn attr_last_modification_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationDate")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `LastModificationDate`.
+        attr_last_modification_date: ::std::string::String = "LastModificationDate",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod schedule_group {
     //! Nested property types and enums of [`ScheduleGroup`](super::ScheduleGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

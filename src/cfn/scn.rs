@@ -37,7 +37,6 @@ pub struct DataIntegrationFlow {
 
 impl DataIntegrationFlow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sources: ::std::vec::Vec<crate::cfn::scn::data_integration_flow::DataIntegrationFlowSource>, target: crate::cfn::scn::data_integration_flow::DataIntegrationFlowTarget, transformation: crate::cfn::scn::data_integration_flow::DataIntegrationFlowTransformation) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -50,52 +49,38 @@ impl DataIntegrationFlow {
     }
 }
 
-impl crate::resource::Resource for DataIntegrationFlow {
-    const TYPE: &'static str = "AWS::SCN::DataIntegrationFlow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_INTEGRATION_FLOW_SHAPE)
+crate::resource::props! {
+    resource DataIntegrationFlow = "AWS::SCN::DataIntegrationFlow", shape: Some(&DATA_INTEGRATION_FLOW_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        name = "Name",
+        sources = "Sources",
+        target = "Target",
+        transformation = "Transformation",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set("Name", self.name);
-        p.set("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p.set("Target", self.target);
-        p.set("Transformation", self.transformation);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DATA_INTEGRATION_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_integration_flow::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Target", crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Transformation", crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_INTEGRATION_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Target", crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Transformation", crate::resource::Rule { shape: Some(&self::data_integration_flow::DATA_INTEGRATION_FLOW_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataIntegrationFlow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataIntegrationFlow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -125,7 +110,6 @@ pub mod data_integration_flow {
 
     impl DataIntegrationFlowSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::data_integration_flow::SourceType>>) -> Self {
             Self {
                 dataset_source: ::std::option::Option::None,
@@ -136,25 +120,23 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DataIntegrationFlowSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatasetSource", self.dataset_source);
-            p.set_opt("S3Source", self.s3_source);
-            p.set("SourceName", self.source_name);
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataIntegrationFlowSource;
+        req {
+            source_name = "SourceName",
+            source_type = "SourceType",
+        }
+        opt {
+            dataset_source = "DatasetSource",
+            s3_source = "S3Source",
         }
     }
 
-    pub(super) static DATA_INTEGRATION_FLOW_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetSource", crate::resource::Rule { shape: Some(&DATASET_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Source", crate::resource::Rule { shape: Some(&S3_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_INTEGRATION_FLOW_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetSource", crate::resource::Rule { shape: Some(&DATASET_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Source", crate::resource::Rule { shape: Some(&S3_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dataset source configuration parameters.
     #[derive(Clone)]
@@ -171,7 +153,6 @@ pub mod data_integration_flow {
 
     impl DatasetSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_identifier: dataset_identifier.into(),
@@ -180,22 +161,20 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetIdentifier", self.dataset_identifier);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetSourceConfiguration;
+        req {
+            dataset_identifier = "DatasetIdentifier",
+        }
+        opt {
+            options = "Options",
         }
     }
 
-    pub(super) static DATASET_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[-_/A-Za-z0-9:]+$")), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { shape: Some(&DATASET_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[-_/A-Za-z0-9:]+$")), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { shape: Some(&DATASET_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dataset options.
     #[derive(Clone, Default)]
@@ -214,22 +193,18 @@ pub mod data_integration_flow {
         pub load_type: ::std::option::Option<crate::value::Val<crate::cfn::scn::data_integration_flow::LoadType>>,
     }
 
-    impl crate::resource::ToExpr for DatasetOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DedupeRecords", self.dedupe_records);
-            p.set_opt("DedupeStrategy", self.dedupe_strategy);
-            p.set_opt("LoadType", self.load_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetOptions;
+        opt {
+            dedupe_records = "DedupeRecords",
+            dedupe_strategy = "DedupeStrategy",
+            load_type = "LoadType",
         }
     }
 
-    pub(super) static DATASET_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DedupeStrategy", crate::resource::Rule { shape: Some(&DEDUPE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DedupeStrategy", crate::resource::Rule { shape: Some(&DEDUPE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The deduplication strategy.
     #[derive(Clone)]
@@ -246,7 +221,6 @@ pub mod data_integration_flow {
 
     impl DedupeStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::data_integration_flow::Type>>) -> Self {
             Self {
                 field_priority: ::std::option::Option::None,
@@ -255,21 +229,19 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DedupeStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldPriority", self.field_priority);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DedupeStrategy;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            field_priority = "FieldPriority",
         }
     }
 
-    pub(super) static DEDUPE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldPriority", crate::resource::Rule { shape: Some(&FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEDUPE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldPriority", crate::resource::Rule { shape: Some(&FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The field priority deduplication strategy configuration.
     #[derive(Clone)]
@@ -290,20 +262,16 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for FieldPriorityDedupeStrategyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldPriorityDedupeStrategyConfiguration;
+        req {
+            fields = "Fields",
         }
     }
 
-    pub(super) static FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&FIELD_PRIORITY_DEDUPE_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&FIELD_PRIORITY_DEDUPE_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A deduplication field.
     #[derive(Clone)]
@@ -320,7 +288,6 @@ pub mod data_integration_flow {
 
     impl FieldPriorityDedupeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sort_order: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::data_integration_flow::SortOrder>>) -> Self {
             Self {
                 name: name.into(),
@@ -329,21 +296,17 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for FieldPriorityDedupeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("SortOrder", self.sort_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldPriorityDedupeField;
+        req {
+            name = "Name",
+            sort_order = "SortOrder",
         }
     }
 
-    pub(super) static FIELD_PRIORITY_DEDUPE_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_PRIORITY_DEDUPE_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The S3 source configuration parameters.
     #[derive(Clone)]
@@ -364,7 +327,6 @@ pub mod data_integration_flow {
 
     impl S3SourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -374,23 +336,21 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for S3SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("Options", self.options);
-            p.set("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3SourceConfiguration;
+        req {
+            bucket_name = "BucketName",
+            prefix = "Prefix",
+        }
+        opt {
+            options = "Options",
         }
     }
 
-    pub(super) static S3_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[/A-Za-z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[/A-Za-z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Amazon S3 options.
     #[derive(Clone, Default)]
@@ -401,21 +361,12 @@ pub mod data_integration_flow {
         pub file_type: ::std::option::Option<crate::value::Val<crate::cfn::scn::data_integration_flow::FileType>>,
     }
 
-    impl crate::resource::ToExpr for S3Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FileType", self.file_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Options;
+        opt {
+            file_type = "FileType",
         }
     }
-
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The DataIntegrationFlow target parameters.
     #[derive(Clone)]
@@ -432,7 +383,6 @@ pub mod data_integration_flow {
 
     impl DataIntegrationFlowTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::data_integration_flow::TargetType>>) -> Self {
             Self {
                 dataset_target: ::std::option::Option::None,
@@ -441,21 +391,19 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DataIntegrationFlowTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatasetTarget", self.dataset_target);
-            p.set("TargetType", self.target_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataIntegrationFlowTarget;
+        req {
+            target_type = "TargetType",
+        }
+        opt {
+            dataset_target = "DatasetTarget",
         }
     }
 
-    pub(super) static DATA_INTEGRATION_FLOW_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetTarget", crate::resource::Rule { shape: Some(&DATASET_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_INTEGRATION_FLOW_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetTarget", crate::resource::Rule { shape: Some(&DATASET_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dataset target configuration parameters.
     #[derive(Clone)]
@@ -472,7 +420,6 @@ pub mod data_integration_flow {
 
     impl DatasetTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_identifier: dataset_identifier.into(),
@@ -481,22 +428,20 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetIdentifier", self.dataset_identifier);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetTargetConfiguration;
+        req {
+            dataset_identifier = "DatasetIdentifier",
+        }
+        opt {
+            options = "Options",
         }
     }
 
-    pub(super) static DATASET_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[-_/A-Za-z0-9:]+$")), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { shape: Some(&DATASET_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[-_/A-Za-z0-9:]+$")), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { shape: Some(&DATASET_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The DataIntegrationFlow transformation parameters.
     #[derive(Clone)]
@@ -513,7 +458,6 @@ pub mod data_integration_flow {
 
     impl DataIntegrationFlowTransformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(transformation_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::data_integration_flow::TransformationType>>) -> Self {
             Self {
                 sql_transformation: ::std::option::Option::None,
@@ -522,21 +466,19 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for DataIntegrationFlowTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SqlTransformation", self.sql_transformation);
-            p.set("TransformationType", self.transformation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataIntegrationFlowTransformation;
+        req {
+            transformation_type = "TransformationType",
+        }
+        opt {
+            sql_transformation = "SqlTransformation",
         }
     }
 
-    pub(super) static DATA_INTEGRATION_FLOW_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SqlTransformation", crate::resource::Rule { shape: Some(&SQL_TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_INTEGRATION_FLOW_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SqlTransformation", crate::resource::Rule { shape: Some(&SQL_TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The SQL transformation configuration parameters.
     #[derive(Clone)]
@@ -549,7 +491,6 @@ pub mod data_integration_flow {
 
     impl SqlTransformationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query: query.into(),
@@ -557,23 +498,19 @@ pub mod data_integration_flow {
         }
     }
 
-    impl crate::resource::ToExpr for SqlTransformationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Query", self.query);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqlTransformationConfiguration;
+        req {
+            query = "Query",
         }
     }
 
-    pub(super) static SQL_TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Query", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQL_TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Query", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The sort order.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SortOrder {
         /// `ASC`
         Asc,
@@ -581,34 +518,19 @@ pub mod data_integration_flow {
         Desc,
     }
 
-    impl crate::value::CfnEnum for SortOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Asc => "ASC",
-                Self::Desc => "DESC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SortOrder, ["ASC", "DESC"]);
 
     /// The deduplication strategy type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FIELD_PRIORITY`
         FieldPriority,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FieldPriority => "FIELD_PRIORITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FIELD_PRIORITY"]);
 
     /// The load type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LoadType {
         /// `INCREMENTAL`
         Incremental,
@@ -616,18 +538,10 @@ pub mod data_integration_flow {
         Replace,
     }
 
-    impl crate::value::CfnEnum for LoadType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Incremental => "INCREMENTAL",
-                Self::Replace => "REPLACE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LoadType, ["INCREMENTAL", "REPLACE"]);
 
     /// The file type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileType {
         /// `CSV`
         Csv,
@@ -637,19 +551,10 @@ pub mod data_integration_flow {
         Json,
     }
 
-    impl crate::value::CfnEnum for FileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Parquet => "PARQUET",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileType, ["CSV", "PARQUET", "JSON"]);
 
     /// The source type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `S3`
         S3,
@@ -657,34 +562,19 @@ pub mod data_integration_flow {
         Dataset,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::Dataset => "DATASET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["S3", "DATASET"]);
 
     /// The target type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `DATASET`
         Dataset,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dataset => "DATASET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["DATASET"]);
 
     /// The transformation type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformationType {
         /// `SQL`
         Sql,
@@ -692,15 +582,7 @@ pub mod data_integration_flow {
         None,
     }
 
-    impl crate::value::CfnEnum for TransformationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sql => "SQL",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransformationType, ["SQL", "NONE"]);
 }
 
 /// Represents an AWS Supply Chain data lake dataset.
@@ -740,7 +622,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -754,54 +635,40 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::SCN::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::SCN::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        name = "Name",
+        namespace = "Namespace",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceId", self.instance_id);
-        p.set("Name", self.name);
-        p.set("Namespace", self.namespace);
-        p.set_opt("PartitionSpec", self.partition_spec);
-        p.set_opt("Schema", self.schema);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        partition_spec = "PartitionSpec",
+        schema = "Schema",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(75), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("PartitionSpec", crate::resource::Rule { shape: Some(&self::dataset::PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { shape: Some(&self::dataset::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(75), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("PartitionSpec", crate::resource::Rule { shape: Some(&self::dataset::PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { shape: Some(&self::dataset::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -827,20 +694,16 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionSpec;
+        req {
+            fields = "Fields",
         }
     }
 
-    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The partition field details.
     #[derive(Clone)]
@@ -857,7 +720,6 @@ pub mod dataset {
 
     impl DataLakeDatasetPartitionField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transform: crate::cfn::scn::dataset::Transform) -> Self {
             Self {
                 name: name.into(),
@@ -866,21 +728,17 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DataLakeDatasetPartitionField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakeDatasetPartitionField;
+        req {
+            name = "Name",
+            transform = "Transform",
         }
     }
 
-    pub(super) static DATA_LAKE_DATASET_PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_DATASET_PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The transformation of the partition field.
     #[derive(Clone)]
@@ -893,7 +751,6 @@ pub mod dataset {
 
     impl Transform {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::dataset::Type>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -901,12 +758,10 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Transform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transform;
+        req {
+            type_ = "Type",
         }
     }
 
@@ -929,7 +784,6 @@ pub mod dataset {
 
     impl Schema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fields: ::std::vec::Vec<crate::cfn::scn::dataset::DataLakeDatasetSchemaField>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 fields,
@@ -939,24 +793,22 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Schema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set("Name", self.name);
-            p.set_opt("PrimaryKeys", self.primary_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schema;
+        req {
+            fields = "Fields",
+            name = "Name",
+        }
+        opt {
+            primary_keys = "PrimaryKeys",
         }
     }
 
-    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_SCHEMA_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("PrimaryKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_PRIMARY_KEY_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_SCHEMA_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("PrimaryKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATA_LAKE_DATASET_PRIMARY_KEY_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dataset field details.
     #[derive(Clone)]
@@ -977,7 +829,6 @@ pub mod dataset {
 
     impl DataLakeDatasetSchemaField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_required: impl ::std::convert::Into<crate::value::Val<bool>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::scn::dataset::DataLakeDatasetSchemaFieldType>>) -> Self {
             Self {
                 is_required: is_required.into(),
@@ -987,22 +838,18 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DataLakeDatasetSchemaField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsRequired", self.is_required);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakeDatasetSchemaField;
+        req {
+            is_required = "IsRequired",
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DATA_LAKE_DATASET_SCHEMA_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_DATASET_SCHEMA_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The primary key field details.
     #[derive(Clone)]
@@ -1015,7 +862,6 @@ pub mod dataset {
 
     impl DataLakeDatasetPrimaryKeyField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1023,30 +869,19 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DataLakeDatasetPrimaryKeyField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakeDatasetPrimaryKeyField;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static DATA_LAKE_DATASET_PRIMARY_KEY_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_DATASET_PRIMARY_KEY_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of partitioning transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `YEAR`
         Year,
@@ -1060,21 +895,10 @@ pub mod dataset {
         Identity,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Year => "YEAR",
-                Self::Month => "MONTH",
-                Self::Day => "DAY",
-                Self::Hour => "HOUR",
-                Self::Identity => "IDENTITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"]);
 
     /// The dataset field type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLakeDatasetSchemaFieldType {
         /// `INT`
         Int,
@@ -1088,18 +912,7 @@ pub mod dataset {
         Long,
     }
 
-    impl crate::value::CfnEnum for DataLakeDatasetSchemaFieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Int => "INT",
-                Self::Double => "DOUBLE",
-                Self::String => "STRING",
-                Self::Timestamp => "TIMESTAMP",
-                Self::Long => "LONG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataLakeDatasetSchemaFieldType, ["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"]);
 }
 
 /// Resource Type definition for AWS::SCN::Instance
@@ -1125,80 +938,41 @@ pub struct Instance {
     pub web_app_dns_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::SCN::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InstanceDescription", self.instance_description);
-        p.set_opt("InstanceName", self.instance_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WebAppDnsDomain", self.web_app_dns_domain);
-        p
+crate::resource::props! {
+    resource Instance = "AWS::SCN::Instance", shape: Some(&INSTANCE_SHAPE);
+    opt {
+        instance_description = "InstanceDescription",
+        instance_name = "InstanceName",
+        tags = "Tags",
+        web_app_dns_domain = "WebAppDnsDomain",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(501), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9., _ʼ'%-]){0,500}$")), ..crate::resource::Rule::NONE }),
-        ("InstanceName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::instance::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WebAppDnsDomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(501), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9., _ʼ'%-]){0,500}$")), ..crate::resource::Rule::NONE }),
+    ("InstanceName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WebAppDnsDomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Instance> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `InstanceId`.
+        attr_instance_id: ::std::string::String = "InstanceId",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: f64 = "VersionNumber",
     }
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `InstanceId`.
-    #[inline]
-    pub fn attr_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceId")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<f64> {
-        self.__get_att("VersionNumber")
-    }
-}
-
-pub mod instance {
-    //! Nested property types and enums of [`Instance`](super::Instance).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::SCN::Namespace Resource Type
@@ -1226,7 +1000,6 @@ pub struct Namespace {
 
 impl Namespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1237,58 +1010,33 @@ impl Namespace {
     }
 }
 
-impl crate::resource::Resource for Namespace {
-    const TYPE: &'static str = "AWS::SCN::Namespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource Namespace = "AWS::SCN::Namespace", shape: Some(&NAMESPACE_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceId", self.instance_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::namespace::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Namespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Namespace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-}
-
-pub mod namespace {
-    //! Nested property types and enums of [`Namespace`](super::Namespace).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

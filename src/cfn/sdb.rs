@@ -15,21 +15,17 @@ pub struct Domain {
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::SDB::Domain";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p
+crate::resource::props! {
+    resource Domain = "AWS::SDB::Domain", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
     }
 }
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

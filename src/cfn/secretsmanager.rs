@@ -23,7 +23,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             block_public_policy: ::std::option::Option::None,
@@ -33,34 +32,27 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::SecretsManager::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::SecretsManager::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        resource_policy = "ResourcePolicy",
+        secret_id = "SecretId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BlockPublicPolicy", self.block_public_policy);
-        p.set("ResourcePolicy", self.resource_policy);
-        p.set("SecretId", self.secret_id);
-        p
+    opt {
+        block_public_policy = "BlockPublicPolicy",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourcePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourcePolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -72,7 +64,7 @@ pub struct RotationSchedule {
     /// The list of metadata needed to successfully rotate a managed external secret.
     ///
     /// CloudFormation property `ExternalSecretRotationMetadata`.
-    pub external_secret_rotation_metadata: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub external_secret_rotation_metadata: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// The ARN of the IAM role that is used by Secrets Manager to rotate a managed external secret.
     ///
     /// CloudFormation property `ExternalSecretRotationRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -101,7 +93,6 @@ pub struct RotationSchedule {
 
 impl RotationSchedule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             external_secret_rotation_metadata: ::std::option::Option::None,
@@ -115,35 +106,37 @@ impl RotationSchedule {
     }
 }
 
-impl crate::resource::Resource for RotationSchedule {
-    const TYPE: &'static str = "AWS::SecretsManager::RotationSchedule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExternalSecretRotationMetadata", self.external_secret_rotation_metadata);
-        p.set_opt("ExternalSecretRotationRoleArn", self.external_secret_rotation_role_arn);
-        p.set_opt("HostedRotationLambda", self.hosted_rotation_lambda);
-        p.set_opt("RotateImmediatelyOnUpdate", self.rotate_immediately_on_update);
-        p.set_opt("RotationLambdaARN", self.rotation_lambda_arn);
-        p.set_opt("RotationRules", self.rotation_rules);
-        p.set("SecretId", self.secret_id);
-        p
+crate::resource::props! {
+    resource RotationSchedule = "AWS::SecretsManager::RotationSchedule", shape: Some(&ROTATION_SCHEDULE_SHAPE);
+    req {
+        secret_id = "SecretId",
+    }
+    opt {
+        external_secret_rotation_metadata = "ExternalSecretRotationMetadata",
+        external_secret_rotation_role_arn = "ExternalSecretRotationRoleArn",
+        hosted_rotation_lambda = "HostedRotationLambda",
+        rotate_immediately_on_update = "RotateImmediatelyOnUpdate",
+        rotation_lambda_arn = "RotationLambdaARN",
+        rotation_rules = "RotationRules",
     }
 }
 
+static ROTATION_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExternalSecretRotationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("HostedRotationLambda", crate::resource::Rule { shape: Some(&self::rotation_schedule::HOSTED_ROTATION_LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RotationSchedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RotationSchedule> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod rotation_schedule {
     //! Nested property types and enums of [`RotationSchedule`](super::RotationSchedule).
 
-    /// The definition `HostedRotationLambda`.
     #[derive(Clone)]
     pub struct HostedRotationLambda {
         /// A string of the characters that you don't want in the password.
@@ -194,7 +187,6 @@ pub mod rotation_schedule {
 
     impl HostedRotationLambda {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rotation_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 exclude_characters: ::std::option::Option::None,
@@ -212,26 +204,29 @@ pub mod rotation_schedule {
         }
     }
 
-    impl crate::resource::ToExpr for HostedRotationLambda {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeCharacters", self.exclude_characters);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("MasterSecretArn", self.master_secret_arn);
-            p.set_opt("MasterSecretKmsKeyArn", self.master_secret_kms_key_arn);
-            p.set_opt("RotationLambdaName", self.rotation_lambda_name);
-            p.set("RotationType", self.rotation_type);
-            p.set_opt("Runtime", self.runtime);
-            p.set_opt("SuperuserSecretArn", self.superuser_secret_arn);
-            p.set_opt("SuperuserSecretKmsKeyArn", self.superuser_secret_kms_key_arn);
-            p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-            p.set_opt("VpcSubnetIds", self.vpc_subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostedRotationLambda;
+        req {
+            rotation_type = "RotationType",
+        }
+        opt {
+            exclude_characters = "ExcludeCharacters",
+            kms_key_arn = "KmsKeyArn",
+            master_secret_arn = "MasterSecretArn",
+            master_secret_kms_key_arn = "MasterSecretKmsKeyArn",
+            rotation_lambda_name = "RotationLambdaName",
+            runtime = "Runtime",
+            superuser_secret_arn = "SuperuserSecretArn",
+            superuser_secret_kms_key_arn = "SuperuserSecretKmsKeyArn",
+            vpc_security_group_ids = "VpcSecurityGroupIds",
+            vpc_subnet_ids = "VpcSubnetIds",
         }
     }
 
-    /// The definition `RotationRules`.
+    pub(super) static HOSTED_ROTATION_LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct RotationRules {
         /// The number of days between automatic scheduled rotations of the secret. You can use this value to check that your secret meets your compliance guidelines for how often secrets must be rotated.
@@ -248,14 +243,12 @@ pub mod rotation_schedule {
         pub schedule_expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RotationRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticallyAfterDays", self.automatically_after_days);
-            p.set_opt("Duration", self.duration);
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested RotationRules;
+        opt {
+            automatically_after_days = "AutomaticallyAfterDays",
+            duration = "Duration",
+            schedule_expression = "ScheduleExpression",
         }
     }
 }
@@ -322,44 +315,35 @@ pub struct Secret {
     pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Secret {
-    const TYPE: &'static str = "AWS::SecretsManager::Secret";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECRET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("GenerateSecretString", self.generate_secret_string);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("ReplicaRegions", self.replica_regions);
-        p.set_opt("SecretString", self.secret_string);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Secret = "AWS::SecretsManager::Secret", shape: Some(&SECRET_SHAPE);
+    opt {
+        description = "Description",
+        generate_secret_string = "GenerateSecretString",
+        kms_key_id = "KmsKeyId",
+        name = "Name",
+        replica_regions = "ReplicaRegions",
+        secret_string = "SecretString",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("SecretString", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::secret::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("ReplicaRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::secret::REPLICA_REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecretString", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), secret: true, ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement_secretsmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Secret`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Secret> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -412,21 +396,19 @@ pub mod secret {
         pub secret_string_template: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GenerateSecretString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeCharacters", self.exclude_characters);
-            p.set_opt("ExcludeLowercase", self.exclude_lowercase);
-            p.set_opt("ExcludeNumbers", self.exclude_numbers);
-            p.set_opt("ExcludePunctuation", self.exclude_punctuation);
-            p.set_opt("ExcludeUppercase", self.exclude_uppercase);
-            p.set_opt("GenerateStringKey", self.generate_string_key);
-            p.set_opt("IncludeSpace", self.include_space);
-            p.set_opt("PasswordLength", self.password_length);
-            p.set_opt("RequireEachIncludedType", self.require_each_included_type);
-            p.set_opt("SecretStringTemplate", self.secret_string_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested GenerateSecretString;
+        opt {
+            exclude_characters = "ExcludeCharacters",
+            exclude_lowercase = "ExcludeLowercase",
+            exclude_numbers = "ExcludeNumbers",
+            exclude_punctuation = "ExcludePunctuation",
+            exclude_uppercase = "ExcludeUppercase",
+            generate_string_key = "GenerateStringKey",
+            include_space = "IncludeSpace",
+            password_length = "PasswordLength",
+            require_each_included_type = "RequireEachIncludedType",
+            secret_string_template = "SecretStringTemplate",
         }
     }
 
@@ -445,7 +427,6 @@ pub mod secret {
 
     impl ReplicaRegion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_id: ::std::option::Option::None,
@@ -454,22 +435,19 @@ pub mod secret {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaRegion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaRegion;
+        req {
+            region = "Region",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICA_REGION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SecretsManager::SecretTargetAttachment
@@ -487,7 +465,6 @@ pub struct SecretTargetAttachment {
 
 impl SecretTargetAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             secret_id: secret_id.into(),
@@ -497,33 +474,23 @@ impl SecretTargetAttachment {
     }
 }
 
-impl crate::resource::Resource for SecretTargetAttachment {
-    const TYPE: &'static str = "AWS::SecretsManager::SecretTargetAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECRET_TARGET_ATTACHMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SecretId", self.secret_id);
-        p.set("TargetId", self.target_id);
-        p.set("TargetType", self.target_type);
-        p
+crate::resource::props! {
+    resource SecretTargetAttachment = "AWS::SecretsManager::SecretTargetAttachment", shape: Some(&SECRET_TARGET_ATTACHMENT_SHAPE);
+    req {
+        secret_id = "SecretId",
+        target_id = "TargetId",
+        target_type = "TargetType",
     }
 }
 
-static SECRET_TARGET_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECRET_TARGET_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecretTargetAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecretTargetAttachment> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

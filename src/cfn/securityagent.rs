@@ -45,7 +45,6 @@ pub struct AgentSpace {
 
 impl AgentSpace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_resources: ::std::option::Option::None,
@@ -60,50 +59,36 @@ impl AgentSpace {
     }
 }
 
-impl crate::resource::Resource for AgentSpace {
-    const TYPE: &'static str = "AWS::SecurityAgent::AgentSpace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_SPACE_SHAPE)
+crate::resource::props! {
+    resource AgentSpace = "AWS::SecurityAgent::AgentSpace", shape: Some(&AGENT_SPACE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AwsResources", self.aws_resources);
-        p.set_opt("CodeReviewSettings", self.code_review_settings);
-        p.set_opt("Description", self.description);
-        p.set_opt("IntegratedResources", self.integrated_resources);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetDomainIds", self.target_domain_ids);
-        p
+    opt {
+        aws_resources = "AwsResources",
+        code_review_settings = "CodeReviewSettings",
+        description = "Description",
+        integrated_resources = "IntegratedResources",
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
+        target_domain_ids = "TargetDomainIds",
     }
 }
 
-static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent_space::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentSpace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentSpace> {
-    /// `Fn::GetAtt` `AgentSpaceId`.
-    #[inline]
-    pub fn attr_agent_space_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentSpaceId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentSpaceId`.
+        attr_agent_space_id: ::std::string::String = "AgentSpaceId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -139,17 +124,15 @@ pub mod agent_space {
         pub vpcs: ::std::option::Option<::std::vec::Vec<crate::cfn::securityagent::agent_space::VpcConfig>>,
     }
 
-    impl crate::resource::ToExpr for AwsResources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IamRoles", self.iam_roles);
-            p.set_opt("LambdaFunctionArns", self.lambda_function_arns);
-            p.set_opt("LogGroups", self.log_groups);
-            p.set_opt("S3Buckets", self.s3_buckets);
-            p.set_opt("SecretArns", self.secret_arns);
-            p.set_opt("Vpcs", self.vpcs);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsResources;
+        opt {
+            iam_roles = "IamRoles",
+            lambda_function_arns = "LambdaFunctionArns",
+            log_groups = "LogGroups",
+            s3_buckets = "S3Buckets",
+            secret_arns = "SecretArns",
+            vpcs = "Vpcs",
         }
     }
 
@@ -170,14 +153,12 @@ pub mod agent_space {
         pub vpc_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupArns", self.security_group_arns);
-            p.set_opt("SubnetArns", self.subnet_arns);
-            p.set_opt("VpcArn", self.vpc_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        opt {
+            security_group_arns = "SecurityGroupArns",
+            subnet_arns = "SubnetArns",
+            vpc_arn = "VpcArn",
         }
     }
 
@@ -196,7 +177,6 @@ pub mod agent_space {
 
     impl CodeReviewSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(controls_scanning: impl ::std::convert::Into<crate::value::Val<bool>>, general_purpose_scanning: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 controls_scanning: controls_scanning.into(),
@@ -205,13 +185,11 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for CodeReviewSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ControlsScanning", self.controls_scanning);
-            p.set("GeneralPurposeScanning", self.general_purpose_scanning);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeReviewSettings;
+        req {
+            controls_scanning = "ControlsScanning",
+            general_purpose_scanning = "GeneralPurposeScanning",
         }
     }
 
@@ -230,7 +208,6 @@ pub mod agent_space {
 
     impl IntegratedResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(integration: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_resources: ::std::vec::Vec<crate::cfn::securityagent::agent_space::ProviderResource>) -> Self {
             Self {
                 integration: integration.into(),
@@ -239,13 +216,11 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for IntegratedResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Integration", self.integration);
-            p.set("ProviderResources", self.provider_resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegratedResource;
+        req {
+            integration = "Integration",
+            provider_resources = "ProviderResources",
         }
     }
 
@@ -286,19 +261,17 @@ pub mod agent_space {
         pub git_lab_repository: ::std::option::Option<crate::cfn::securityagent::agent_space::GitLabRepositoryResource>,
     }
 
-    impl crate::resource::ToExpr for ProviderResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BitbucketCapabilities", self.bitbucket_capabilities);
-            p.set_opt("BitbucketRepository", self.bitbucket_repository);
-            p.set_opt("ConfluenceCapabilities", self.confluence_capabilities);
-            p.set_opt("ConfluenceDocument", self.confluence_document);
-            p.set_opt("GitHubCapabilities", self.git_hub_capabilities);
-            p.set_opt("GitHubRepository", self.git_hub_repository);
-            p.set_opt("GitLabCapabilities", self.git_lab_capabilities);
-            p.set_opt("GitLabRepository", self.git_lab_repository);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderResource;
+        opt {
+            bitbucket_capabilities = "BitbucketCapabilities",
+            bitbucket_repository = "BitbucketRepository",
+            confluence_capabilities = "ConfluenceCapabilities",
+            confluence_document = "ConfluenceDocument",
+            git_hub_capabilities = "GitHubCapabilities",
+            git_hub_repository = "GitHubRepository",
+            git_lab_capabilities = "GitLabCapabilities",
+            git_lab_repository = "GitLabRepository",
         }
     }
 
@@ -315,13 +288,11 @@ pub mod agent_space {
         pub remediate_code: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for BitbucketCapabilitiesResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LeaveComments", self.leave_comments);
-            p.set_opt("RemediateCode", self.remediate_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested BitbucketCapabilitiesResource;
+        opt {
+            leave_comments = "LeaveComments",
+            remediate_code = "RemediateCode",
         }
     }
 
@@ -340,7 +311,6 @@ pub mod agent_space {
 
     impl BitbucketRepositoryResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -349,13 +319,11 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for BitbucketRepositoryResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Workspace", self.workspace);
-            p.into_expr()
+    crate::resource::props! {
+        nested BitbucketRepositoryResource;
+        req {
+            name = "Name",
+            workspace = "Workspace",
         }
     }
 
@@ -376,14 +344,12 @@ pub mod agent_space {
         pub update_document: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ConfluenceCapabilitiesResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreateDocument", self.create_document);
-            p.set_opt("FetchDocument", self.fetch_document);
-            p.set_opt("UpdateDocument", self.update_document);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceCapabilitiesResource;
+        opt {
+            create_document = "CreateDocument",
+            fetch_document = "FetchDocument",
+            update_document = "UpdateDocument",
         }
     }
 
@@ -414,7 +380,6 @@ pub mod agent_space {
 
     impl ConfluenceDocumentResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, page_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, space_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -426,16 +391,16 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceDocumentResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("PageId", self.page_id);
-            p.set("SpaceKey", self.space_key);
-            p.set_opt("SpaceTitle", self.space_title);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceDocumentResource;
+        req {
+            name = "Name",
+            page_id = "PageId",
+            space_key = "SpaceKey",
+        }
+        opt {
+            space_title = "SpaceTitle",
+            title = "Title",
         }
     }
 
@@ -454,7 +419,6 @@ pub mod agent_space {
 
     impl GitHubCapabilitiesResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(leave_comments: impl ::std::convert::Into<crate::value::Val<bool>>, remediate_code: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 leave_comments: leave_comments.into(),
@@ -463,13 +427,11 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubCapabilitiesResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LeaveComments", self.leave_comments);
-            p.set("RemediateCode", self.remediate_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubCapabilitiesResource;
+        req {
+            leave_comments = "LeaveComments",
+            remediate_code = "RemediateCode",
         }
     }
 
@@ -488,7 +450,6 @@ pub mod agent_space {
 
     impl GitHubRepositoryResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -497,13 +458,11 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubRepositoryResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Owner", self.owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubRepositoryResource;
+        req {
+            name = "Name",
+            owner = "Owner",
         }
     }
 
@@ -520,13 +479,11 @@ pub mod agent_space {
         pub remediate_code: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for GitLabCapabilitiesResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LeaveComments", self.leave_comments);
-            p.set_opt("RemediateCode", self.remediate_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitLabCapabilitiesResource;
+        opt {
+            leave_comments = "LeaveComments",
+            remediate_code = "RemediateCode",
         }
     }
 
@@ -545,7 +502,6 @@ pub mod agent_space {
 
     impl GitLabRepositoryResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -554,22 +510,13 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for GitLabRepositoryResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitLabRepositoryResource;
+        req {
+            name = "Name",
+            namespace = "Namespace",
         }
     }
-
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::SecurityAgent::Application
@@ -591,58 +538,39 @@ pub struct Application {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::SecurityAgent::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultKmsKeyId", self.default_kms_key_id);
-        p.set_opt("IdCConfiguration", self.id_c_configuration);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Application = "AWS::SecurityAgent::Application", shape: Some(&APPLICATION_SHAPE);
+    opt {
+        default_kms_key_id = "DefaultKmsKeyId",
+        id_c_configuration = "IdCConfiguration",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `ApplicationName`.
-    #[inline]
-    pub fn attr_application_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationName")
-    }
-    /// `Fn::GetAtt` `Domain`.
-    #[inline]
-    pub fn attr_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Domain")
-    }
-    /// `Fn::GetAtt` `IdCConfiguration.IdCApplicationArn`.
-    #[inline]
-    pub fn attr_id_c_configuration_id_c_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdCConfiguration.IdCApplicationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `ApplicationName`.
+        attr_application_name: ::std::string::String = "ApplicationName",
+        /// `Fn::GetAtt` `Domain`.
+        attr_domain: ::std::string::String = "Domain",
+        /// `Fn::GetAtt` `IdCConfiguration.IdCApplicationArn`.
+        attr_id_c_configuration_id_c_application_arn: ::std::string::String = "IdCConfiguration.IdCApplicationArn",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `IdCConfiguration`.
     #[derive(Clone, Default)]
     pub struct IdCConfiguration {
         /// CloudFormation property `IdCApplicationArn`.
@@ -651,22 +579,13 @@ pub mod application {
         pub id_c_instance_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdCConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdCApplicationArn", self.id_c_application_arn);
-            p.set_opt("IdCInstanceArn", self.id_c_instance_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdCConfiguration;
+        opt {
+            id_c_application_arn = "IdCApplicationArn",
+            id_c_instance_arn = "IdCInstanceArn",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Uploads an artifact to an agent space. Artifacts provide additional context for security testing, such as architecture diagrams, API specifications, or configuration files.
@@ -694,7 +613,6 @@ pub struct Artifact {
 
 impl Artifact {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_space_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, artifact_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityagent::artifact::ArtifactType>>, file_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_space_id: agent_space_id.into(),
@@ -705,35 +623,27 @@ impl Artifact {
     }
 }
 
-impl crate::resource::Resource for Artifact {
-    const TYPE: &'static str = "AWS::SecurityAgent::Artifact";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentSpaceId", self.agent_space_id);
-        p.set_opt("ArtifactContent", self.artifact_content);
-        p.set("ArtifactType", self.artifact_type);
-        p.set("FileName", self.file_name);
-        p
+crate::resource::props! {
+    resource Artifact = "AWS::SecurityAgent::Artifact", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        agent_space_id = "AgentSpaceId",
+        artifact_type = "ArtifactType",
+        file_name = "FileName",
+    }
+    opt {
+        artifact_content = "ArtifactContent",
     }
 }
 
 /// Attributes of [`Artifact`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Artifact> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ArtifactId`.
-    #[inline]
-    pub fn attr_artifact_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArtifactId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ArtifactId`.
+        attr_artifact_id: ::std::string::String = "ArtifactId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -741,7 +651,7 @@ pub mod artifact {
     //! Nested property types and enums of [`Artifact`](super::Artifact).
 
     /// The file type of the artifact.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ArtifactType {
         /// `TXT`
         Txt,
@@ -763,22 +673,7 @@ pub mod artifact {
         Yaml,
     }
 
-    impl crate::value::CfnEnum for ArtifactType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Txt => "TXT",
-                Self::Png => "PNG",
-                Self::Jpeg => "JPEG",
-                Self::Md => "MD",
-                Self::Pdf => "PDF",
-                Self::Docx => "DOCX",
-                Self::Doc => "DOC",
-                Self::Json => "JSON",
-                Self::Yaml => "YAML",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ArtifactType, ["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"]);
 }
 
 /// Resource Type definition for AWS::SecurityAgent::Integration. Creates a connection between Security Agent and a third-party provider for code review and remediation.
@@ -814,7 +709,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityagent::integration::Provider>>) -> Self {
         Self {
             display_name: display_name.into(),
@@ -827,57 +721,38 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::SecurityAgent::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::SecurityAgent::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        display_name = "DisplayName",
+        provider = "Provider",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DisplayName", self.display_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("PrivateConnectionName", self.private_connection_name);
-        p.set("Provider", self.provider);
-        p.set_opt("ProviderInput", self.provider_input);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        private_connection_name = "PrivateConnectionName",
+        provider_input = "ProviderInput",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `InstallationId`.
-    #[inline]
-    pub fn attr_installation_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstallationId")
-    }
-    /// `Fn::GetAtt` `IntegrationId`.
-    #[inline]
-    pub fn attr_integration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationId")
-    }
-    /// `Fn::GetAtt` `ProviderType`.
-    #[inline]
-    pub fn attr_provider_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderType")
-    }
-    /// `Fn::GetAtt` `TargetUrl`.
-    #[inline]
-    pub fn attr_target_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `InstallationId`.
+        attr_installation_id: ::std::string::String = "InstallationId",
+        /// `Fn::GetAtt` `IntegrationId`.
+        attr_integration_id: ::std::string::String = "IntegrationId",
+        /// `Fn::GetAtt` `ProviderType`.
+        attr_provider_type: ::std::string::String = "ProviderType",
+        /// `Fn::GetAtt` `TargetUrl`.
+        attr_target_url: ::std::string::String = "TargetUrl",
     }
 }
 
@@ -905,15 +780,13 @@ pub mod integration {
         pub gitlab: ::std::option::Option<crate::cfn::securityagent::integration::GitLabInput>,
     }
 
-    impl crate::resource::ToExpr for ProviderInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bitbucket", self.bitbucket);
-            p.set_opt("Confluence", self.confluence);
-            p.set_opt("Github", self.github);
-            p.set_opt("Gitlab", self.gitlab);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderInput;
+        opt {
+            bitbucket = "Bitbucket",
+            confluence = "Confluence",
+            github = "Github",
+            gitlab = "Gitlab",
         }
     }
 
@@ -940,7 +813,6 @@ pub mod integration {
 
     impl BitbucketInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, installation_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code: code.into(),
@@ -951,15 +823,13 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for BitbucketInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set("InstallationId", self.installation_id);
-            p.set("State", self.state);
-            p.set("Workspace", self.workspace);
-            p.into_expr()
+    crate::resource::props! {
+        nested BitbucketInput;
+        req {
+            code = "Code",
+            installation_id = "InstallationId",
+            state = "State",
+            workspace = "Workspace",
         }
     }
 
@@ -986,7 +856,6 @@ pub mod integration {
 
     impl ConfluenceInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, installation_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, site_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code: code.into(),
@@ -997,15 +866,13 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set("InstallationId", self.installation_id);
-            p.set("SiteUrl", self.site_url);
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceInput;
+        req {
+            code = "Code",
+            installation_id = "InstallationId",
+            site_url = "SiteUrl",
+            state = "State",
         }
     }
 
@@ -1036,7 +903,6 @@ pub mod integration {
 
     impl GitHubInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code: code.into(),
@@ -1048,16 +914,16 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set_opt("InstallationId", self.installation_id);
-            p.set_opt("OrganizationName", self.organization_name);
-            p.set("State", self.state);
-            p.set_opt("TargetUrl", self.target_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubInput;
+        req {
+            code = "Code",
+            state = "State",
+        }
+        opt {
+            installation_id = "InstallationId",
+            organization_name = "OrganizationName",
+            target_url = "TargetUrl",
         }
     }
 
@@ -1084,7 +950,6 @@ pub mod integration {
 
     impl GitLabInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityagent::integration::TokenType>>) -> Self {
             Self {
                 access_token: access_token.into(),
@@ -1095,27 +960,20 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for GitLabInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessToken", self.access_token);
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("TargetUrl", self.target_url);
-            p.set("TokenType", self.token_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitLabInput;
+        req {
+            access_token = "AccessToken",
+            token_type = "TokenType",
+        }
+        opt {
+            group_id = "GroupId",
+            target_url = "TargetUrl",
         }
     }
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The integration provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Provider {
         /// `GITHUB`
         Github,
@@ -1127,20 +985,10 @@ pub mod integration {
         Confluence,
     }
 
-    impl crate::value::CfnEnum for Provider {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Github => "GITHUB",
-                Self::Gitlab => "GITLAB",
-                Self::Bitbucket => "BITBUCKET",
-                Self::Confluence => "CONFLUENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Provider, ["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"]);
 
     /// The type of GitLab access token.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenType {
         /// `PERSONAL`
         Personal,
@@ -1148,15 +996,7 @@ pub mod integration {
         Group,
     }
 
-    impl crate::value::CfnEnum for TokenType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Personal => "PERSONAL",
-                Self::Group => "GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TokenType, ["PERSONAL", "GROUP"]);
 }
 
 /// Resource Type definition for AWS::SecurityAgent::Pentest
@@ -1212,7 +1052,6 @@ pub struct Pentest {
 
 impl Pentest {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_space_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, assets: crate::cfn::securityagent::pentest::Assets, service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_space_id: agent_space_id.into(),
@@ -1230,42 +1069,34 @@ impl Pentest {
     }
 }
 
-impl crate::resource::Resource for Pentest {
-    const TYPE: &'static str = "AWS::SecurityAgent::Pentest";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentSpaceId", self.agent_space_id);
-        p.set("Assets", self.assets);
-        p.set_opt("CleanUpStrategy", self.clean_up_strategy);
-        p.set_opt("CodeRemediationStrategy", self.code_remediation_strategy);
-        p.set_opt("DisableManagedSkills", self.disable_managed_skills);
-        p.set_opt("ExcludeRiskTypes", self.exclude_risk_types);
-        p.set_opt("LogConfig", self.log_config);
-        p.set_opt("NetworkTrafficConfig", self.network_traffic_config);
-        p.set("ServiceRole", self.service_role);
-        p.set_opt("Title", self.title);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+crate::resource::props! {
+    resource Pentest = "AWS::SecurityAgent::Pentest", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        agent_space_id = "AgentSpaceId",
+        assets = "Assets",
+        service_role = "ServiceRole",
+    }
+    opt {
+        clean_up_strategy = "CleanUpStrategy",
+        code_remediation_strategy = "CodeRemediationStrategy",
+        disable_managed_skills = "DisableManagedSkills",
+        exclude_risk_types = "ExcludeRiskTypes",
+        log_config = "LogConfig",
+        network_traffic_config = "NetworkTrafficConfig",
+        title = "Title",
+        vpc_config = "VpcConfig",
     }
 }
 
 /// Attributes of [`Pentest`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pentest> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PentestId`.
-    #[inline]
-    pub fn attr_pentest_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PentestId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PentestId`.
+        attr_pentest_id: ::std::string::String = "PentestId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1301,17 +1132,15 @@ pub mod pentest {
         pub trusted_ca_certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::securityagent::pentest::TrustedCaCertificate>>,
     }
 
-    impl crate::resource::ToExpr for Assets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actors", self.actors);
-            p.set_opt("Documents", self.documents);
-            p.set_opt("Endpoints", self.endpoints);
-            p.set_opt("IntegratedRepositories", self.integrated_repositories);
-            p.set_opt("SourceCode", self.source_code);
-            p.set_opt("TrustedCaCertificates", self.trusted_ca_certificates);
-            p.into_expr()
+    crate::resource::props! {
+        nested Assets;
+        opt {
+            actors = "Actors",
+            documents = "Documents",
+            endpoints = "Endpoints",
+            integrated_repositories = "IntegratedRepositories",
+            source_code = "SourceCode",
+            trusted_ca_certificates = "TrustedCaCertificates",
         }
     }
 
@@ -1344,17 +1173,15 @@ pub mod pentest {
         pub uris: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Actor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Authentication", self.authentication);
-            p.set_opt("Description", self.description);
-            p.set_opt("EnableEmailMfa", self.enable_email_mfa);
-            p.set_opt("Identifier", self.identifier);
-            p.set_opt("MfaForwardingAddress", self.mfa_forwarding_address);
-            p.set_opt("Uris", self.uris);
-            p.into_expr()
+    crate::resource::props! {
+        nested Actor;
+        opt {
+            authentication = "Authentication",
+            description = "Description",
+            enable_email_mfa = "EnableEmailMfa",
+            identifier = "Identifier",
+            mfa_forwarding_address = "MfaForwardingAddress",
+            uris = "Uris",
         }
     }
 
@@ -1371,13 +1198,11 @@ pub mod pentest {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Authentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProviderType", self.provider_type);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Authentication;
+        opt {
+            provider_type = "ProviderType",
+            value = "Value",
         }
     }
 
@@ -1394,13 +1219,11 @@ pub mod pentest {
         pub s3_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArtifactId", self.artifact_id);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentInfo;
+        opt {
+            artifact_id = "ArtifactId",
+            s3_location = "S3Location",
         }
     }
 
@@ -1413,12 +1236,10 @@ pub mod pentest {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Endpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested Endpoint;
+        opt {
+            uri = "Uri",
         }
     }
 
@@ -1441,7 +1262,6 @@ pub mod pentest {
 
     impl IntegratedRepository {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(integration_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 branch: ::std::option::Option::None,
@@ -1451,14 +1271,14 @@ pub mod pentest {
         }
     }
 
-    impl crate::resource::ToExpr for IntegratedRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Branch", self.branch);
-            p.set("IntegrationId", self.integration_id);
-            p.set("ProviderResourceId", self.provider_resource_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegratedRepository;
+        req {
+            integration_id = "IntegrationId",
+            provider_resource_id = "ProviderResourceId",
+        }
+        opt {
+            branch = "Branch",
         }
     }
 
@@ -1471,12 +1291,10 @@ pub mod pentest {
         pub s3_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceCodeRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceCodeRepository;
+        opt {
+            s3_location = "S3Location",
         }
     }
 
@@ -1499,12 +1317,10 @@ pub mod pentest {
         }
     }
 
-    impl crate::resource::ToExpr for TrustedCaCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrustedCaCertificate;
+        req {
+            source = "Source",
         }
     }
 
@@ -1525,14 +1341,12 @@ pub mod pentest {
         pub s3_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CaCertificateSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArtifactId", self.artifact_id);
-            p.set_opt("InlinePem", self.inline_pem);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaCertificateSource;
+        opt {
+            artifact_id = "ArtifactId",
+            inline_pem = "InlinePem",
+            s3_location = "S3Location",
         }
     }
 
@@ -1549,13 +1363,11 @@ pub mod pentest {
         pub log_stream: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("LogStream", self.log_stream);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLog;
+        opt {
+            log_group = "LogGroup",
+            log_stream = "LogStream",
         }
     }
 
@@ -1572,13 +1384,11 @@ pub mod pentest {
         pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::securityagent::pentest::NetworkTrafficRule>>,
     }
 
-    impl crate::resource::ToExpr for NetworkTrafficConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomHeaders", self.custom_headers);
-            p.set_opt("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkTrafficConfig;
+        opt {
+            custom_headers = "CustomHeaders",
+            rules = "Rules",
         }
     }
 
@@ -1595,13 +1405,11 @@ pub mod pentest {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomHeader;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
@@ -1622,14 +1430,12 @@ pub mod pentest {
         pub pattern: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkTrafficRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Effect", self.effect);
-            p.set_opt("NetworkTrafficRuleType", self.network_traffic_rule_type);
-            p.set_opt("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkTrafficRule;
+        opt {
+            effect = "Effect",
+            network_traffic_rule_type = "NetworkTrafficRuleType",
+            pattern = "Pattern",
         }
     }
 
@@ -1648,19 +1454,17 @@ pub mod pentest {
         pub vpc_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupArns", self.security_group_arns);
-            p.set_opt("SubnetArns", self.subnet_arns);
-            p.set_opt("VpcArn", self.vpc_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        opt {
+            security_group_arns = "SecurityGroupArns",
+            subnet_arns = "SubnetArns",
+            vpc_arn = "VpcArn",
         }
     }
 
     /// Type of authentication provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `SECRETS_MANAGER`
         SecretsManager,
@@ -1672,20 +1476,10 @@ pub mod pentest {
         AwsInternal,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::AwsLambda => "AWS_LAMBDA",
-                Self::AwsIamRole => "AWS_IAM_ROLE",
-                Self::AwsInternal => "AWS_INTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["SECRETS_MANAGER", "AWS_LAMBDA", "AWS_IAM_ROLE", "AWS_INTERNAL"]);
 
     /// Strategy for cleaning up resources after pentest job completion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CleanUpStrategy {
         /// `BEST_EFFORT_DELETE`
         BestEffortDelete,
@@ -1693,18 +1487,10 @@ pub mod pentest {
         RetainAll,
     }
 
-    impl crate::value::CfnEnum for CleanUpStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BestEffortDelete => "BEST_EFFORT_DELETE",
-                Self::RetainAll => "RETAIN_ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CleanUpStrategy, ["BEST_EFFORT_DELETE", "RETAIN_ALL"]);
 
     /// Strategy for remediating code vulnerabilities discovered during the pentest
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeRemediationStrategy {
         /// `AUTOMATIC`
         Automatic,
@@ -1712,18 +1498,10 @@ pub mod pentest {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CodeRemediationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CodeRemediationStrategy, ["AUTOMATIC", "DISABLED"]);
 
     /// Type of managed skill that can be disabled for a pentest
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SkillType {
         /// `FINDING_PERSONALIZATION`
         FindingPersonalization,
@@ -1731,18 +1509,10 @@ pub mod pentest {
         LoginOptimization,
     }
 
-    impl crate::value::CfnEnum for SkillType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FindingPersonalization => "FINDING_PERSONALIZATION",
-                Self::LoginOptimization => "LOGIN_OPTIMIZATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SkillType, ["FINDING_PERSONALIZATION", "LOGIN_OPTIMIZATION"]);
 
     /// Type of security risk to test for
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RiskType {
         /// `CROSS_SITE_SCRIPTING`
         CrossSiteScripting,
@@ -1802,44 +1572,10 @@ pub mod pentest {
         Unknown,
     }
 
-    impl crate::value::CfnEnum for RiskType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CrossSiteScripting => "CROSS_SITE_SCRIPTING",
-                Self::DefaultCredentials => "DEFAULT_CREDENTIALS",
-                Self::InsecureDirectObjectReference => "INSECURE_DIRECT_OBJECT_REFERENCE",
-                Self::PrivilegeEscalation => "PRIVILEGE_ESCALATION",
-                Self::ServerSideTemplateInjection => "SERVER_SIDE_TEMPLATE_INJECTION",
-                Self::CommandInjection => "COMMAND_INJECTION",
-                Self::CodeInjection => "CODE_INJECTION",
-                Self::SqlInjection => "SQL_INJECTION",
-                Self::ArbitraryFileUpload => "ARBITRARY_FILE_UPLOAD",
-                Self::InsecureDeserialization => "INSECURE_DESERIALIZATION",
-                Self::LocalFileInclusion => "LOCAL_FILE_INCLUSION",
-                Self::InformationDisclosure => "INFORMATION_DISCLOSURE",
-                Self::PathTraversal => "PATH_TRAVERSAL",
-                Self::ServerSideRequestForgery => "SERVER_SIDE_REQUEST_FORGERY",
-                Self::JsonWebTokenVulnerabilities => "JSON_WEB_TOKEN_VULNERABILITIES",
-                Self::XmlExternalEntity => "XML_EXTERNAL_ENTITY",
-                Self::FileDeletion => "FILE_DELETION",
-                Self::Other => "OTHER",
-                Self::GraphqlVulnerabilities => "GRAPHQL_VULNERABILITIES",
-                Self::BusinessLogicVulnerabilities => "BUSINESS_LOGIC_VULNERABILITIES",
-                Self::CryptographicVulnerabilities => "CRYPTOGRAPHIC_VULNERABILITIES",
-                Self::DenialOfService => "DENIAL_OF_SERVICE",
-                Self::FileAccess => "FILE_ACCESS",
-                Self::FileCreation => "FILE_CREATION",
-                Self::DatabaseModification => "DATABASE_MODIFICATION",
-                Self::DatabaseAccess => "DATABASE_ACCESS",
-                Self::OutboundServiceRequest => "OUTBOUND_SERVICE_REQUEST",
-                Self::Unknown => "UNKNOWN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RiskType, ["CROSS_SITE_SCRIPTING", "DEFAULT_CREDENTIALS", "INSECURE_DIRECT_OBJECT_REFERENCE", "PRIVILEGE_ESCALATION", "SERVER_SIDE_TEMPLATE_INJECTION", "COMMAND_INJECTION", "CODE_INJECTION", "SQL_INJECTION", "ARBITRARY_FILE_UPLOAD", "INSECURE_DESERIALIZATION", "LOCAL_FILE_INCLUSION", "INFORMATION_DISCLOSURE", "PATH_TRAVERSAL", "SERVER_SIDE_REQUEST_FORGERY", "JSON_WEB_TOKEN_VULNERABILITIES", "XML_EXTERNAL_ENTITY", "FILE_DELETION", "OTHER", "GRAPHQL_VULNERABILITIES", "BUSINESS_LOGIC_VULNERABILITIES", "CRYPTOGRAPHIC_VULNERABILITIES", "DENIAL_OF_SERVICE", "FILE_ACCESS", "FILE_CREATION", "DATABASE_MODIFICATION", "DATABASE_ACCESS", "OUTBOUND_SERVICE_REQUEST", "UNKNOWN"]);
 
     /// Whether to allow or deny traffic matching this rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `ALLOW`
         Allow,
@@ -1847,31 +1583,16 @@ pub mod pentest {
         Deny,
     }
 
-    impl crate::value::CfnEnum for Effect {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Effect, ["ALLOW", "DENY"]);
 
     /// Type of pattern matching for this rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkTrafficRuleType {
         /// `URL`
         Url,
     }
 
-    impl crate::value::CfnEnum for NetworkTrafficRuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Url => "URL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkTrafficRuleType, ["URL"]);
 }
 
 /// Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack
@@ -1907,7 +1628,6 @@ pub struct SecurityRequirementPack {
 
 impl SecurityRequirementPack {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1920,48 +1640,39 @@ impl SecurityRequirementPack {
     }
 }
 
-impl crate::resource::Resource for SecurityRequirementPack {
-    const TYPE: &'static str = "AWS::SecurityAgent::SecurityRequirementPack";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_REQUIREMENT_PACK_SHAPE)
+crate::resource::props! {
+    resource SecurityRequirementPack = "AWS::SecurityAgent::SecurityRequirementPack", shape: Some(&SECURITY_REQUIREMENT_PACK_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("SecurityRequirements", self.security_requirements);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        security_requirements = "SecurityRequirements",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static SECURITY_REQUIREMENT_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
-        ("SecurityRequirements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_requirement_pack::SECURITY_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_requirement_pack::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_REQUIREMENT_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
+    ("SecurityRequirements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_requirement_pack::SECURITY_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityRequirementPack`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityRequirementPack> {
-    /// `Fn::GetAtt` `PackId`.
-    #[inline]
-    pub fn attr_pack_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PackId`.
+        attr_pack_id: ::std::string::String = "PackId",
     }
 }
 
 pub mod security_requirement_pack {
     //! Nested property types and enums of [`SecurityRequirementPack`](super::SecurityRequirementPack).
 
-    /// The definition `SecurityRequirement`.
     #[derive(Clone)]
     pub struct SecurityRequirement {
         /// Description of the security requirement
@@ -1988,7 +1699,6 @@ pub mod security_requirement_pack {
 
     impl SecurityRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, evaluation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: description.into(),
@@ -2000,38 +1710,29 @@ pub mod security_requirement_pack {
         }
     }
 
-    impl crate::resource::ToExpr for SecurityRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Description", self.description);
-            p.set("Domain", self.domain);
-            p.set("Evaluation", self.evaluation);
-            p.set("Name", self.name);
-            p.set_opt("Remediation", self.remediation);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityRequirement;
+        req {
+            description = "Description",
+            domain = "Domain",
+            evaluation = "Evaluation",
+            name = "Name",
+        }
+        opt {
+            remediation = "Remediation",
         }
     }
 
-    pub(super) static SECURITY_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Domain", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
-            ("Evaluation", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { max_len: Some(80), ..crate::resource::Rule::NONE }),
-            ("Remediation", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Domain", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
+        ("Evaluation", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { max_len: Some(80), ..crate::resource::Rule::NONE }),
+        ("Remediation", crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether the pack is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -2039,15 +1740,7 @@ pub mod security_requirement_pack {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::SecurityAgent::TargetDomain
@@ -2071,7 +1764,6 @@ pub struct TargetDomain {
 
 impl TargetDomain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(target_domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, verification_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityagent::target_domain::VerificationMethod>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -2081,74 +1773,44 @@ impl TargetDomain {
     }
 }
 
-impl crate::resource::Resource for TargetDomain {
-    const TYPE: &'static str = "AWS::SecurityAgent::TargetDomain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TARGET_DOMAIN_SHAPE)
+crate::resource::props! {
+    resource TargetDomain = "AWS::SecurityAgent::TargetDomain", shape: Some(&TARGET_DOMAIN_SHAPE);
+    req {
+        target_domain_name = "TargetDomainName",
+        verification_method = "VerificationMethod",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("TargetDomainName", self.target_domain_name);
-        p.set("VerificationMethod", self.verification_method);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static TARGET_DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_domain::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TARGET_DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TargetDomain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TargetDomain> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `TargetDomainId`.
-    #[inline]
-    pub fn attr_target_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetDomainId")
-    }
-    /// `Fn::GetAtt` `VerificationDetails`.
-    #[inline]
-    pub fn attr_verification_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("VerificationDetails")
-    }
-    /// `Fn::GetAtt` `VerificationStatus`.
-    #[inline]
-    pub fn attr_verification_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerificationStatus")
-    }
-    /// `Fn::GetAtt` `VerificationStatusReason`.
-    #[inline]
-    pub fn attr_verification_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerificationStatusReason")
-    }
-    /// `Fn::GetAtt` `VerifiedAt`.
-    #[inline]
-    pub fn attr_verified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `TargetDomainId`.
+        attr_target_domain_id: ::std::string::String = "TargetDomainId",
+        /// `Fn::GetAtt` `VerificationDetails`.
+        attr_verification_details: crate::value::Json = "VerificationDetails",
+        /// `Fn::GetAtt` `VerificationStatus`.
+        attr_verification_status: ::std::string::String = "VerificationStatus",
+        /// `Fn::GetAtt` `VerificationStatusReason`.
+        attr_verification_status_reason: ::std::string::String = "VerificationStatusReason",
+        /// `Fn::GetAtt` `VerifiedAt`.
+        attr_verified_at: ::std::string::String = "VerifiedAt",
     }
 }
 
 pub mod target_domain {
     //! Nested property types and enums of [`TargetDomain`](super::TargetDomain).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Verification method for the target domain
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerificationMethod {
         /// `DNS_TXT`
         DnsTxt,
@@ -2158,14 +1820,5 @@ pub mod target_domain {
         PrivateVpc,
     }
 
-    impl crate::value::CfnEnum for VerificationMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DnsTxt => "DNS_TXT",
-                Self::HttpRoute => "HTTP_ROUTE",
-                Self::PrivateVpc => "PRIVATE_VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VerificationMethod, ["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]);
 }

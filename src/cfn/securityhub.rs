@@ -25,7 +25,6 @@ pub struct ActionTarget {
 
 impl ActionTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -35,36 +34,26 @@ impl ActionTarget {
     }
 }
 
-impl crate::resource::Resource for ActionTarget {
-    const TYPE: &'static str = "AWS::SecurityHub::ActionTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACTION_TARGET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("Id", self.id);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource ActionTarget = "AWS::SecurityHub::ActionTarget", shape: Some(&ACTION_TARGET_SHAPE);
+    req {
+        description = "Description",
+        id = "Id",
+        name = "Name",
     }
 }
 
-static ACTION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACTION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ActionTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ActionTarget> {
-    /// `Fn::GetAtt` `ActionTargetArn`.
-    #[inline]
-    pub fn attr_action_target_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActionTargetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActionTargetArn`.
+        attr_action_target_arn: ::std::string::String = "ActionTargetArn",
     }
 }
 
@@ -89,7 +78,6 @@ pub struct AggregatorV2 {
 
 impl AggregatorV2 {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(linked_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, region_linking_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::aggregator_v2::RegionLinkingMode>>) -> Self {
         Self {
             linked_regions: linked_regions.into(),
@@ -99,39 +87,28 @@ impl AggregatorV2 {
     }
 }
 
-impl crate::resource::Resource for AggregatorV2 {
-    const TYPE: &'static str = "AWS::SecurityHub::AggregatorV2";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGGREGATOR_V2_SHAPE)
+crate::resource::props! {
+    resource AggregatorV2 = "AWS::SecurityHub::AggregatorV2", shape: Some(&AGGREGATOR_V2_SHAPE);
+    req {
+        linked_regions = "LinkedRegions",
+        region_linking_mode = "RegionLinkingMode",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LinkedRegions", self.linked_regions);
-        p.set("RegionLinkingMode", self.region_linking_mode);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static AGGREGATOR_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LinkedRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGGREGATOR_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LinkedRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AggregatorV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AggregatorV2> {
-    /// `Fn::GetAtt` `AggregationRegion`.
-    #[inline]
-    pub fn attr_aggregation_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AggregationRegion")
-    }
-    /// `Fn::GetAtt` `AggregatorV2Arn`.
-    #[inline]
-    pub fn attr_aggregator_v2_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AggregatorV2Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AggregationRegion`.
+        attr_aggregation_region: ::std::string::String = "AggregationRegion",
+        /// `Fn::GetAtt` `AggregatorV2Arn`.
+        attr_aggregator_v2_arn: ::std::string::String = "AggregatorV2Arn",
     }
 }
 
@@ -139,20 +116,13 @@ pub mod aggregator_v2 {
     //! Nested property types and enums of [`AggregatorV2`](super::AggregatorV2).
 
     /// Indicates to link a list of included Regions
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionLinkingMode {
         /// `SPECIFIED_REGIONS`
         SpecifiedRegions,
     }
 
-    impl crate::value::CfnEnum for RegionLinkingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SpecifiedRegions => "SPECIFIED_REGIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegionLinkingMode, ["SPECIFIED_REGIONS"]);
 }
 
 /// The ``AWS::SecurityHub::AutomationRule`` resource specifies an automation rule based on input parameters. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
@@ -196,7 +166,6 @@ pub struct AutomationRule {
 
 impl AutomationRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::securityhub::automation_rule::AutomationRulesAction>, criteria: crate::cfn::securityhub::automation_rule::AutomationRulesFindingFilters, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_order: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             actions,
@@ -211,63 +180,48 @@ impl AutomationRule {
     }
 }
 
-impl crate::resource::Resource for AutomationRule {
-    const TYPE: &'static str = "AWS::SecurityHub::AutomationRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTOMATION_RULE_SHAPE)
+crate::resource::props! {
+    resource AutomationRule = "AWS::SecurityHub::AutomationRule", shape: Some(&AUTOMATION_RULE_SHAPE);
+    req {
+        actions = "Actions",
+        criteria = "Criteria",
+        description = "Description",
+        rule_name = "RuleName",
+        rule_order = "RuleOrder",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("Criteria", self.criteria);
-        p.set("Description", self.description);
-        p.set_opt("IsTerminal", self.is_terminal);
-        p.set("RuleName", self.rule_name);
-        p.set("RuleOrder", self.rule_order);
-        p.set_opt("RuleStatus", self.rule_status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        is_terminal = "IsTerminal",
+        rule_status = "RuleStatus",
+        tags = "Tags",
     }
 }
 
-static AUTOMATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule::AUTOMATION_RULES_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule::AUTOMATION_RULES_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("RuleOrder", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTOMATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule::AUTOMATION_RULES_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule::AUTOMATION_RULES_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("RuleOrder", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutomationRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutomationRule> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod automation_rule {
     //! Nested property types and enums of [`AutomationRule`](super::AutomationRule).
+
+    pub use crate::cfn::shared::securityhub::{DateRange, NumberFilter, Unit};
 
     /// One or more actions that ASHlong takes when a finding matches the defined criteria of a rule.
     #[derive(Clone)]
@@ -284,7 +238,6 @@ pub mod automation_rule {
 
     impl AutomationRulesAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(finding_fields_update: crate::cfn::securityhub::automation_rule::AutomationRulesFindingFieldsUpdate, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule::Type>>) -> Self {
             Self {
                 finding_fields_update,
@@ -293,21 +246,17 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AutomationRulesAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FindingFieldsUpdate", self.finding_fields_update);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomationRulesAction;
+        req {
+            finding_fields_update = "FindingFieldsUpdate",
+            type_ = "Type",
         }
     }
 
-    pub(super) static AUTOMATION_RULES_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FindingFieldsUpdate", crate::resource::Rule { shape: Some(&AUTOMATION_RULES_FINDING_FIELDS_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATION_RULES_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FindingFieldsUpdate", crate::resource::Rule { shape: Some(&AUTOMATION_RULES_FINDING_FIELDS_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the finding fields that the automation rule action updates when a finding matches the defined criteria.
     #[derive(Clone, Default)]
@@ -350,33 +299,29 @@ pub mod automation_rule {
         pub workflow: ::std::option::Option<crate::cfn::securityhub::automation_rule::WorkflowUpdate>,
     }
 
-    impl crate::resource::ToExpr for AutomationRulesFindingFieldsUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Confidence", self.confidence);
-            p.set_opt("Criticality", self.criticality);
-            p.set_opt("Note", self.note);
-            p.set_opt("RelatedFindings", self.related_findings);
-            p.set_opt("Severity", self.severity);
-            p.set_opt("Types", self.types);
-            p.set_opt("UserDefinedFields", self.user_defined_fields);
-            p.set_opt("VerificationState", self.verification_state);
-            p.set_opt("Workflow", self.workflow);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomationRulesFindingFieldsUpdate;
+        opt {
+            confidence = "Confidence",
+            criticality = "Criticality",
+            note = "Note",
+            related_findings = "RelatedFindings",
+            severity = "Severity",
+            types = "Types",
+            user_defined_fields = "UserDefinedFields",
+            verification_state = "VerificationState",
+            workflow = "Workflow",
         }
     }
 
-    pub(super) static AUTOMATION_RULES_FINDING_FIELDS_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Confidence", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Criticality", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Note", crate::resource::Rule { shape: Some(&NOTE_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelatedFindings", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RELATED_FINDING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Severity", crate::resource::Rule { shape: Some(&SEVERITY_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Types", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([^/]+)(/[^/]+){0,2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATION_RULES_FINDING_FIELDS_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Confidence", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Criticality", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Note", crate::resource::Rule { shape: Some(&NOTE_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelatedFindings", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RELATED_FINDING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Severity", crate::resource::Rule { shape: Some(&SEVERITY_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Types", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([^/]+)(/[^/]+){0,2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The updated note.
     #[derive(Clone)]
@@ -393,7 +338,6 @@ pub mod automation_rule {
 
     impl NoteUpdate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, updated_by: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 text: text.into(),
@@ -402,21 +346,17 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for NoteUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.set("UpdatedBy", self.updated_by);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoteUpdate;
+        req {
+            text = "Text",
+            updated_by = "UpdatedBy",
         }
     }
 
-    pub(super) static NOTE_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTE_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides details about a list of findings that the current finding relates to.
     #[derive(Clone)]
@@ -434,7 +374,6 @@ pub mod automation_rule {
 
     impl RelatedFinding {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, product_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -443,21 +382,17 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RelatedFinding {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("ProductArn", self.product_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelatedFinding;
+        req {
+            id = "Id",
+            product_arn = "ProductArn",
         }
     }
 
-    pub(super) static RELATED_FINDING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProductArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELATED_FINDING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProductArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Updates to the severity information for a finding.
     #[derive(Clone, Default)]
@@ -487,22 +422,18 @@ pub mod automation_rule {
         pub product: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for SeverityUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Label", self.label);
-            p.set_opt("Normalized", self.normalized);
-            p.set_opt("Product", self.product);
-            p.into_expr()
+    crate::resource::props! {
+        nested SeverityUpdate;
+        opt {
+            label = "Label",
+            normalized = "Normalized",
+            product = "Product",
         }
     }
 
-    pub(super) static SEVERITY_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Normalized", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEVERITY_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Normalized", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Used to update information about the investigation into the finding.
     #[derive(Clone)]
@@ -524,7 +455,6 @@ pub mod automation_rule {
 
     impl WorkflowUpdate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -532,12 +462,10 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for WorkflowUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowUpdate;
+        req {
+            status = "Status",
         }
     }
 
@@ -573,7 +501,7 @@ pub mod automation_rule {
         /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
         ///
         /// CloudFormation property `Confidence`.
-        pub confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::automation_rule::NumberFilter>>,
+        pub confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// A timestamp that indicates when this finding record was created.
         /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
         /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
@@ -584,7 +512,7 @@ pub mod automation_rule {
         /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
         ///
         /// CloudFormation property `Criticality`.
-        pub criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::automation_rule::NumberFilter>>,
+        pub criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// A finding's description.
         /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
         ///
@@ -726,88 +654,84 @@ pub mod automation_rule {
         pub workflow_status: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::automation_rule::StringFilter>>,
     }
 
-    impl crate::resource::ToExpr for AutomationRulesFindingFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccountId", self.aws_account_id);
-            p.set_opt("CompanyName", self.company_name);
-            p.set_opt("ComplianceAssociatedStandardsId", self.compliance_associated_standards_id);
-            p.set_opt("ComplianceSecurityControlId", self.compliance_security_control_id);
-            p.set_opt("ComplianceStatus", self.compliance_status);
-            p.set_opt("Confidence", self.confidence);
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Criticality", self.criticality);
-            p.set_opt("Description", self.description);
-            p.set_opt("FirstObservedAt", self.first_observed_at);
-            p.set_opt("GeneratorId", self.generator_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("LastObservedAt", self.last_observed_at);
-            p.set_opt("NoteText", self.note_text);
-            p.set_opt("NoteUpdatedAt", self.note_updated_at);
-            p.set_opt("NoteUpdatedBy", self.note_updated_by);
-            p.set_opt("ProductArn", self.product_arn);
-            p.set_opt("ProductName", self.product_name);
-            p.set_opt("RecordState", self.record_state);
-            p.set_opt("RelatedFindingsId", self.related_findings_id);
-            p.set_opt("RelatedFindingsProductArn", self.related_findings_product_arn);
-            p.set_opt("ResourceDetailsOther", self.resource_details_other);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set_opt("ResourcePartition", self.resource_partition);
-            p.set_opt("ResourceRegion", self.resource_region);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("SeverityLabel", self.severity_label);
-            p.set_opt("SourceUrl", self.source_url);
-            p.set_opt("Title", self.title);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.set_opt("UserDefinedFields", self.user_defined_fields);
-            p.set_opt("VerificationState", self.verification_state);
-            p.set_opt("WorkflowStatus", self.workflow_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomationRulesFindingFilters;
+        opt {
+            aws_account_id = "AwsAccountId",
+            company_name = "CompanyName",
+            compliance_associated_standards_id = "ComplianceAssociatedStandardsId",
+            compliance_security_control_id = "ComplianceSecurityControlId",
+            compliance_status = "ComplianceStatus",
+            confidence = "Confidence",
+            created_at = "CreatedAt",
+            criticality = "Criticality",
+            description = "Description",
+            first_observed_at = "FirstObservedAt",
+            generator_id = "GeneratorId",
+            id = "Id",
+            last_observed_at = "LastObservedAt",
+            note_text = "NoteText",
+            note_updated_at = "NoteUpdatedAt",
+            note_updated_by = "NoteUpdatedBy",
+            product_arn = "ProductArn",
+            product_name = "ProductName",
+            record_state = "RecordState",
+            related_findings_id = "RelatedFindingsId",
+            related_findings_product_arn = "RelatedFindingsProductArn",
+            resource_details_other = "ResourceDetailsOther",
+            resource_id = "ResourceId",
+            resource_partition = "ResourcePartition",
+            resource_region = "ResourceRegion",
+            resource_tags = "ResourceTags",
+            resource_type = "ResourceType",
+            severity_label = "SeverityLabel",
+            source_url = "SourceUrl",
+            title = "Title",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
+            user_defined_fields = "UserDefinedFields",
+            verification_state = "VerificationState",
+            workflow_status = "WorkflowStatus",
         }
     }
 
-    pub(super) static AUTOMATION_RULES_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccountId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CompanyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceAssociatedStandardsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceSecurityControlId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Confidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("CreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Criticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FirstObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("GeneratorId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NoteText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NoteUpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NoteUpdatedBy", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProductName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceDetailsOther", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourcePartition", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceRegion", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceTags", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UserDefinedFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VerificationState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATION_RULES_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccountId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CompanyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceAssociatedStandardsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceSecurityControlId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Confidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Criticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FirstObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GeneratorId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NoteText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NoteUpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NoteUpdatedBy", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProductName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceDetailsOther", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourcePartition", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceRegion", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceTags", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UserDefinedFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VerificationState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WorkflowStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A string filter for filtering ASHlong findings.
     #[derive(Clone)]
@@ -845,7 +769,6 @@ pub mod automation_rule {
 
     impl StringFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule::StringFilterComparison>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -854,49 +777,17 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for StringFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringFilter;
+        req {
+            comparison = "Comparison",
+            value = "Value",
         }
     }
 
-    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A number filter for querying findings.
-    #[derive(Clone, Default)]
-    pub struct NumberFilter {
-        /// The equal-to condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Eq`.
-        pub eq: ::std::option::Option<crate::value::Val<f64>>,
-        /// The greater-than-equal condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Gte`.
-        pub gte: ::std::option::Option<crate::value::Val<f64>>,
-        /// The less-than-equal condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Lte`.
-        pub lte: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for NumberFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Gte", self.gte);
-            p.set_opt("Lte", self.lte);
-            p.into_expr()
-        }
-    }
+    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date filter for querying findings.
     #[derive(Clone, Default)]
@@ -904,7 +795,7 @@ pub mod automation_rule {
         /// A date range for the date filter.
         ///
         /// CloudFormation property `DateRange`.
-        pub date_range: ::std::option::Option<crate::cfn::securityhub::automation_rule::DateRange>,
+        pub date_range: ::std::option::Option<crate::cfn::shared::securityhub::DateRange>,
         /// A timestamp that provides the end date for the date filter.
         /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
         ///
@@ -917,57 +808,19 @@ pub mod automation_rule {
         pub start: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DateFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateRange", self.date_range);
-            p.set_opt("End", self.end);
-            p.set_opt("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateFilter;
+        opt {
+            date_range = "DateRange",
+            end = "End",
+            start = "Start",
         }
     }
 
-    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
-            ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A date range for the date filter.
-    #[derive(Clone)]
-    pub struct DateRange {
-        /// A date range unit for the date filter.
-        ///
-        /// CloudFormation property `Unit`; required.
-        pub unit: crate::value::Val<crate::cfn::securityhub::automation_rule::Unit>,
-        /// A date range value for the date filter.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<f64>,
-    }
-
-    impl DateRange {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule::Unit>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                unit: unit.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DateRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
+    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A map filter for filtering ASHlong findings. Each map filter provides the field to check for, the value to check for, and the comparison operator.
     #[derive(Clone)]
@@ -1001,7 +854,6 @@ pub mod automation_rule {
 
     impl MapFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule::Comparison>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -1011,22 +863,18 @@ pub mod automation_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MapFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MapFilter;
+        req {
+            comparison = "Comparison",
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The severity value of the finding. The allowed values are the following.
     /// +  ``INFORMATIONAL`` - No issue was found.
@@ -1034,7 +882,7 @@ pub mod automation_rule {
     /// +  ``MEDIUM`` - The issue must be addressed but not urgently.
     /// +  ``HIGH`` - The issue must be addressed as a priority.
     /// +  ``CRITICAL`` - The issue must be remediated immediately to avoid it escalating.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Label {
         /// `INFORMATIONAL`
         Informational,
@@ -1048,21 +896,10 @@ pub mod automation_rule {
         Critical,
     }
 
-    impl crate::value::CfnEnum for Label {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Informational => "INFORMATIONAL",
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-                Self::Critical => "CRITICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Label, ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]);
 
     /// The rule action updates the ``VerificationState`` field of a finding.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerificationState {
         /// `UNKNOWN`
         Unknown,
@@ -1074,17 +911,7 @@ pub mod automation_rule {
         BenignPositive,
     }
 
-    impl crate::value::CfnEnum for VerificationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Unknown => "UNKNOWN",
-                Self::TruePositive => "TRUE_POSITIVE",
-                Self::FalsePositive => "FALSE_POSITIVE",
-                Self::BenignPositive => "BENIGN_POSITIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VerificationState, ["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"]);
 
     /// The status of the investigation into the finding. The workflow status is specific to an individual finding. It does not affect the generation of new findings. For example, setting the workflow status to ``SUPPRESSED`` or ``RESOLVED`` does not prevent a new finding for the same issue.
     /// The allowed values are the following.
@@ -1096,7 +923,7 @@ pub mod automation_rule {
     /// +  ``NOTIFIED`` - Indicates that you notified the resource owner about the security issue. Used when the initial reviewer is not the resource owner, and needs intervention from the resource owner.
     /// +  ``RESOLVED`` - The finding was reviewed and remediated and is now considered resolved.
     /// +  ``SUPPRESSED`` - Indicates that you reviewed the finding and don't believe that any action is needed. The finding is no longer updated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `NEW`
         New,
@@ -1108,36 +935,19 @@ pub mod automation_rule {
         Suppressed,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::New => "NEW",
-                Self::Notified => "NOTIFIED",
-                Self::Resolved => "RESOLVED",
-                Self::Suppressed => "SUPPRESSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]);
 
     /// Specifies the type of action that Security Hub CSPM takes when a finding matches the defined criteria of a rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FINDING_FIELDS_UPDATE`
         FindingFieldsUpdate,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FindingFieldsUpdate => "FINDING_FIELDS_UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FINDING_FIELDS_UPDATE"]);
 
     /// The condition to apply to a string value when filtering Security Hub findings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -1153,35 +963,7 @@ pub mod automation_rule {
         NotContains,
     }
 
-    impl crate::value::CfnEnum for StringFilterComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Prefix => "PREFIX",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::PrefixNotEquals => "PREFIX_NOT_EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::NotContains => "NOT_CONTAINS",
-            }
-        }
-    }
-
-    /// A date range unit for the date filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Unit {
-        /// `DAYS`
-        Days,
-    }
-
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StringFilterComparison, ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]);
 
     /// The condition to apply to the key value when filtering Security Hub CSPM findings with a map filter.
     /// To search for values that have the filter value, use one of the following comparison operators:
@@ -1197,7 +979,7 @@ pub mod automation_rule {
     /// ``CONTAINS`` filters can only be used with other ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters.
     /// You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error.
     /// ``CONTAINS`` and ``NOT_CONTAINS`` operators can be used only with automation rules. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -1209,20 +991,10 @@ pub mod automation_rule {
         NotContains,
     }
 
-    impl crate::value::CfnEnum for Comparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::NotContains => "NOT_CONTAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparison, ["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]);
 
     /// Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `ENABLED`
         Enabled,
@@ -1230,15 +1002,7 @@ pub mod automation_rule {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RuleStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::SecurityHub::AutomationRuleV2
@@ -1278,7 +1042,6 @@ pub struct AutomationRuleV2 {
 
 impl AutomationRuleV2 {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::securityhub::automation_rule_v2::AutomationRulesActionV2>, criteria: crate::cfn::securityhub::automation_rule_v2::Criteria, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_order: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             actions,
@@ -1292,57 +1055,40 @@ impl AutomationRuleV2 {
     }
 }
 
-impl crate::resource::Resource for AutomationRuleV2 {
-    const TYPE: &'static str = "AWS::SecurityHub::AutomationRuleV2";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTOMATION_RULE_V2_SHAPE)
+crate::resource::props! {
+    resource AutomationRuleV2 = "AWS::SecurityHub::AutomationRuleV2", shape: Some(&AUTOMATION_RULE_V2_SHAPE);
+    req {
+        actions = "Actions",
+        criteria = "Criteria",
+        description = "Description",
+        rule_name = "RuleName",
+        rule_order = "RuleOrder",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("Criteria", self.criteria);
-        p.set("Description", self.description);
-        p.set("RuleName", self.rule_name);
-        p.set("RuleOrder", self.rule_order);
-        p.set_opt("RuleStatus", self.rule_status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        rule_status = "RuleStatus",
+        tags = "Tags",
     }
 }
 
-static AUTOMATION_RULE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule_v2::AUTOMATION_RULES_ACTION_V2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule_v2::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("RuleOrder", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTOMATION_RULE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule_v2::AUTOMATION_RULES_ACTION_V2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule_v2::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("RuleOrder", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutomationRuleV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutomationRuleV2> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
-    }
-    /// `Fn::GetAtt` `RuleId`.
-    #[inline]
-    pub fn attr_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
+        /// `Fn::GetAtt` `RuleId`.
+        attr_rule_id: ::std::string::String = "RuleId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1368,7 +1114,6 @@ pub mod automation_rule_v2 {
 
     impl AutomationRulesActionV2 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::Type>>) -> Self {
             Self {
                 external_integration_configuration: ::std::option::Option::None,
@@ -1378,23 +1123,21 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for AutomationRulesActionV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExternalIntegrationConfiguration", self.external_integration_configuration);
-            p.set_opt("FindingFieldsUpdate", self.finding_fields_update);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomationRulesActionV2;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            external_integration_configuration = "ExternalIntegrationConfiguration",
+            finding_fields_update = "FindingFieldsUpdate",
         }
     }
 
-    pub(super) static AUTOMATION_RULES_ACTION_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalIntegrationConfiguration", crate::resource::Rule { shape: Some(&EXTERNAL_INTEGRATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FindingFieldsUpdate", crate::resource::Rule { shape: Some(&AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATION_RULES_ACTION_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalIntegrationConfiguration", crate::resource::Rule { shape: Some(&EXTERNAL_INTEGRATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FindingFieldsUpdate", crate::resource::Rule { shape: Some(&AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings for integrating automation rule actions with external systems or service
     #[derive(Clone, Default)]
@@ -1405,20 +1148,16 @@ pub mod automation_rule_v2 {
         pub connector_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ExternalIntegrationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorArn", self.connector_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExternalIntegrationConfiguration;
+        opt {
+            connector_arn = "ConnectorArn",
         }
     }
 
-    pub(super) static EXTERNAL_INTEGRATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTERNAL_INTEGRATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The changes to be applied to fields in a security finding when an automation rule is triggered
     #[derive(Clone, Default)]
@@ -1437,22 +1176,18 @@ pub mod automation_rule_v2 {
         pub status_id: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AutomationRulesFindingFieldsUpdateV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set_opt("SeverityId", self.severity_id);
-            p.set_opt("StatusId", self.status_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomationRulesFindingFieldsUpdateV2;
+        opt {
+            comment = "Comment",
+            severity_id = "SeverityId",
+            status_id = "StatusId",
         }
     }
 
-    pub(super) static AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Comment", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the parameters and conditions used to evaluate and filter security findings
     #[derive(Clone, Default)]
@@ -1463,20 +1198,16 @@ pub mod automation_rule_v2 {
         pub ocsf_finding_criteria: ::std::option::Option<crate::cfn::securityhub::automation_rule_v2::OcsfFindingFilters>,
     }
 
-    impl crate::resource::ToExpr for Criteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OcsfFindingCriteria", self.ocsf_finding_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested Criteria;
+        opt {
+            ocsf_finding_criteria = "OcsfFindingCriteria",
         }
     }
 
-    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OcsfFindingCriteria", crate::resource::Rule { shape: Some(&OCSF_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OcsfFindingCriteria", crate::resource::Rule { shape: Some(&OCSF_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The filtering conditions that align with OCSF standards
     #[derive(Clone, Default)]
@@ -1491,21 +1222,17 @@ pub mod automation_rule_v2 {
         pub composite_operator: ::std::option::Option<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::AllowedOperators>>,
     }
 
-    impl crate::resource::ToExpr for OcsfFindingFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositeFilters", self.composite_filters);
-            p.set_opt("CompositeOperator", self.composite_operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfFindingFilters;
+        opt {
+            composite_filters = "CompositeFilters",
+            composite_operator = "CompositeOperator",
         }
     }
 
-    pub(super) static OCSF_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMPOSITE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OCSF_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMPOSITE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Enables the creation of filtering criteria for security findings
     #[derive(Clone, Default)]
@@ -1536,29 +1263,25 @@ pub mod automation_rule_v2 {
         pub string_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::automation_rule_v2::OcsfStringFilter>>,
     }
 
-    impl crate::resource::ToExpr for CompositeFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanFilters", self.boolean_filters);
-            p.set_opt("DateFilters", self.date_filters);
-            p.set_opt("MapFilters", self.map_filters);
-            p.set_opt("NumberFilters", self.number_filters);
-            p.set_opt("Operator", self.operator);
-            p.set_opt("StringFilters", self.string_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeFilter;
+        opt {
+            boolean_filters = "BooleanFilters",
+            date_filters = "DateFilters",
+            map_filters = "MapFilters",
+            number_filters = "NumberFilters",
+            operator = "Operator",
+            string_filters = "StringFilters",
         }
     }
 
-    pub(super) static COMPOSITE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BooleanFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("DateFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MapFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NumberFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("StringFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPOSITE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BooleanFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("DateFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MapFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NumberFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("StringFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&OCSF_STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Enables filtering of security findings based on boolean field values in OCSF
     #[derive(Clone)]
@@ -1575,7 +1298,6 @@ pub mod automation_rule_v2 {
 
     impl OcsfBooleanFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::FieldName>>, filter: crate::cfn::securityhub::automation_rule_v2::BooleanFilter) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1584,13 +1306,11 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for OcsfBooleanFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfBooleanFilter;
+        req {
+            field_name = "FieldName",
+            filter = "Filter",
         }
     }
 
@@ -1605,7 +1325,6 @@ pub mod automation_rule_v2 {
 
     impl BooleanFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 value: value.into(),
@@ -1613,12 +1332,10 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for BooleanFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BooleanFilter;
+        req {
+            value = "Value",
         }
     }
 
@@ -1637,7 +1354,6 @@ pub mod automation_rule_v2 {
 
     impl OcsfDateFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::OcsfDateFilterFieldName>>, filter: crate::cfn::securityhub::automation_rule_v2::DateFilter) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1646,21 +1362,17 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for OcsfDateFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfDateFilter;
+        req {
+            field_name = "FieldName",
+            filter = "Filter",
         }
     }
 
-    pub(super) static OCSF_DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OCSF_DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date filter for querying findings
     #[derive(Clone, Default)]
@@ -1679,23 +1391,19 @@ pub mod automation_rule_v2 {
         pub start: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DateFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateRange", self.date_range);
-            p.set_opt("End", self.end);
-            p.set_opt("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateFilter;
+        opt {
+            date_range = "DateRange",
+            end = "End",
+            start = "Start",
         }
     }
 
-    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
-            ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date range for the date filter
     #[derive(Clone)]
@@ -1712,7 +1420,6 @@ pub mod automation_rule_v2 {
 
     impl DateRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::Unit>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -1721,13 +1428,11 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for DateRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateRange;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
@@ -1746,7 +1451,6 @@ pub mod automation_rule_v2 {
 
     impl OcsfMapFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::OcsfMapFilterFieldName>>, filter: crate::cfn::securityhub::automation_rule_v2::MapFilter) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1755,21 +1459,17 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for OcsfMapFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfMapFilter;
+        req {
+            field_name = "FieldName",
+            filter = "Filter",
         }
     }
 
-    pub(super) static OCSF_MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OCSF_MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A map filter for filtering findings
     #[derive(Clone)]
@@ -1790,7 +1490,6 @@ pub mod automation_rule_v2 {
 
     impl MapFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::Comparison>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -1800,23 +1499,19 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for MapFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MapFilter;
+        req {
+            comparison = "Comparison",
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Enables filtering of security findings based on numerical field values in OCSF
     #[derive(Clone)]
@@ -1833,7 +1528,6 @@ pub mod automation_rule_v2 {
 
     impl OcsfNumberFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::OcsfNumberFilterFieldName>>, filter: crate::cfn::securityhub::automation_rule_v2::NumberFilter) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1842,13 +1536,11 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for OcsfNumberFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfNumberFilter;
+        req {
+            field_name = "FieldName",
+            filter = "Filter",
         }
     }
 
@@ -1869,14 +1561,12 @@ pub mod automation_rule_v2 {
         pub lte: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for NumberFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Gte", self.gte);
-            p.set_opt("Lte", self.lte);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumberFilter;
+        opt {
+            eq = "Eq",
+            gte = "Gte",
+            lte = "Lte",
         }
     }
 
@@ -1895,7 +1585,6 @@ pub mod automation_rule_v2 {
 
     impl OcsfStringFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::OcsfStringField>>, filter: crate::cfn::securityhub::automation_rule_v2::StringFilter) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1904,21 +1593,17 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for OcsfStringFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcsfStringFilter;
+        req {
+            field_name = "FieldName",
+            filter = "Filter",
         }
     }
 
-    pub(super) static OCSF_STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OCSF_STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A string filter for filtering findings
     #[derive(Clone)]
@@ -1935,7 +1620,6 @@ pub mod automation_rule_v2 {
 
     impl StringFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::automation_rule_v2::StringFilterComparison>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -1944,24 +1628,20 @@ pub mod automation_rule_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for StringFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringFilter;
+        req {
+            comparison = "Comparison",
+            value = "Value",
         }
     }
 
-    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The category of action to be executed by the automation rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FINDING_FIELDS_UPDATE`
         FindingFieldsUpdate,
@@ -1969,18 +1649,10 @@ pub mod automation_rule_v2 {
         ExternalIntegration,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FindingFieldsUpdate => "FINDING_FIELDS_UPDATE",
-                Self::ExternalIntegration => "EXTERNAL_INTEGRATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldName {
         /// `compliance.assessments.meets_criteria`
         ComplianceAssessmentsMeetsCriteria,
@@ -1990,19 +1662,10 @@ pub mod automation_rule_v2 {
         VulnerabilitiesIsFixAvailable,
     }
 
-    impl crate::value::CfnEnum for FieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ComplianceAssessmentsMeetsCriteria => "compliance.assessments.meets_criteria",
-                Self::VulnerabilitiesIsExploitAvailable => "vulnerabilities.is_exploit_available",
-                Self::VulnerabilitiesIsFixAvailable => "vulnerabilities.is_fix_available",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldName, ["compliance.assessments.meets_criteria", "vulnerabilities.is_exploit_available", "vulnerabilities.is_fix_available"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfDateFilterFieldName {
         /// `finding_info.created_time_dt`
         FindingInfoCreatedTimeDt,
@@ -2014,52 +1677,28 @@ pub mod automation_rule_v2 {
         FindingInfoModifiedTimeDt,
     }
 
-    impl crate::value::CfnEnum for OcsfDateFilterFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FindingInfoCreatedTimeDt => "finding_info.created_time_dt",
-                Self::FindingInfoFirstSeenTimeDt => "finding_info.first_seen_time_dt",
-                Self::FindingInfoLastSeenTimeDt => "finding_info.last_seen_time_dt",
-                Self::FindingInfoModifiedTimeDt => "finding_info.modified_time_dt",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OcsfDateFilterFieldName, ["finding_info.created_time_dt", "finding_info.first_seen_time_dt", "finding_info.last_seen_time_dt", "finding_info.modified_time_dt"]);
 
     /// A date range unit for the date filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["DAYS"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfMapFilterFieldName {
         /// `resources.tags`
         ResourcesTags,
     }
 
-    impl crate::value::CfnEnum for OcsfMapFilterFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ResourcesTags => "resources.tags",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OcsfMapFilterFieldName, ["resources.tags"]);
 
     /// The condition to apply to the key value when filtering findings with a map filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -2067,18 +1706,10 @@ pub mod automation_rule_v2 {
         NotEquals,
     }
 
-    impl crate::value::CfnEnum for Comparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparison, ["EQUALS", "NOT_EQUALS"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfNumberFilterFieldName {
         /// `activity_id`
         ActivityId,
@@ -2092,21 +1723,10 @@ pub mod automation_rule_v2 {
         VendorAttributesSeverityId,
     }
 
-    impl crate::value::CfnEnum for OcsfNumberFilterFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActivityId => "activity_id",
-                Self::ComplianceStatusId => "compliance.status_id",
-                Self::ConfidenceScore => "confidence_score",
-                Self::FindingInfoRelatedEventsCount => "finding_info.related_events_count",
-                Self::VendorAttributesSeverityId => "vendor_attributes.severity_id",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OcsfNumberFilterFieldName, ["activity_id", "compliance.status_id", "confidence_score", "finding_info.related_events_count", "vendor_attributes.severity_id"]);
 
     /// The logical operator used to combine multiple conditions
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOperators {
         /// `AND`
         And,
@@ -2114,18 +1734,10 @@ pub mod automation_rule_v2 {
         Or,
     }
 
-    impl crate::value::CfnEnum for AllowedOperators {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::And => "AND",
-                Self::Or => "OR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowedOperators, ["AND", "OR"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfStringField {
         /// `activity_name`
         ActivityName,
@@ -2193,48 +1805,10 @@ pub mod automation_rule_v2 {
         VendorAttributesSeverity,
     }
 
-    impl crate::value::CfnEnum for OcsfStringField {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActivityName => "activity_name",
-                Self::CloudAccountName => "cloud.account.name",
-                Self::CloudAccountUid => "cloud.account.uid",
-                Self::CloudProvider => "cloud.provider",
-                Self::CloudRegion => "cloud.region",
-                Self::ComplianceAssessmentsCategory => "compliance.assessments.category",
-                Self::ComplianceAssessmentsName => "compliance.assessments.name",
-                Self::ComplianceControl => "compliance.control",
-                Self::ComplianceStatus => "compliance.status",
-                Self::ComplianceStandards => "compliance.standards",
-                Self::FindingInfoDesc => "finding_info.desc",
-                Self::FindingInfoSrcUrl => "finding_info.src_url",
-                Self::FindingInfoTitle => "finding_info.title",
-                Self::FindingInfoTypes => "finding_info.types",
-                Self::FindingInfoUid => "finding_info.uid",
-                Self::FindingInfoRelatedEventsUid => "finding_info.related_events.uid",
-                Self::FindingInfoRelatedEventsProductUid => "finding_info.related_events.product.uid",
-                Self::FindingInfoRelatedEventsTitle => "finding_info.related_events.title",
-                Self::MetadataProductFeatureUid => "metadata.product.feature.uid",
-                Self::MetadataProductName => "metadata.product.name",
-                Self::MetadataProductUid => "metadata.product.uid",
-                Self::MetadataProductVendorName => "metadata.product.vendor_name",
-                Self::RemediationDesc => "remediation.desc",
-                Self::RemediationReferences => "remediation.references",
-                Self::ResourcesCloudPartition => "resources.cloud_partition",
-                Self::ResourcesName => "resources.name",
-                Self::ResourcesRegion => "resources.region",
-                Self::ResourcesType => "resources.type",
-                Self::ResourcesUid => "resources.uid",
-                Self::VulnerabilitiesFixCoverage => "vulnerabilities.fix_coverage",
-                Self::ClassName => "class_name",
-                Self::VendorAttributesSeverity => "vendor_attributes.severity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OcsfStringField, ["activity_name", "cloud.account.name", "cloud.account.uid", "cloud.provider", "cloud.region", "compliance.assessments.category", "compliance.assessments.name", "compliance.control", "compliance.status", "compliance.standards", "finding_info.desc", "finding_info.src_url", "finding_info.title", "finding_info.types", "finding_info.uid", "finding_info.related_events.uid", "finding_info.related_events.product.uid", "finding_info.related_events.title", "metadata.product.feature.uid", "metadata.product.name", "metadata.product.uid", "metadata.product.vendor_name", "remediation.desc", "remediation.references", "resources.cloud_partition", "resources.name", "resources.region", "resources.type", "resources.uid", "vulnerabilities.fix_coverage", "class_name", "vendor_attributes.severity"]);
 
     /// The condition to apply to a string value when filtering findings
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -2248,21 +1822,10 @@ pub mod automation_rule_v2 {
         Contains,
     }
 
-    impl crate::value::CfnEnum for StringFilterComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Prefix => "PREFIX",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::PrefixNotEquals => "PREFIX_NOT_EQUALS",
-                Self::Contains => "CONTAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StringFilterComparison, ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"]);
 
     /// The status of the automation rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `ENABLED`
         Enabled,
@@ -2270,15 +1833,7 @@ pub mod automation_rule_v2 {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RuleStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// The AWS::SecurityHub::ConfigurationPolicy resource represents the Central Configuration Policy in your account.
@@ -2306,7 +1861,6 @@ pub struct ConfigurationPolicy {
 
 impl ConfigurationPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_policy: crate::cfn::securityhub::configuration_policy::Policy, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_policy,
@@ -2317,57 +1871,37 @@ impl ConfigurationPolicy {
     }
 }
 
-impl crate::resource::Resource for ConfigurationPolicy {
-    const TYPE: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_POLICY_SHAPE)
+crate::resource::props! {
+    resource ConfigurationPolicy = "AWS::SecurityHub::ConfigurationPolicy", shape: Some(&CONFIGURATION_POLICY_SHAPE);
+    req {
+        configuration_policy = "ConfigurationPolicy",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationPolicy", self.configuration_policy);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationPolicy", crate::resource::Rule { shape: Some(&self::configuration_policy::POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationPolicy", crate::resource::Rule { shape: Some(&self::configuration_policy::POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ServiceEnabled`.
-    #[inline]
-    pub fn attr_service_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("ServiceEnabled")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ServiceEnabled`.
+        attr_service_enabled: bool = "ServiceEnabled",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -2383,20 +1917,16 @@ pub mod configuration_policy {
         pub security_hub: ::std::option::Option<crate::cfn::securityhub::configuration_policy::SecurityHubPolicy>,
     }
 
-    impl crate::resource::ToExpr for Policy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityHub", self.security_hub);
-            p.into_expr()
+    crate::resource::props! {
+        nested Policy;
+        opt {
+            security_hub = "SecurityHub",
         }
     }
 
-    pub(super) static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityHub", crate::resource::Rule { shape: Some(&SECURITY_HUB_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityHub", crate::resource::Rule { shape: Some(&SECURITY_HUB_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines how AWS Security Hub is configured.
     #[derive(Clone, Default)]
@@ -2415,23 +1945,19 @@ pub mod configuration_policy {
         pub service_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SecurityHubPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnabledStandardIdentifiers", self.enabled_standard_identifiers);
-            p.set_opt("SecurityControlsConfiguration", self.security_controls_configuration);
-            p.set_opt("ServiceEnabled", self.service_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityHubPolicy;
+        opt {
+            enabled_standard_identifiers = "EnabledStandardIdentifiers",
+            security_controls_configuration = "SecurityControlsConfiguration",
+            service_enabled = "ServiceEnabled",
         }
     }
 
-    pub(super) static SECURITY_HUB_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EnabledStandardIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecurityControlsConfiguration", crate::resource::Rule { shape: Some(&SECURITY_CONTROLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_HUB_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EnabledStandardIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityControlsConfiguration", crate::resource::Rule { shape: Some(&SECURITY_CONTROLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines which security controls are enabled in an AWS Security Hub configuration policy.
     #[derive(Clone, Default)]
@@ -2450,24 +1976,20 @@ pub mod configuration_policy {
         pub security_control_custom_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::configuration_policy::SecurityControlCustomParameter>>,
     }
 
-    impl crate::resource::ToExpr for SecurityControlsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisabledSecurityControlIdentifiers", self.disabled_security_control_identifiers);
-            p.set_opt("EnabledSecurityControlIdentifiers", self.enabled_security_control_identifiers);
-            p.set_opt("SecurityControlCustomParameters", self.security_control_custom_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityControlsConfiguration;
+        opt {
+            disabled_security_control_identifiers = "DisabledSecurityControlIdentifiers",
+            enabled_security_control_identifiers = "EnabledSecurityControlIdentifiers",
+            security_control_custom_parameters = "SecurityControlCustomParameters",
         }
     }
 
-    pub(super) static SECURITY_CONTROLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DisabledSecurityControlIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EnabledSecurityControlIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecurityControlCustomParameters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&SECURITY_CONTROL_CUSTOM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_CONTROLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DisabledSecurityControlIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EnabledSecurityControlIdentifiers", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityControlCustomParameters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&SECURITY_CONTROL_CUSTOM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object of security control and control parameter value that are included in a configuration policy.
     #[derive(Clone, Default)]
@@ -2482,21 +2004,17 @@ pub mod configuration_policy {
         pub security_control_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SecurityControlCustomParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SecurityControlId", self.security_control_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityControlCustomParameter;
+        opt {
+            parameters = "Parameters",
+            security_control_id = "SecurityControlId",
         }
     }
 
-    pub(super) static SECURITY_CONTROL_CUSTOM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityControlId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_CONTROL_CUSTOM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityControlId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that provides the current value of a security control parameter and identifies whether it has been customized.
     #[derive(Clone)]
@@ -2513,7 +2031,6 @@ pub mod configuration_policy {
 
     impl ParameterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::configuration_policy::ValueType>>) -> Self {
             Self {
                 value: ::std::option::Option::None,
@@ -2522,13 +2039,13 @@ pub mod configuration_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.set("ValueType", self.value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterConfiguration;
+        req {
+            value_type = "ValueType",
+        }
+        opt {
+            value = "Value",
         }
     }
 
@@ -2569,24 +2086,22 @@ pub mod configuration_policy {
         pub string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ParameterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Boolean", self.boolean);
-            p.set_opt("Double", self.double);
-            p.set_opt("Enum", self.enum_);
-            p.set_opt("EnumList", self.enum_list);
-            p.set_opt("Integer", self.integer);
-            p.set_opt("IntegerList", self.integer_list);
-            p.set_opt("String", self.string);
-            p.set_opt("StringList", self.string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterValue;
+        opt {
+            boolean = "Boolean",
+            double = "Double",
+            enum_ = "Enum",
+            enum_list = "EnumList",
+            integer = "Integer",
+            integer_list = "IntegerList",
+            string = "String",
+            string_list = "StringList",
         }
     }
 
     /// Identifies whether a control parameter uses a custom user-defined value or subscribes to the default AWS Security Hub behavior.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `DEFAULT`
         Default,
@@ -2594,15 +2109,7 @@ pub mod configuration_policy {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValueType, ["DEFAULT", "CUSTOM"]);
 }
 
 /// Creates a connector to a third-party cloud provider in Security Hub CSPM. A connector establishes a connection between Security Hub CSPM and a third-party cloud provider, enabling Security Hub CSPM to ingest security findings and resource data from the connected environment.
@@ -2628,7 +2135,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: crate::cfn::securityhub::connector::Provider) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2639,89 +2145,53 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::SecurityHub::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::SecurityHub::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        name = "Name",
+        provider = "Provider",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Provider", self.provider);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Provider", crate::resource::Rule { shape: Some(&self::connector::PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Provider", crate::resource::Rule { shape: Some(&self::connector::PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
-    }
-    /// `Fn::GetAtt` `ConnectorId`.
-    #[inline]
-    pub fn attr_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorId")
-    }
-    /// `Fn::GetAtt` `ConnectorStatus`.
-    #[inline]
-    pub fn attr_connector_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorStatus")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `EnablementStatus`.
-    #[inline]
-    pub fn attr_enablement_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablementStatus")
-    }
-    /// `Fn::GetAtt` `Issues`.
-    #[inline]
-    pub fn attr_issues(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Issues")
-    }
-    /// `Fn::GetAtt` `LastCheckedAt`.
-    #[inline]
-    pub fn attr_last_checked_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastCheckedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Message`.
-    #[inline]
-    pub fn attr_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Message")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
+        /// `Fn::GetAtt` `ConnectorId`.
+        attr_connector_id: ::std::string::String = "ConnectorId",
+        /// `Fn::GetAtt` `ConnectorStatus`.
+        attr_connector_status: ::std::string::String = "ConnectorStatus",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `EnablementStatus`.
+        attr_enablement_status: ::std::string::String = "EnablementStatus",
+        /// `Fn::GetAtt` `Issues`.
+        attr_issues: crate::value::List<::std::string::String> = "Issues",
+        /// `Fn::GetAtt` `LastCheckedAt`.
+        attr_last_checked_at: ::std::string::String = "LastCheckedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Message`.
+        attr_message: ::std::string::String = "Message",
     }
 }
 
 pub mod connector {
     //! Nested property types and enums of [`Connector`](super::Connector).
 
-    /// The definition `Provider`.
     #[derive(Clone)]
     pub struct Provider {
         /// The configuration for connecting to an Azure environment.
@@ -2740,20 +2210,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for Provider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Azure", self.azure);
-            p.into_expr()
+    crate::resource::props! {
+        nested Provider;
+        req {
+            azure = "Azure",
         }
     }
 
-    pub(super) static PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for connecting to an Azure environment.
     #[derive(Clone)]
@@ -2774,7 +2240,6 @@ pub mod connector {
 
     impl AzureProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_config_connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, azure_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, scope_configuration: crate::cfn::securityhub::connector::AzureScopeConfiguration) -> Self {
             Self {
                 aws_config_connector_arn: aws_config_connector_arn.into(),
@@ -2784,23 +2249,19 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AWSConfigConnectorArn", self.aws_config_connector_arn);
-            p.set("AzureRegions", self.azure_regions);
-            p.set("ScopeConfiguration", self.scope_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureProviderConfiguration;
+        req {
+            aws_config_connector_arn = "AWSConfigConnectorArn",
+            azure_regions = "AzureRegions",
+            scope_configuration = "ScopeConfiguration",
         }
     }
 
-    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
-            ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
+        ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scope configuration for an Azure connector, defining the tenant or subscription scope.
     #[derive(Clone)]
@@ -2817,7 +2278,6 @@ pub mod connector {
 
     impl AzureScopeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::connector::ScopeType>>) -> Self {
             Self {
                 scope_type: scope_type.into(),
@@ -2826,24 +2286,22 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureScopeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScopeType", self.scope_type);
-            p.set_opt("ScopeValues", self.scope_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureScopeConfiguration;
+        req {
+            scope_type = "ScopeType",
+        }
+        opt {
+            scope_values = "ScopeValues",
         }
     }
 
-    pub(super) static AZURE_SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScopeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScopeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of scope. Valid values are ``tenant`` and ``subscription``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -2851,15 +2309,7 @@ pub mod connector {
         Subscription,
     }
 
-    impl crate::value::CfnEnum for ScopeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tenant => "TENANT",
-                Self::Subscription => "SUBSCRIPTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScopeType, ["TENANT", "SUBSCRIPTION"]);
 }
 
 /// Resource schema for AWS::SecurityHub::ConnectorV2
@@ -2891,7 +2341,6 @@ pub struct ConnectorV2 {
 
 impl ConnectorV2 {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: crate::cfn::securityhub::connector_v2::Provider) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2903,84 +2352,49 @@ impl ConnectorV2 {
     }
 }
 
-impl crate::resource::Resource for ConnectorV2 {
-    const TYPE: &'static str = "AWS::SecurityHub::ConnectorV2";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_V2_SHAPE)
+crate::resource::props! {
+    resource ConnectorV2 = "AWS::SecurityHub::ConnectorV2", shape: Some(&CONNECTOR_V2_SHAPE);
+    req {
+        name = "Name",
+        provider = "Provider",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set("Provider", self.provider);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Provider", crate::resource::Rule { shape: Some(&self::connector_v2::PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("Provider", crate::resource::Rule { shape: Some(&self::connector_v2::PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectorV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorV2> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
-    }
-    /// `Fn::GetAtt` `ConnectorId`.
-    #[inline]
-    pub fn attr_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorId")
-    }
-    /// `Fn::GetAtt` `ConnectorStatus`.
-    #[inline]
-    pub fn attr_connector_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorStatus")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EnablementStatus`.
-    #[inline]
-    pub fn attr_enablement_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablementStatus")
-    }
-    /// `Fn::GetAtt` `EnablementStatusReason`.
-    #[inline]
-    pub fn attr_enablement_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablementStatusReason")
-    }
-    /// `Fn::GetAtt` `Issues`.
-    #[inline]
-    pub fn attr_issues(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Issues")
-    }
-    /// `Fn::GetAtt` `LastCheckedAt`.
-    #[inline]
-    pub fn attr_last_checked_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastCheckedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Message`.
-    #[inline]
-    pub fn attr_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Message")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
+        /// `Fn::GetAtt` `ConnectorId`.
+        attr_connector_id: ::std::string::String = "ConnectorId",
+        /// `Fn::GetAtt` `ConnectorStatus`.
+        attr_connector_status: ::std::string::String = "ConnectorStatus",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EnablementStatus`.
+        attr_enablement_status: ::std::string::String = "EnablementStatus",
+        /// `Fn::GetAtt` `EnablementStatusReason`.
+        attr_enablement_status_reason: ::std::string::String = "EnablementStatusReason",
+        /// `Fn::GetAtt` `Issues`.
+        attr_issues: crate::value::List<::std::string::String> = "Issues",
+        /// `Fn::GetAtt` `LastCheckedAt`.
+        attr_last_checked_at: ::std::string::String = "LastCheckedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Message`.
+        attr_message: ::std::string::String = "Message",
     }
 }
 
@@ -3004,24 +2418,20 @@ pub mod connector_v2 {
         pub service_now: ::std::option::Option<crate::cfn::securityhub::connector_v2::ServiceNowProviderConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Provider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Azure", self.azure);
-            p.set_opt("JiraCloud", self.jira_cloud);
-            p.set_opt("ServiceNow", self.service_now);
-            p.into_expr()
+    crate::resource::props! {
+        nested Provider;
+        opt {
+            azure = "Azure",
+            jira_cloud = "JiraCloud",
+            service_now = "ServiceNow",
         }
     }
 
-    pub(super) static PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JiraCloud", crate::resource::Rule { shape: Some(&JIRA_CLOUD_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JiraCloud", crate::resource::Rule { shape: Some(&JIRA_CLOUD_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings required to establish an integration between AWS Security Hub and Azure
     #[derive(Clone)]
@@ -3042,7 +2452,6 @@ pub mod connector_v2 {
 
     impl AzureProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_config_connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, azure_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, scope_configuration: crate::cfn::securityhub::connector_v2::AzureScopeConfiguration) -> Self {
             Self {
                 aws_config_connector_arn: aws_config_connector_arn.into(),
@@ -3052,23 +2461,19 @@ pub mod connector_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for AzureProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AWSConfigConnectorArn", self.aws_config_connector_arn);
-            p.set("AzureRegions", self.azure_regions);
-            p.set("ScopeConfiguration", self.scope_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureProviderConfiguration;
+        req {
+            aws_config_connector_arn = "AWSConfigConnectorArn",
+            azure_regions = "AzureRegions",
+            scope_configuration = "ScopeConfiguration",
         }
     }
 
-    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
-            ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
+        ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scope configuration for an Azure connector
     #[derive(Clone)]
@@ -3085,7 +2490,6 @@ pub mod connector_v2 {
 
     impl AzureScopeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::connector_v2::ScopeType>>) -> Self {
             Self {
                 scope_type: scope_type.into(),
@@ -3094,21 +2498,19 @@ pub mod connector_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for AzureScopeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScopeType", self.scope_type);
-            p.set_opt("ScopeValues", self.scope_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureScopeConfiguration;
+        req {
+            scope_type = "ScopeType",
+        }
+        opt {
+            scope_values = "ScopeValues",
         }
     }
 
-    pub(super) static AZURE_SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScopeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScopeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The initial configuration settings required to establish an integration between Security Hub and Jira Cloud
     #[derive(Clone)]
@@ -3121,7 +2523,6 @@ pub mod connector_v2 {
 
     impl JiraCloudProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(project_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 project_key: project_key.into(),
@@ -3129,20 +2530,16 @@ pub mod connector_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for JiraCloudProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProjectKey", self.project_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested JiraCloudProviderConfiguration;
+        req {
+            project_key = "ProjectKey",
         }
     }
 
-    pub(super) static JIRA_CLOUD_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProjectKey", crate::resource::Rule { min_len: Some(2), max_len: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JIRA_CLOUD_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProjectKey", crate::resource::Rule { min_len: Some(2), max_len: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The initial configuration settings required to establish an integration between Security Hub and ServiceNow ITSM
     #[derive(Clone)]
@@ -3159,7 +2556,6 @@ pub mod connector_v2 {
 
     impl ServiceNowProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_name: instance_name.into(),
@@ -3168,25 +2564,21 @@ pub mod connector_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceName", self.instance_name);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowProviderConfiguration;
+        req {
+            instance_name = "InstanceName",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static SERVICE_NOW_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scope type for the Azure connector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -3194,15 +2586,7 @@ pub mod connector_v2 {
         Subscription,
     }
 
-    impl crate::value::CfnEnum for ScopeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tenant => "TENANT",
-                Self::Subscription => "SUBSCRIPTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScopeType, ["TENANT", "SUBSCRIPTION"]);
 }
 
 /// The ``AWS::SecurityHub::DelegatedAdmin`` resource designates the delegated ASHlong administrator account for an organization. You must enable the integration between ASH and AOlong before you can designate a delegated ASH administrator. Only the management account for an organization can designate the delegated ASH administrator account. For more information, see [Designating the delegated administrator](https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html#designate-admin-instructions) in the *User Guide*.
@@ -3221,7 +2605,6 @@ pub struct DelegatedAdmin {
 
 impl DelegatedAdmin {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(admin_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             admin_account_id: admin_account_id.into(),
@@ -3229,37 +2612,24 @@ impl DelegatedAdmin {
     }
 }
 
-impl crate::resource::Resource for DelegatedAdmin {
-    const TYPE: &'static str = "AWS::SecurityHub::DelegatedAdmin";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DELEGATED_ADMIN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AdminAccountId", self.admin_account_id);
-        p
+crate::resource::props! {
+    resource DelegatedAdmin = "AWS::SecurityHub::DelegatedAdmin", shape: Some(&DELEGATED_ADMIN_SHAPE);
+    req {
+        admin_account_id = "AdminAccountId",
     }
 }
 
-static DELEGATED_ADMIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdminAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DELEGATED_ADMIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdminAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DelegatedAdmin`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DelegatedAdmin> {
-    /// `Fn::GetAtt` `DelegatedAdminIdentifier`.
-    #[inline]
-    pub fn attr_delegated_admin_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DelegatedAdminIdentifier")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DelegatedAdminIdentifier`.
+        attr_delegated_admin_identifier: ::std::string::String = "DelegatedAdminIdentifier",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -3288,7 +2658,6 @@ pub struct FindingAggregator {
 
 impl FindingAggregator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(region_linking_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::finding_aggregator::RegionLinkingMode>>) -> Self {
         Self {
             region_linking_mode: region_linking_mode.into(),
@@ -3297,38 +2666,27 @@ impl FindingAggregator {
     }
 }
 
-impl crate::resource::Resource for FindingAggregator {
-    const TYPE: &'static str = "AWS::SecurityHub::FindingAggregator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FINDING_AGGREGATOR_SHAPE)
+crate::resource::props! {
+    resource FindingAggregator = "AWS::SecurityHub::FindingAggregator", shape: Some(&FINDING_AGGREGATOR_SHAPE);
+    req {
+        region_linking_mode = "RegionLinkingMode",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RegionLinkingMode", self.region_linking_mode);
-        p.set_opt("Regions", self.regions);
-        p
+    opt {
+        regions = "Regions",
     }
 }
 
-static FINDING_AGGREGATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FINDING_AGGREGATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FindingAggregator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FindingAggregator> {
-    /// `Fn::GetAtt` `FindingAggregationRegion`.
-    #[inline]
-    pub fn attr_finding_aggregation_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FindingAggregationRegion")
-    }
-    /// `Fn::GetAtt` `FindingAggregatorArn`.
-    #[inline]
-    pub fn attr_finding_aggregator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FindingAggregatorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FindingAggregationRegion`.
+        attr_finding_aggregation_region: ::std::string::String = "FindingAggregationRegion",
+        /// `Fn::GetAtt` `FindingAggregatorArn`.
+        attr_finding_aggregator_arn: ::std::string::String = "FindingAggregatorArn",
     }
 }
 
@@ -3341,7 +2699,7 @@ pub mod finding_aggregator {
     /// +  ``ALL_REGIONS`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them.
     /// +  ``ALL_REGIONS_EXCEPT_SPECIFIED`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled, except for the Regions listed in the ``Regions`` parameter. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them.
     /// +  ``SPECIFIED_REGIONS`` - Indicates to aggregate findings only from the Regions listed in the ``Regions`` parameter. Security Hub does not automatically aggregate findings from new Regions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionLinkingMode {
         /// `ALL_REGIONS`
         AllRegions,
@@ -3351,16 +2709,7 @@ pub mod finding_aggregator {
         SpecifiedRegions,
     }
 
-    impl crate::value::CfnEnum for RegionLinkingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllRegions => "ALL_REGIONS",
-                Self::AllRegionsExceptSpecified => "ALL_REGIONS_EXCEPT_SPECIFIED",
-                Self::SpecifiedRegions => "SPECIFIED_REGIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegionLinkingMode, ["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"]);
 }
 
 /// The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account. One hub resource is created for each Region in which you enable Security Hub.
@@ -3386,40 +2735,27 @@ pub struct Hub {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for Hub {
-    const TYPE: &'static str = "AWS::SecurityHub::Hub";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HUB_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoEnableControls", self.auto_enable_controls);
-        p.set_opt("ControlFindingGenerator", self.control_finding_generator);
-        p.set_opt("EnableDefaultStandards", self.enable_default_standards);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Hub = "AWS::SecurityHub::Hub", shape: Some(&HUB_SHAPE);
+    opt {
+        auto_enable_controls = "AutoEnableControls",
+        control_finding_generator = "ControlFindingGenerator",
+        enable_default_standards = "EnableDefaultStandards",
+        tags = "Tags",
     }
 }
 
-static HUB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ControlFindingGenerator", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(SECURITY_CONTROL|STANDARD_CONTROL)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HUB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ControlFindingGenerator", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(SECURITY_CONTROL|STANDARD_CONTROL)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Hub`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Hub> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
-    }
-    /// `Fn::GetAtt` `SubscribedAt`.
-    #[inline]
-    pub fn attr_subscribed_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscribedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `SubscribedAt`.
+        attr_subscribed_at: ::std::string::String = "SubscribedAt",
     }
 }
 
@@ -3438,28 +2774,21 @@ pub struct HubV2 {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for HubV2 {
-    const TYPE: &'static str = "AWS::SecurityHub::HubV2";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("NetworkScanning", self.network_scanning);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource HubV2 = "AWS::SecurityHub::HubV2", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        network_scanning = "NetworkScanning",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`HubV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HubV2> {
-    /// `Fn::GetAtt` `HubV2Arn`.
-    #[inline]
-    pub fn attr_hub_v2_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HubV2Arn")
-    }
-    /// `Fn::GetAtt` `SubscribedAt`.
-    #[inline]
-    pub fn attr_subscribed_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscribedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HubV2Arn`.
+        attr_hub_v2_arn: ::std::string::String = "HubV2Arn",
+        /// `Fn::GetAtt` `SubscribedAt`.
+        attr_subscribed_at: ::std::string::String = "SubscribedAt",
     }
 }
 
@@ -3477,7 +2806,6 @@ pub mod hub_v2 {
 
     impl NetworkScanning {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::hub_v2::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -3485,17 +2813,15 @@ pub mod hub_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkScanning {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkScanning;
+        req {
+            status = "Status",
         }
     }
 
     /// Whether the Network Scanning feature is enabled for this account and Region.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3503,15 +2829,7 @@ pub mod hub_v2 {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// The AWS::SecurityHub::Insight resource represents the AWS Security Hub Insight in your account. An AWS Security Hub insight is a collection of related findings.
@@ -3535,7 +2853,6 @@ pub struct Insight {
 
 impl Insight {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(filters: crate::cfn::securityhub::insight::AwsSecurityFindingFilters, group_by_attribute: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             filters,
@@ -3545,41 +2862,33 @@ impl Insight {
     }
 }
 
-impl crate::resource::Resource for Insight {
-    const TYPE: &'static str = "AWS::SecurityHub::Insight";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSIGHT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Filters", self.filters);
-        p.set("GroupByAttribute", self.group_by_attribute);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource Insight = "AWS::SecurityHub::Insight", shape: Some(&INSIGHT_SHAPE);
+    req {
+        filters = "Filters",
+        group_by_attribute = "GroupByAttribute",
+        name = "Name",
     }
 }
 
-static INSIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Filters", crate::resource::Rule { shape: Some(&self::insight::AWS_SECURITY_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GroupByAttribute", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Filters", crate::resource::Rule { shape: Some(&self::insight::AWS_SECURITY_FINDING_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GroupByAttribute", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Insight`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Insight> {
-    /// `Fn::GetAtt` `InsightArn`.
-    #[inline]
-    pub fn attr_insight_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InsightArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InsightArn`.
+        attr_insight_arn: ::std::string::String = "InsightArn",
     }
 }
 
 pub mod insight {
     //! Nested property types and enums of [`Insight`](super::Insight).
+
+    pub use crate::cfn::shared::securityhub::{DateRange, NumberFilter, Unit};
 
     /// A collection of filters that are applied to all active findings aggregated by AWS Security Hub.
     #[derive(Clone, Default)]
@@ -3619,7 +2928,7 @@ pub mod insight {
         /// A finding's confidence.
         ///
         /// CloudFormation property `Confidence`.
-        pub confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// An ISO8601-formatted timestamp that indicates when the security findings provider captured the potential security issue that a finding captured.
         ///
         /// CloudFormation property `CreatedAt`.
@@ -3627,7 +2936,7 @@ pub mod insight {
         /// The level of importance assigned to the resources associated with the finding.
         ///
         /// CloudFormation property `Criticality`.
-        pub criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// A finding's description.
         ///
         /// CloudFormation property `Description`.
@@ -3635,11 +2944,11 @@ pub mod insight {
         /// The finding provider value for the finding confidence.
         ///
         /// CloudFormation property `FindingProviderFieldsConfidence`.
-        pub finding_provider_fields_confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub finding_provider_fields_confidence: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// The finding provider value for the level of importance assigned to the resources associated with the findings.
         ///
         /// CloudFormation property `FindingProviderFieldsCriticality`.
-        pub finding_provider_fields_criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub finding_provider_fields_criticality: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// The finding identifier of a related finding that is identified by the finding provider.
         ///
         /// CloudFormation property `FindingProviderFieldsRelatedFindingsId`.
@@ -3711,7 +3020,7 @@ pub mod insight {
         /// The destination port of network-related information about a finding.
         ///
         /// CloudFormation property `NetworkDestinationPort`.
-        pub network_destination_port: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub network_destination_port: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// Indicates the direction of network traffic associated with a finding.
         ///
         /// CloudFormation property `NetworkDirection`.
@@ -3739,7 +3048,7 @@ pub mod insight {
         /// The source port of network-related information about a finding.
         ///
         /// CloudFormation property `NetworkSourcePort`.
-        pub network_source_port: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub network_source_port: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// The text of a note.
         ///
         /// CloudFormation property `NoteText`.
@@ -3763,7 +3072,7 @@ pub mod insight {
         /// The parent process ID.
         ///
         /// CloudFormation property `ProcessParentPid`.
-        pub process_parent_pid: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub process_parent_pid: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// The path to the process executable.
         ///
         /// CloudFormation property `ProcessPath`.
@@ -3771,7 +3080,7 @@ pub mod insight {
         /// The process ID.
         ///
         /// CloudFormation property `ProcessPid`.
-        pub process_pid: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub process_pid: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// A timestamp that identifies when the process was terminated.
         ///
         /// CloudFormation property `ProcessTerminatedAt`.
@@ -3931,11 +3240,11 @@ pub mod insight {
         /// The normalized severity of a finding.
         ///
         /// CloudFormation property `SeverityNormalized`.
-        pub severity_normalized: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub severity_normalized: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// The native severity as defined by the security findings provider's solution that generated the finding.
         ///
         /// CloudFormation property `SeverityProduct`.
-        pub severity_product: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::NumberFilter>>,
+        pub severity_product: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::securityhub::NumberFilter>>,
         /// A URL that links to a page about the current finding in the security findings provider's solution.
         ///
         /// CloudFormation property `SourceUrl`.
@@ -4002,226 +3311,222 @@ pub mod insight {
         pub workflow_status: ::std::option::Option<::std::vec::Vec<crate::cfn::securityhub::insight::StringFilter>>,
     }
 
-    impl crate::resource::ToExpr for AwsSecurityFindingFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccountId", self.aws_account_id);
-            p.set_opt("AwsAccountName", self.aws_account_name);
-            p.set_opt("CompanyName", self.company_name);
-            p.set_opt("ComplianceAssociatedStandardsId", self.compliance_associated_standards_id);
-            p.set_opt("ComplianceSecurityControlId", self.compliance_security_control_id);
-            p.set_opt("ComplianceSecurityControlParametersName", self.compliance_security_control_parameters_name);
-            p.set_opt("ComplianceSecurityControlParametersValue", self.compliance_security_control_parameters_value);
-            p.set_opt("ComplianceStatus", self.compliance_status);
-            p.set_opt("Confidence", self.confidence);
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Criticality", self.criticality);
-            p.set_opt("Description", self.description);
-            p.set_opt("FindingProviderFieldsConfidence", self.finding_provider_fields_confidence);
-            p.set_opt("FindingProviderFieldsCriticality", self.finding_provider_fields_criticality);
-            p.set_opt("FindingProviderFieldsRelatedFindingsId", self.finding_provider_fields_related_findings_id);
-            p.set_opt("FindingProviderFieldsRelatedFindingsProductArn", self.finding_provider_fields_related_findings_product_arn);
-            p.set_opt("FindingProviderFieldsSeverityLabel", self.finding_provider_fields_severity_label);
-            p.set_opt("FindingProviderFieldsSeverityOriginal", self.finding_provider_fields_severity_original);
-            p.set_opt("FindingProviderFieldsTypes", self.finding_provider_fields_types);
-            p.set_opt("FirstObservedAt", self.first_observed_at);
-            p.set_opt("GeneratorId", self.generator_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("Keyword", self.keyword);
-            p.set_opt("LastObservedAt", self.last_observed_at);
-            p.set_opt("MalwareName", self.malware_name);
-            p.set_opt("MalwarePath", self.malware_path);
-            p.set_opt("MalwareState", self.malware_state);
-            p.set_opt("MalwareType", self.malware_type);
-            p.set_opt("NetworkDestinationDomain", self.network_destination_domain);
-            p.set_opt("NetworkDestinationIpV4", self.network_destination_ip_v4);
-            p.set_opt("NetworkDestinationIpV6", self.network_destination_ip_v6);
-            p.set_opt("NetworkDestinationPort", self.network_destination_port);
-            p.set_opt("NetworkDirection", self.network_direction);
-            p.set_opt("NetworkProtocol", self.network_protocol);
-            p.set_opt("NetworkSourceDomain", self.network_source_domain);
-            p.set_opt("NetworkSourceIpV4", self.network_source_ip_v4);
-            p.set_opt("NetworkSourceIpV6", self.network_source_ip_v6);
-            p.set_opt("NetworkSourceMac", self.network_source_mac);
-            p.set_opt("NetworkSourcePort", self.network_source_port);
-            p.set_opt("NoteText", self.note_text);
-            p.set_opt("NoteUpdatedAt", self.note_updated_at);
-            p.set_opt("NoteUpdatedBy", self.note_updated_by);
-            p.set_opt("ProcessLaunchedAt", self.process_launched_at);
-            p.set_opt("ProcessName", self.process_name);
-            p.set_opt("ProcessParentPid", self.process_parent_pid);
-            p.set_opt("ProcessPath", self.process_path);
-            p.set_opt("ProcessPid", self.process_pid);
-            p.set_opt("ProcessTerminatedAt", self.process_terminated_at);
-            p.set_opt("ProductArn", self.product_arn);
-            p.set_opt("ProductFields", self.product_fields);
-            p.set_opt("ProductName", self.product_name);
-            p.set_opt("RecommendationText", self.recommendation_text);
-            p.set_opt("RecordState", self.record_state);
-            p.set_opt("Region", self.region);
-            p.set_opt("RelatedFindingsId", self.related_findings_id);
-            p.set_opt("RelatedFindingsProductArn", self.related_findings_product_arn);
-            p.set_opt("ResourceApplicationArn", self.resource_application_arn);
-            p.set_opt("ResourceApplicationName", self.resource_application_name);
-            p.set_opt("ResourceAwsEc2InstanceIamInstanceProfileArn", self.resource_aws_ec2_instance_iam_instance_profile_arn);
-            p.set_opt("ResourceAwsEc2InstanceImageId", self.resource_aws_ec2_instance_image_id);
-            p.set_opt("ResourceAwsEc2InstanceIpV4Addresses", self.resource_aws_ec2_instance_ip_v4_addresses);
-            p.set_opt("ResourceAwsEc2InstanceIpV6Addresses", self.resource_aws_ec2_instance_ip_v6_addresses);
-            p.set_opt("ResourceAwsEc2InstanceKeyName", self.resource_aws_ec2_instance_key_name);
-            p.set_opt("ResourceAwsEc2InstanceLaunchedAt", self.resource_aws_ec2_instance_launched_at);
-            p.set_opt("ResourceAwsEc2InstanceSubnetId", self.resource_aws_ec2_instance_subnet_id);
-            p.set_opt("ResourceAwsEc2InstanceType", self.resource_aws_ec2_instance_type);
-            p.set_opt("ResourceAwsEc2InstanceVpcId", self.resource_aws_ec2_instance_vpc_id);
-            p.set_opt("ResourceAwsIamAccessKeyCreatedAt", self.resource_aws_iam_access_key_created_at);
-            p.set_opt("ResourceAwsIamAccessKeyPrincipalName", self.resource_aws_iam_access_key_principal_name);
-            p.set_opt("ResourceAwsIamAccessKeyStatus", self.resource_aws_iam_access_key_status);
-            p.set_opt("ResourceAwsIamAccessKeyUserName", self.resource_aws_iam_access_key_user_name);
-            p.set_opt("ResourceAwsIamUserUserName", self.resource_aws_iam_user_user_name);
-            p.set_opt("ResourceAwsS3BucketOwnerId", self.resource_aws_s3_bucket_owner_id);
-            p.set_opt("ResourceAwsS3BucketOwnerName", self.resource_aws_s3_bucket_owner_name);
-            p.set_opt("ResourceContainerImageId", self.resource_container_image_id);
-            p.set_opt("ResourceContainerImageName", self.resource_container_image_name);
-            p.set_opt("ResourceContainerLaunchedAt", self.resource_container_launched_at);
-            p.set_opt("ResourceContainerName", self.resource_container_name);
-            p.set_opt("ResourceDetailsOther", self.resource_details_other);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set_opt("ResourcePartition", self.resource_partition);
-            p.set_opt("ResourceRegion", self.resource_region);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Sample", self.sample);
-            p.set_opt("SeverityLabel", self.severity_label);
-            p.set_opt("SeverityNormalized", self.severity_normalized);
-            p.set_opt("SeverityProduct", self.severity_product);
-            p.set_opt("SourceUrl", self.source_url);
-            p.set_opt("ThreatIntelIndicatorCategory", self.threat_intel_indicator_category);
-            p.set_opt("ThreatIntelIndicatorLastObservedAt", self.threat_intel_indicator_last_observed_at);
-            p.set_opt("ThreatIntelIndicatorSource", self.threat_intel_indicator_source);
-            p.set_opt("ThreatIntelIndicatorSourceUrl", self.threat_intel_indicator_source_url);
-            p.set_opt("ThreatIntelIndicatorType", self.threat_intel_indicator_type);
-            p.set_opt("ThreatIntelIndicatorValue", self.threat_intel_indicator_value);
-            p.set_opt("Title", self.title);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.set_opt("UserDefinedFields", self.user_defined_fields);
-            p.set_opt("VerificationState", self.verification_state);
-            p.set_opt("VulnerabilitiesExploitAvailable", self.vulnerabilities_exploit_available);
-            p.set_opt("VulnerabilitiesFixAvailable", self.vulnerabilities_fix_available);
-            p.set_opt("WorkflowState", self.workflow_state);
-            p.set_opt("WorkflowStatus", self.workflow_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsSecurityFindingFilters;
+        opt {
+            aws_account_id = "AwsAccountId",
+            aws_account_name = "AwsAccountName",
+            company_name = "CompanyName",
+            compliance_associated_standards_id = "ComplianceAssociatedStandardsId",
+            compliance_security_control_id = "ComplianceSecurityControlId",
+            compliance_security_control_parameters_name = "ComplianceSecurityControlParametersName",
+            compliance_security_control_parameters_value = "ComplianceSecurityControlParametersValue",
+            compliance_status = "ComplianceStatus",
+            confidence = "Confidence",
+            created_at = "CreatedAt",
+            criticality = "Criticality",
+            description = "Description",
+            finding_provider_fields_confidence = "FindingProviderFieldsConfidence",
+            finding_provider_fields_criticality = "FindingProviderFieldsCriticality",
+            finding_provider_fields_related_findings_id = "FindingProviderFieldsRelatedFindingsId",
+            finding_provider_fields_related_findings_product_arn = "FindingProviderFieldsRelatedFindingsProductArn",
+            finding_provider_fields_severity_label = "FindingProviderFieldsSeverityLabel",
+            finding_provider_fields_severity_original = "FindingProviderFieldsSeverityOriginal",
+            finding_provider_fields_types = "FindingProviderFieldsTypes",
+            first_observed_at = "FirstObservedAt",
+            generator_id = "GeneratorId",
+            id = "Id",
+            keyword = "Keyword",
+            last_observed_at = "LastObservedAt",
+            malware_name = "MalwareName",
+            malware_path = "MalwarePath",
+            malware_state = "MalwareState",
+            malware_type = "MalwareType",
+            network_destination_domain = "NetworkDestinationDomain",
+            network_destination_ip_v4 = "NetworkDestinationIpV4",
+            network_destination_ip_v6 = "NetworkDestinationIpV6",
+            network_destination_port = "NetworkDestinationPort",
+            network_direction = "NetworkDirection",
+            network_protocol = "NetworkProtocol",
+            network_source_domain = "NetworkSourceDomain",
+            network_source_ip_v4 = "NetworkSourceIpV4",
+            network_source_ip_v6 = "NetworkSourceIpV6",
+            network_source_mac = "NetworkSourceMac",
+            network_source_port = "NetworkSourcePort",
+            note_text = "NoteText",
+            note_updated_at = "NoteUpdatedAt",
+            note_updated_by = "NoteUpdatedBy",
+            process_launched_at = "ProcessLaunchedAt",
+            process_name = "ProcessName",
+            process_parent_pid = "ProcessParentPid",
+            process_path = "ProcessPath",
+            process_pid = "ProcessPid",
+            process_terminated_at = "ProcessTerminatedAt",
+            product_arn = "ProductArn",
+            product_fields = "ProductFields",
+            product_name = "ProductName",
+            recommendation_text = "RecommendationText",
+            record_state = "RecordState",
+            region = "Region",
+            related_findings_id = "RelatedFindingsId",
+            related_findings_product_arn = "RelatedFindingsProductArn",
+            resource_application_arn = "ResourceApplicationArn",
+            resource_application_name = "ResourceApplicationName",
+            resource_aws_ec2_instance_iam_instance_profile_arn = "ResourceAwsEc2InstanceIamInstanceProfileArn",
+            resource_aws_ec2_instance_image_id = "ResourceAwsEc2InstanceImageId",
+            resource_aws_ec2_instance_ip_v4_addresses = "ResourceAwsEc2InstanceIpV4Addresses",
+            resource_aws_ec2_instance_ip_v6_addresses = "ResourceAwsEc2InstanceIpV6Addresses",
+            resource_aws_ec2_instance_key_name = "ResourceAwsEc2InstanceKeyName",
+            resource_aws_ec2_instance_launched_at = "ResourceAwsEc2InstanceLaunchedAt",
+            resource_aws_ec2_instance_subnet_id = "ResourceAwsEc2InstanceSubnetId",
+            resource_aws_ec2_instance_type = "ResourceAwsEc2InstanceType",
+            resource_aws_ec2_instance_vpc_id = "ResourceAwsEc2InstanceVpcId",
+            resource_aws_iam_access_key_created_at = "ResourceAwsIamAccessKeyCreatedAt",
+            resource_aws_iam_access_key_principal_name = "ResourceAwsIamAccessKeyPrincipalName",
+            resource_aws_iam_access_key_status = "ResourceAwsIamAccessKeyStatus",
+            resource_aws_iam_access_key_user_name = "ResourceAwsIamAccessKeyUserName",
+            resource_aws_iam_user_user_name = "ResourceAwsIamUserUserName",
+            resource_aws_s3_bucket_owner_id = "ResourceAwsS3BucketOwnerId",
+            resource_aws_s3_bucket_owner_name = "ResourceAwsS3BucketOwnerName",
+            resource_container_image_id = "ResourceContainerImageId",
+            resource_container_image_name = "ResourceContainerImageName",
+            resource_container_launched_at = "ResourceContainerLaunchedAt",
+            resource_container_name = "ResourceContainerName",
+            resource_details_other = "ResourceDetailsOther",
+            resource_id = "ResourceId",
+            resource_partition = "ResourcePartition",
+            resource_region = "ResourceRegion",
+            resource_tags = "ResourceTags",
+            resource_type = "ResourceType",
+            sample = "Sample",
+            severity_label = "SeverityLabel",
+            severity_normalized = "SeverityNormalized",
+            severity_product = "SeverityProduct",
+            source_url = "SourceUrl",
+            threat_intel_indicator_category = "ThreatIntelIndicatorCategory",
+            threat_intel_indicator_last_observed_at = "ThreatIntelIndicatorLastObservedAt",
+            threat_intel_indicator_source = "ThreatIntelIndicatorSource",
+            threat_intel_indicator_source_url = "ThreatIntelIndicatorSourceUrl",
+            threat_intel_indicator_type = "ThreatIntelIndicatorType",
+            threat_intel_indicator_value = "ThreatIntelIndicatorValue",
+            title = "Title",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
+            user_defined_fields = "UserDefinedFields",
+            verification_state = "VerificationState",
+            vulnerabilities_exploit_available = "VulnerabilitiesExploitAvailable",
+            vulnerabilities_fix_available = "VulnerabilitiesFixAvailable",
+            workflow_state = "WorkflowState",
+            workflow_status = "WorkflowStatus",
         }
     }
 
-    pub(super) static AWS_SECURITY_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccountId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AwsAccountName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CompanyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceAssociatedStandardsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceSecurityControlId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceSecurityControlParametersName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceSecurityControlParametersValue", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComplianceStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Confidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("CreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Criticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsConfidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsCriticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsRelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsRelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsSeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsSeverityOriginal", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingProviderFieldsTypes", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FirstObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("GeneratorId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Keyword", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&KEYWORD_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MalwareName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MalwarePath", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MalwareState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MalwareType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkDestinationDomain", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkDestinationIpV4", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkDestinationIpV6", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkDestinationPort", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("NetworkDirection", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkProtocol", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkSourceDomain", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkSourceIpV4", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkSourceIpV6", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkSourceMac", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkSourcePort", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("NoteText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NoteUpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NoteUpdatedBy", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProcessLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProcessName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProcessParentPid", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("ProcessPath", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProcessPid", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("ProcessTerminatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProductFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProductName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecommendationText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceApplicationArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceApplicationName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceIamInstanceProfileArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceImageId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceIpV4Addresses", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceIpV6Addresses", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceKeyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceSubnetId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsEc2InstanceVpcId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsIamAccessKeyCreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsIamAccessKeyPrincipalName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsIamAccessKeyStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsIamAccessKeyUserName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsIamUserUserName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsS3BucketOwnerId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceAwsS3BucketOwnerName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceContainerImageId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceContainerImageName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceContainerLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceContainerName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceDetailsOther", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourcePartition", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceRegion", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceTags", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Sample", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("SeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SeverityNormalized", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("SeverityProduct", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("SourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorCategory", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorLastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorSource", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorSourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThreatIntelIndicatorValue", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UserDefinedFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VerificationState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VulnerabilitiesExploitAvailable", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VulnerabilitiesFixAvailable", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_SECURITY_FINDING_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccountId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AwsAccountName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CompanyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceAssociatedStandardsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceSecurityControlId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceSecurityControlParametersName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceSecurityControlParametersValue", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComplianceStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Confidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Criticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsConfidence", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsCriticality", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsRelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsRelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsSeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsSeverityOriginal", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingProviderFieldsTypes", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FirstObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GeneratorId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Keyword", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&KEYWORD_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MalwareName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MalwarePath", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MalwareState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MalwareType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkDestinationDomain", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkDestinationIpV4", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkDestinationIpV6", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkDestinationPort", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("NetworkDirection", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkProtocol", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkSourceDomain", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkSourceIpV4", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkSourceIpV6", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkSourceMac", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkSourcePort", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("NoteText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NoteUpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NoteUpdatedBy", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProcessLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProcessName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProcessParentPid", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("ProcessPath", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProcessPid", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("ProcessTerminatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProductFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProductName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecommendationText", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RelatedFindingsId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RelatedFindingsProductArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceApplicationArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceApplicationName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceIamInstanceProfileArn", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceImageId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceIpV4Addresses", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceIpV6Addresses", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceKeyName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceSubnetId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsEc2InstanceVpcId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsIamAccessKeyCreatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsIamAccessKeyPrincipalName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsIamAccessKeyStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsIamAccessKeyUserName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsIamUserUserName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsS3BucketOwnerId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceAwsS3BucketOwnerName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceContainerImageId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceContainerImageName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceContainerLaunchedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceContainerName", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceDetailsOther", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourcePartition", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceRegion", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceTags", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Sample", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("SeverityLabel", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SeverityNormalized", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("SeverityProduct", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("SourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorCategory", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorLastObservedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorSource", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorSourceUrl", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorType", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThreatIntelIndicatorValue", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UserDefinedFields", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VerificationState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VulnerabilitiesExploitAvailable", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VulnerabilitiesFixAvailable", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WorkflowState", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WorkflowStatus", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A string filter for filtering AWS Security Hub findings.
     #[derive(Clone)]
@@ -4238,7 +3543,6 @@ pub mod insight {
 
     impl StringFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::insight::StringFilterComparison>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -4247,49 +3551,17 @@ pub mod insight {
         }
     }
 
-    impl crate::resource::ToExpr for StringFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringFilter;
+        req {
+            comparison = "Comparison",
+            value = "Value",
         }
     }
 
-    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A number filter for querying findings.
-    #[derive(Clone, Default)]
-    pub struct NumberFilter {
-        /// The equal-to condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Eq`.
-        pub eq: ::std::option::Option<crate::value::Val<f64>>,
-        /// The greater-than-equal condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Gte`.
-        pub gte: ::std::option::Option<crate::value::Val<f64>>,
-        /// The less-than-equal condition to be applied to a single field when querying for findings.
-        ///
-        /// CloudFormation property `Lte`.
-        pub lte: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for NumberFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Gte", self.gte);
-            p.set_opt("Lte", self.lte);
-            p.into_expr()
-        }
-    }
+    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date filter for querying findings.
     #[derive(Clone, Default)]
@@ -4297,7 +3569,7 @@ pub mod insight {
         /// A date range for the date filter.
         ///
         /// CloudFormation property `DateRange`.
-        pub date_range: ::std::option::Option<crate::cfn::securityhub::insight::DateRange>,
+        pub date_range: ::std::option::Option<crate::cfn::shared::securityhub::DateRange>,
         /// The date and time, in UTC and ISO 8601 format.
         ///
         /// CloudFormation property `End`.
@@ -4308,57 +3580,19 @@ pub mod insight {
         pub start: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DateFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateRange", self.date_range);
-            p.set_opt("End", self.end);
-            p.set_opt("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateFilter;
+        opt {
+            date_range = "DateRange",
+            end = "End",
+            start = "Start",
         }
     }
 
-    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
-            ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A date range for the date filter.
-    #[derive(Clone)]
-    pub struct DateRange {
-        /// A date range unit for the date filter.
-        ///
-        /// CloudFormation property `Unit`; required.
-        pub unit: crate::value::Val<crate::cfn::securityhub::insight::Unit>,
-        /// A date range value for the date filter.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<f64>,
-    }
-
-    impl DateRange {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::insight::Unit>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                unit: unit.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DateRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
+    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A keyword filter for querying findings.
     #[derive(Clone)]
@@ -4371,7 +3605,6 @@ pub mod insight {
 
     impl KeywordFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -4379,20 +3612,16 @@ pub mod insight {
         }
     }
 
-    impl crate::resource::ToExpr for KeywordFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeywordFilter;
+        req {
+            value = "Value",
         }
     }
 
-    pub(super) static KEYWORD_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KEYWORD_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The IP filter for querying findings.
     #[derive(Clone)]
@@ -4405,7 +3634,6 @@ pub mod insight {
 
     impl IpFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -4413,20 +3641,16 @@ pub mod insight {
         }
     }
 
-    impl crate::resource::ToExpr for IpFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpFilter;
+        req {
+            cidr = "Cidr",
         }
     }
 
-    pub(super) static IP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidr", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A map filter for filtering AWS Security Hub findings.
     #[derive(Clone)]
@@ -4447,7 +3671,6 @@ pub mod insight {
 
     impl MapFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::insight::Comparison>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -4457,23 +3680,19 @@ pub mod insight {
         }
     }
 
-    impl crate::resource::ToExpr for MapFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MapFilter;
+        req {
+            comparison = "Comparison",
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Boolean filter for querying findings.
     #[derive(Clone)]
@@ -4486,7 +3705,6 @@ pub mod insight {
 
     impl BooleanFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 value: value.into(),
@@ -4494,17 +3712,15 @@ pub mod insight {
         }
     }
 
-    impl crate::resource::ToExpr for BooleanFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BooleanFilter;
+        req {
+            value = "Value",
         }
     }
 
     /// The condition to apply to a string value when filtering Security Hub findings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -4516,36 +3732,10 @@ pub mod insight {
         PrefixNotEquals,
     }
 
-    impl crate::value::CfnEnum for StringFilterComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Prefix => "PREFIX",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::PrefixNotEquals => "PREFIX_NOT_EQUALS",
-            }
-        }
-    }
-
-    /// A date range unit for the date filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Unit {
-        /// `DAYS`
-        Days,
-    }
-
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StringFilterComparison, ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"]);
 
     /// The condition to apply to the key value when filtering Security Hub findings with a map filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -4553,15 +3743,7 @@ pub mod insight {
         NotEquals,
     }
 
-    impl crate::value::CfnEnum for Comparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparison, ["EQUALS", "NOT_EQUALS"]);
 }
 
 /// The AWS::SecurityHub::OrganizationConfiguration resource represents the configuration of your organization in Security Hub. Only the Security Hub administrator account can create Organization Configuration resource in each region and can opt-in to Central Configuration only in the aggregation region of FindingAggregator.
@@ -4585,7 +3767,6 @@ pub struct OrganizationConfiguration {
 
 impl OrganizationConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_enable: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             auto_enable: auto_enable.into(),
@@ -4595,39 +3776,28 @@ impl OrganizationConfiguration {
     }
 }
 
-impl crate::resource::Resource for OrganizationConfiguration {
-    const TYPE: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoEnable", self.auto_enable);
-        p.set_opt("AutoEnableStandards", self.auto_enable_standards);
-        p.set_opt("ConfigurationType", self.configuration_type);
-        p
+crate::resource::props! {
+    resource OrganizationConfiguration = "AWS::SecurityHub::OrganizationConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        auto_enable = "AutoEnable",
+    }
+    opt {
+        auto_enable_standards = "AutoEnableStandards",
+        configuration_type = "ConfigurationType",
     }
 }
 
 /// Attributes of [`OrganizationConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationConfiguration> {
-    /// `Fn::GetAtt` `MemberAccountLimitReached`.
-    #[inline]
-    pub fn attr_member_account_limit_reached(self) -> crate::value::Val<bool> {
-        self.__get_att("MemberAccountLimitReached")
-    }
-    /// `Fn::GetAtt` `OrganizationConfigurationIdentifier`.
-    #[inline]
-    pub fn attr_organization_configuration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OrganizationConfigurationIdentifier")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MemberAccountLimitReached`.
+        attr_member_account_limit_reached: bool = "MemberAccountLimitReached",
+        /// `Fn::GetAtt` `OrganizationConfigurationIdentifier`.
+        attr_organization_configuration_identifier: ::std::string::String = "OrganizationConfigurationIdentifier",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
@@ -4635,7 +3805,7 @@ pub mod organization_configuration {
     //! Nested property types and enums of [`OrganizationConfiguration`](super::OrganizationConfiguration).
 
     /// Whether to automatically enable Security Hub default standards in new member accounts when they join the organization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoEnableStandards {
         /// `DEFAULT`
         Default,
@@ -4643,18 +3813,10 @@ pub mod organization_configuration {
         None,
     }
 
-    impl crate::value::CfnEnum for AutoEnableStandards {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoEnableStandards, ["DEFAULT", "NONE"]);
 
     /// Indicates whether the organization uses local or central configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationType {
         /// `CENTRAL`
         Central,
@@ -4662,15 +3824,7 @@ pub mod organization_configuration {
         Local,
     }
 
-    impl crate::value::CfnEnum for ConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Central => "CENTRAL",
-                Self::Local => "LOCAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationType, ["CENTRAL", "LOCAL"]);
 }
 
 /// The AWS::SecurityHub::PolicyAssociation resource represents the AWS Security Hub Central Configuration Policy associations in your Target. Only the AWS Security Hub delegated administrator can create the resouce from the home region.
@@ -4694,7 +3848,6 @@ pub struct PolicyAssociation {
 
 impl PolicyAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::policy_association::TargetType>>) -> Self {
         Self {
             configuration_policy_id: configuration_policy_id.into(),
@@ -4704,54 +3857,32 @@ impl PolicyAssociation {
     }
 }
 
-impl crate::resource::Resource for PolicyAssociation {
-    const TYPE: &'static str = "AWS::SecurityHub::PolicyAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationPolicyId", self.configuration_policy_id);
-        p.set("TargetId", self.target_id);
-        p.set("TargetType", self.target_type);
-        p
+crate::resource::props! {
+    resource PolicyAssociation = "AWS::SecurityHub::PolicyAssociation", shape: Some(&POLICY_ASSOCIATION_SHAPE);
+    req {
+        configuration_policy_id = "ConfigurationPolicyId",
+        target_id = "TargetId",
+        target_type = "TargetType",
     }
 }
 
-static POLICY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationPolicyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^SELF_MANAGED_SECURITY_HUB$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationPolicyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^SELF_MANAGED_SECURITY_HUB$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PolicyAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PolicyAssociation> {
-    /// `Fn::GetAtt` `AssociationIdentifier`.
-    #[inline]
-    pub fn attr_association_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationIdentifier")
-    }
-    /// `Fn::GetAtt` `AssociationStatus`.
-    #[inline]
-    pub fn attr_association_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationStatus")
-    }
-    /// `Fn::GetAtt` `AssociationStatusMessage`.
-    #[inline]
-    pub fn attr_association_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationStatusMessage")
-    }
-    /// `Fn::GetAtt` `AssociationType`.
-    #[inline]
-    pub fn attr_association_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationType")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationIdentifier`.
+        attr_association_identifier: ::std::string::String = "AssociationIdentifier",
+        /// `Fn::GetAtt` `AssociationStatus`.
+        attr_association_status: ::std::string::String = "AssociationStatus",
+        /// `Fn::GetAtt` `AssociationStatusMessage`.
+        attr_association_status_message: ::std::string::String = "AssociationStatusMessage",
+        /// `Fn::GetAtt` `AssociationType`.
+        attr_association_type: ::std::string::String = "AssociationType",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -4759,7 +3890,7 @@ pub mod policy_association {
     //! Nested property types and enums of [`PolicyAssociation`](super::PolicyAssociation).
 
     /// Indicates whether the target is an AWS account, organizational unit, or the organization root
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `ACCOUNT`
         Account,
@@ -4769,16 +3900,7 @@ pub mod policy_association {
         Root,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Account => "ACCOUNT",
-                Self::OrganizationalUnit => "ORGANIZATIONAL_UNIT",
-                Self::Root => "ROOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"]);
 }
 
 /// The AWS::SecurityHub::ProductSubscription resource represents a subscription to a service that is allowed to generate findings for your Security Hub account. One product subscription resource is created for each product enabled.
@@ -4794,7 +3916,6 @@ pub struct ProductSubscription {
 
 impl ProductSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(product_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             product_arn: product_arn.into(),
@@ -4802,32 +3923,22 @@ impl ProductSubscription {
     }
 }
 
-impl crate::resource::Resource for ProductSubscription {
-    const TYPE: &'static str = "AWS::SecurityHub::ProductSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRODUCT_SUBSCRIPTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ProductArn", self.product_arn);
-        p
+crate::resource::props! {
+    resource ProductSubscription = "AWS::SecurityHub::ProductSubscription", shape: Some(&PRODUCT_SUBSCRIPTION_SHAPE);
+    req {
+        product_arn = "ProductArn",
     }
 }
 
-static PRODUCT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProductArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRODUCT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProductArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProductSubscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProductSubscription> {
-    /// `Fn::GetAtt` `ProductSubscriptionArn`.
-    #[inline]
-    pub fn attr_product_subscription_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProductSubscriptionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProductSubscriptionArn`.
+        attr_product_subscription_arn: ::std::string::String = "ProductSubscriptionArn",
     }
 }
 
@@ -4867,35 +3978,27 @@ impl SecurityControl {
     }
 }
 
-impl crate::resource::Resource for SecurityControl {
-    const TYPE: &'static str = "AWS::SecurityHub::SecurityControl";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_CONTROL_SHAPE)
+crate::resource::props! {
+    resource SecurityControl = "AWS::SecurityHub::SecurityControl", shape: Some(&SECURITY_CONTROL_SHAPE);
+    req {
+        parameters = "Parameters",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LastUpdateReason", self.last_update_reason);
-        p.set("Parameters", self.parameters);
-        p.set_opt("SecurityControlArn", self.security_control_arn);
-        p.set_opt("SecurityControlId", self.security_control_id);
-        p
+    opt {
+        last_update_reason = "LastUpdateReason",
+        security_control_arn = "SecurityControlArn",
+        security_control_id = "SecurityControlId",
     }
 }
 
-static SECURITY_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LastUpdateReason", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([^\0-\u{7f}]|[-_ a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityControlArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("SecurityControlId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LastUpdateReason", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([^\0-\u{7f}]|[-_ a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityControlArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("SecurityControlId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod security_control {
     //! Nested property types and enums of [`SecurityControl`](super::SecurityControl).
 
-    /// The definition `ParameterConfiguration`.
     #[derive(Clone)]
     pub struct ParameterConfiguration {
         /// CloudFormation property `Value`.
@@ -4906,7 +4009,6 @@ pub mod security_control {
 
     impl ParameterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::securityhub::security_control::ValueType>>) -> Self {
             Self {
                 value: ::std::option::Option::None,
@@ -4915,17 +4017,16 @@ pub mod security_control {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.set("ValueType", self.value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterConfiguration;
+        req {
+            value_type = "ValueType",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    /// The definition `ParameterValue`.
     #[derive(Clone, Default)]
     pub struct ParameterValue {
         /// A control parameter that is a boolean.
@@ -4962,24 +4063,21 @@ pub mod security_control {
         pub string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ParameterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Boolean", self.boolean);
-            p.set_opt("Double", self.double);
-            p.set_opt("Enum", self.enum_);
-            p.set_opt("EnumList", self.enum_list);
-            p.set_opt("Integer", self.integer);
-            p.set_opt("IntegerList", self.integer_list);
-            p.set_opt("String", self.string);
-            p.set_opt("StringList", self.string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterValue;
+        opt {
+            boolean = "Boolean",
+            double = "Double",
+            enum_ = "Enum",
+            enum_list = "EnumList",
+            integer = "Integer",
+            integer_list = "IntegerList",
+            string = "String",
+            string_list = "StringList",
         }
     }
 
-    /// Allowed values of `ValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `DEFAULT`
         Default,
@@ -4987,15 +4085,7 @@ pub mod security_control {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValueType, ["DEFAULT", "CUSTOM"]);
 }
 
 /// The ``AWS::SecurityHub::Standard`` resource specifies the enablement of a security standard. The standard is identified by the ``StandardsArn`` property. To view a list of ASH standards and their Amazon Resource Names (ARNs), use the [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html) API operation.
@@ -5018,7 +4108,6 @@ pub struct Standard {
 
 impl Standard {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(standards_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             disabled_standards_controls: ::std::option::Option::None,
@@ -5027,34 +4116,26 @@ impl Standard {
     }
 }
 
-impl crate::resource::Resource for Standard {
-    const TYPE: &'static str = "AWS::SecurityHub::Standard";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STANDARD_SHAPE)
+crate::resource::props! {
+    resource Standard = "AWS::SecurityHub::Standard", shape: Some(&STANDARD_SHAPE);
+    req {
+        standards_arn = "StandardsArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DisabledStandardsControls", self.disabled_standards_controls);
-        p.set("StandardsArn", self.standards_arn);
-        p
+    opt {
+        disabled_standards_controls = "DisabledStandardsControls",
     }
 }
 
-static STANDARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DisabledStandardsControls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::standard::STANDARDS_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StandardsArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STANDARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DisabledStandardsControls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::standard::STANDARDS_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StandardsArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Standard`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Standard> {
-    /// `Fn::GetAtt` `StandardsSubscriptionArn`.
-    #[inline]
-    pub fn attr_standards_subscription_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StandardsSubscriptionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StandardsSubscriptionArn`.
+        attr_standards_subscription_arn: ::std::string::String = "StandardsSubscriptionArn",
     }
 }
 
@@ -5076,7 +4157,6 @@ pub mod standard {
 
     impl StandardsControl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(standards_control_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 reason: ::std::option::Option::None,
@@ -5085,19 +4165,17 @@ pub mod standard {
         }
     }
 
-    impl crate::resource::ToExpr for StandardsControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Reason", self.reason);
-            p.set("StandardsControlArn", self.standards_control_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandardsControl;
+        req {
+            standards_control_arn = "StandardsControlArn",
+        }
+        opt {
+            reason = "Reason",
         }
     }
 
-    pub(super) static STANDARDS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StandardsControlArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STANDARDS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StandardsControlArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws\\S*:securityhub:\\S*")), ..crate::resource::Rule::NONE }),
+    ]);
 }

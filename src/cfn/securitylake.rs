@@ -29,7 +29,6 @@ pub struct AwsLogSource {
 
 impl AwsLogSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_lake_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accounts: ::std::option::Option::None,
@@ -40,30 +39,23 @@ impl AwsLogSource {
     }
 }
 
-impl crate::resource::Resource for AwsLogSource {
-    const TYPE: &'static str = "AWS::SecurityLake::AwsLogSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AWS_LOG_SOURCE_SHAPE)
+crate::resource::props! {
+    resource AwsLogSource = "AWS::SecurityLake::AwsLogSource", shape: Some(&AWS_LOG_SOURCE_SHAPE);
+    req {
+        data_lake_arn = "DataLakeArn",
+        source_name = "SourceName",
+        source_version = "SourceVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Accounts", self.accounts);
-        p.set("DataLakeArn", self.data_lake_arn);
-        p.set("SourceName", self.source_name);
-        p.set("SourceVersion", self.source_version);
-        p
+    opt {
+        accounts = "Accounts",
     }
 }
 
-static AWS_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Accounts", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DataLakeArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("SourceVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(latest|[0-9]\\.[0-9])$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AWS_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Accounts", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DataLakeArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("SourceVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(latest|[0-9]\\.[0-9])$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::SecurityLake::DataLake
 ///
@@ -90,44 +82,32 @@ pub struct DataLake {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DataLake {
-    const TYPE: &'static str = "AWS::SecurityLake::DataLake";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_LAKE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-        p.set_opt("MetaStoreManagerRoleArn", self.meta_store_manager_role_arn);
-        p.set_opt("ReplicationConfiguration", self.replication_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DataLake = "AWS::SecurityLake::DataLake", shape: Some(&DATA_LAKE_SHAPE);
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        lifecycle_configuration = "LifecycleConfiguration",
+        meta_store_manager_role_arn = "MetaStoreManagerRoleArn",
+        replication_configuration = "ReplicationConfiguration",
+        tags = "Tags",
     }
 }
 
-static DATA_LAKE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MetaStoreManagerRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::data_lake::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_LAKE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MetaStoreManagerRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::data_lake::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataLake`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataLake> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `S3BucketArn`.
-    #[inline]
-    pub fn attr_s3_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3BucketArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `S3BucketArn`.
+        attr_s3_bucket_arn: ::std::string::String = "S3BucketArn",
     }
 }
 
@@ -143,14 +123,16 @@ pub mod data_lake {
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides lifecycle details of Amazon Security Lake object.
     #[derive(Clone, Default)]
@@ -165,22 +147,18 @@ pub mod data_lake {
         pub transitions: ::std::option::Option<::std::vec::Vec<crate::cfn::securitylake::data_lake::Transitions>>,
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expiration", self.expiration);
-            p.set_opt("Transitions", self.transitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        opt {
+            expiration = "Expiration",
+            transitions = "Transitions",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expiration", crate::resource::Rule { shape: Some(&EXPIRATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Transitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSITIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expiration", crate::resource::Rule { shape: Some(&EXPIRATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Transitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TRANSITIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides data expiration details of Amazon Security Lake object.
     #[derive(Clone, Default)]
@@ -191,22 +169,17 @@ pub mod data_lake {
         pub days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Expiration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Days", self.days);
-            p.into_expr()
+    crate::resource::props! {
+        nested Expiration;
+        opt {
+            days = "Days",
         }
     }
 
-    pub(super) static EXPIRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Days", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPIRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Days", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Transitions`.
     #[derive(Clone, Default)]
     pub struct Transitions {
         /// Number of days before data transitions to a different S3 Storage Class in the Amazon Security Lake object.
@@ -219,21 +192,17 @@ pub mod data_lake {
         pub storage_class: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Transitions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Days", self.days);
-            p.set_opt("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transitions;
+        opt {
+            days = "Days",
+            storage_class = "StorageClass",
         }
     }
 
-    pub(super) static TRANSITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Days", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Days", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides replication details of Amazon Security Lake object.
     #[derive(Clone, Default)]
@@ -248,29 +217,23 @@ pub mod data_lake {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Regions", self.regions);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfiguration;
+        opt {
+            regions = "Regions",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(us(-gov)?|af|ap|ca|eu|me|sa)-(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(us(-gov)?|af|ap|ca|eu|me|sa)-(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SecurityLake::Subscriber
@@ -310,7 +273,6 @@ pub struct Subscriber {
 
 impl Subscriber {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::securitylake::subscriber::AccessTypesItem>>>, data_lake_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sources: ::std::vec::Vec<crate::cfn::securitylake::subscriber::Source>, subscriber_identity: crate::cfn::securitylake::subscriber::SubscriberIdentity, subscriber_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_types: access_types.into(),
@@ -324,71 +286,50 @@ impl Subscriber {
     }
 }
 
-impl crate::resource::Resource for Subscriber {
-    const TYPE: &'static str = "AWS::SecurityLake::Subscriber";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIBER_SHAPE)
+crate::resource::props! {
+    resource Subscriber = "AWS::SecurityLake::Subscriber", shape: Some(&SUBSCRIBER_SHAPE);
+    req {
+        access_types = "AccessTypes",
+        data_lake_arn = "DataLakeArn",
+        sources = "Sources",
+        subscriber_identity = "SubscriberIdentity",
+        subscriber_name = "SubscriberName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessTypes", self.access_types);
-        p.set("DataLakeArn", self.data_lake_arn);
-        p.set("Sources", self.sources);
-        p.set_opt("SubscriberDescription", self.subscriber_description);
-        p.set("SubscriberIdentity", self.subscriber_identity);
-        p.set("SubscriberName", self.subscriber_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        subscriber_description = "SubscriberDescription",
+        tags = "Tags",
     }
 }
 
-static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("DataLakeArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subscriber::SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubscriberDescription", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\s\\-_:/,.@=+]*$")), ..crate::resource::Rule::NONE }),
-        ("SubscriberIdentity", crate::resource::Rule { shape: Some(&self::subscriber::SUBSCRIBER_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SubscriberName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\s\\-_:/,.@=+]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::subscriber::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("DataLakeArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subscriber::SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubscriberDescription", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\s\\-_:/,.@=+]*$")), ..crate::resource::Rule::NONE }),
+    ("SubscriberIdentity", crate::resource::Rule { shape: Some(&self::subscriber::SUBSCRIBER_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SubscriberName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\s\\-_:/,.@=+]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::subscriber::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Subscriber`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subscriber> {
-    /// `Fn::GetAtt` `ResourceShareArn`.
-    #[inline]
-    pub fn attr_resource_share_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceShareArn")
-    }
-    /// `Fn::GetAtt` `ResourceShareName`.
-    #[inline]
-    pub fn attr_resource_share_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceShareName")
-    }
-    /// `Fn::GetAtt` `S3BucketArn`.
-    #[inline]
-    pub fn attr_s3_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3BucketArn")
-    }
-    /// `Fn::GetAtt` `SubscriberArn`.
-    #[inline]
-    pub fn attr_subscriber_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriberArn")
-    }
-    /// `Fn::GetAtt` `SubscriberRoleArn`.
-    #[inline]
-    pub fn attr_subscriber_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriberRoleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceShareArn`.
+        attr_resource_share_arn: ::std::string::String = "ResourceShareArn",
+        /// `Fn::GetAtt` `ResourceShareName`.
+        attr_resource_share_name: ::std::string::String = "ResourceShareName",
+        /// `Fn::GetAtt` `S3BucketArn`.
+        attr_s3_bucket_arn: ::std::string::String = "S3BucketArn",
+        /// `Fn::GetAtt` `SubscriberArn`.
+        attr_subscriber_arn: ::std::string::String = "SubscriberArn",
+        /// `Fn::GetAtt` `SubscriberRoleArn`.
+        attr_subscriber_role_arn: ::std::string::String = "SubscriberRoleArn",
     }
 }
 
 pub mod subscriber {
     //! Nested property types and enums of [`Subscriber`](super::Subscriber).
 
-    /// The definition `Source`.
     #[derive(Clone, Default)]
     pub struct Source {
         /// Amazon Security Lake supports log and event collection for natively supported AWS services.
@@ -399,22 +340,18 @@ pub mod subscriber {
         pub custom_log_source: ::std::option::Option<crate::cfn::securitylake::subscriber::CustomLogSource>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsLogSource", self.aws_log_source);
-            p.set_opt("CustomLogSource", self.custom_log_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            aws_log_source = "AwsLogSource",
+            custom_log_source = "CustomLogSource",
         }
     }
 
-    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsLogSource", crate::resource::Rule { shape: Some(&AWS_LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomLogSource", crate::resource::Rule { shape: Some(&CUSTOM_LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsLogSource", crate::resource::Rule { shape: Some(&AWS_LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomLogSource", crate::resource::Rule { shape: Some(&CUSTOM_LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Amazon Security Lake supports log and event collection for natively supported AWS services.
     #[derive(Clone, Default)]
@@ -429,23 +366,18 @@ pub mod subscriber {
         pub source_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsLogSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceName", self.source_name);
-            p.set_opt("SourceVersion", self.source_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsLogSource;
+        opt {
+            source_name = "SourceName",
+            source_version = "SourceVersion",
         }
     }
 
-    pub(super) static AWS_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(latest|[0-9]\\.[0-9])$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(latest|[0-9]\\.[0-9])$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomLogSource`.
     #[derive(Clone, Default)]
     pub struct CustomLogSource {
         /// The name for a third-party custom source. This must be a Regionally unique value.
@@ -458,22 +390,18 @@ pub mod subscriber {
         pub source_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomLogSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceName", self.source_name);
-            p.set_opt("SourceVersion", self.source_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomLogSource;
+        opt {
+            source_name = "SourceName",
+            source_version = "SourceVersion",
         }
     }
 
-    pub(super) static CUSTOM_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\-_:/.]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-\\.\\_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\w\\-_:/.]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-\\.\\_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AWS identity used to access your data.
     #[derive(Clone)]
@@ -490,7 +418,6 @@ pub mod subscriber {
 
     impl SubscriberIdentity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(external_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 external_id: external_id.into(),
@@ -499,32 +426,25 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for SubscriberIdentity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExternalId", self.external_id);
-            p.set("Principal", self.principal);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubscriberIdentity;
+        req {
+            external_id = "ExternalId",
+            principal = "Principal",
         }
     }
 
-    pub(super) static SUBSCRIBER_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@:/-]*$")), ..crate::resource::Rule::NONE }),
-            ("Principal", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]{12}|[a-z0-9\\.\\-]*\\.(amazonaws|amazon)\\.com)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSCRIBER_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@:/-]*$")), ..crate::resource::Rule::NONE }),
+        ("Principal", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]{12}|[a-z0-9\\.\\-]*\\.(amazonaws|amazon)\\.com)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `AccessTypesItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTypesItem {
         /// `LAKEFORMATION`
         Lakeformation,
@@ -532,15 +452,7 @@ pub mod subscriber {
         S3,
     }
 
-    impl crate::value::CfnEnum for AccessTypesItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lakeformation => "LAKEFORMATION",
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessTypesItem, ["LAKEFORMATION", "S3"]);
 }
 
 /// Resource Type definition for AWS::SecurityLake::SubscriberNotification
@@ -558,7 +470,6 @@ pub struct SubscriberNotification {
 
 impl SubscriberNotification {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(notification_configuration: crate::cfn::securitylake::subscriber_notification::NotificationConfiguration, subscriber_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             notification_configuration,
@@ -567,41 +478,30 @@ impl SubscriberNotification {
     }
 }
 
-impl crate::resource::Resource for SubscriberNotification {
-    const TYPE: &'static str = "AWS::SecurityLake::SubscriberNotification";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIBER_NOTIFICATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("NotificationConfiguration", self.notification_configuration);
-        p.set("SubscriberArn", self.subscriber_arn);
-        p
+crate::resource::props! {
+    resource SubscriberNotification = "AWS::SecurityLake::SubscriberNotification", shape: Some(&SUBSCRIBER_NOTIFICATION_SHAPE);
+    req {
+        notification_configuration = "NotificationConfiguration",
+        subscriber_arn = "SubscriberArn",
     }
 }
 
-static SUBSCRIBER_NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::subscriber_notification::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SubscriberArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIBER_NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::subscriber_notification::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SubscriberArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubscriberNotification`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriberNotification> {
-    /// `Fn::GetAtt` `SubscriberEndpoint`.
-    #[inline]
-    pub fn attr_subscriber_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriberEndpoint")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SubscriberEndpoint`.
+        attr_subscriber_endpoint: ::std::string::String = "SubscriberEndpoint",
     }
 }
 
 pub mod subscriber_notification {
     //! Nested property types and enums of [`SubscriberNotification`](super::SubscriberNotification).
 
-    /// The definition `NotificationConfiguration`.
     #[derive(Clone, Default)]
     pub struct NotificationConfiguration {
         /// The configuration for HTTPS subscriber notification.
@@ -612,21 +512,18 @@ pub mod subscriber_notification {
         pub sqs_notification_configuration: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for NotificationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpsNotificationConfiguration", self.https_notification_configuration);
-            p.set_opt("SqsNotificationConfiguration", self.sqs_notification_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationConfiguration;
+        opt {
+            https_notification_configuration = "HttpsNotificationConfiguration",
+            sqs_notification_configuration = "SqsNotificationConfiguration",
         }
     }
 
-    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpsNotificationConfiguration", crate::resource::Rule { shape: Some(&HTTPS_NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpsNotificationConfiguration", crate::resource::Rule { shape: Some(&HTTPS_NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqsNotificationConfiguration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for HTTPS subscriber notification.
     #[derive(Clone)]
@@ -655,7 +552,6 @@ pub mod subscriber_notification {
 
     impl HttpsNotificationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_api_key_name: ::std::option::Option::None,
@@ -667,28 +563,27 @@ pub mod subscriber_notification {
         }
     }
 
-    impl crate::resource::ToExpr for HttpsNotificationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationApiKeyName", self.authorization_api_key_name);
-            p.set_opt("AuthorizationApiKeyValue", self.authorization_api_key_value);
-            p.set("Endpoint", self.endpoint);
-            p.set_opt("HttpMethod", self.http_method);
-            p.set("TargetRoleArn", self.target_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpsNotificationConfiguration;
+        req {
+            endpoint = "Endpoint",
+            target_role_arn = "TargetRoleArn",
+        }
+        opt {
+            authorization_api_key_name = "AuthorizationApiKeyName",
+            authorization_api_key_value = "AuthorizationApiKeyValue",
+            http_method = "HttpMethod",
         }
     }
 
-    pub(super) static HTTPS_NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://.+$")), ..crate::resource::Rule::NONE }),
-            ("TargetRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTPS_NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationApiKeyValue", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://.+$")), ..crate::resource::Rule::NONE }),
+        ("TargetRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The HTTPS method used for the notification subscription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `POST`
         Post,
@@ -696,13 +591,5 @@ pub mod subscriber_notification {
         Put,
     }
 
-    impl crate::value::CfnEnum for HttpMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Post => "POST",
-                Self::Put => "PUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpMethod, ["POST", "PUT"]);
 }

@@ -57,7 +57,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(author: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             author: author.into(),
@@ -75,54 +74,40 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::ServerlessRepo::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::ServerlessRepo::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        author = "Author",
+        description = "Description",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Author", self.author);
-        p.set("Description", self.description);
-        p.set_opt("HomePageUrl", self.home_page_url);
-        p.set_opt("Labels", self.labels);
-        p.set_opt("LicenseBody", self.license_body);
-        p.set("Name", self.name);
-        p.set_opt("ReadmeBody", self.readme_body);
-        p.set_opt("SemanticVersion", self.semantic_version);
-        p.set_opt("SourceCodeUrl", self.source_code_url);
-        p.set_opt("SpdxLicenseId", self.spdx_license_id);
-        p.set_opt("TemplateBody", self.template_body);
-        p
+    opt {
+        home_page_url = "HomePageUrl",
+        labels = "Labels",
+        license_body = "LicenseBody",
+        readme_body = "ReadmeBody",
+        semantic_version = "SemanticVersion",
+        source_code_url = "SourceCodeUrl",
+        spdx_license_id = "SpdxLicenseId",
+        template_body = "TemplateBody",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Author", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Labels", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Author", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Labels", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `IsVerifiedAuthor`.
-    #[inline]
-    pub fn attr_is_verified_author(self) -> crate::value::Val<bool> {
-        self.__get_att("IsVerifiedAuthor")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `IsVerifiedAuthor`.
+        attr_is_verified_author: bool = "IsVerifiedAuthor",
     }
 }

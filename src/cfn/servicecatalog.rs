@@ -21,7 +21,6 @@ pub struct AcceptedPortfolioShare {
 
 impl AcceptedPortfolioShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -30,27 +29,20 @@ impl AcceptedPortfolioShare {
     }
 }
 
-impl crate::resource::Resource for AcceptedPortfolioShare {
-    const TYPE: &'static str = "AWS::ServiceCatalog::AcceptedPortfolioShare";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCEPTED_PORTFOLIO_SHARE_SHAPE)
+crate::resource::props! {
+    resource AcceptedPortfolioShare = "AWS::ServiceCatalog::AcceptedPortfolioShare", shape: Some(&ACCEPTED_PORTFOLIO_SHARE_SHAPE);
+    req {
+        portfolio_id = "PortfolioId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set("PortfolioId", self.portfolio_id);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
     }
 }
 
-static ACCEPTED_PORTFOLIO_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(en|jp|zh)$")), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCEPTED_PORTFOLIO_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(en|jp|zh)$")), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource type definition for AWS::ServiceCatalog::CloudFormationProduct
 ///
@@ -113,7 +105,6 @@ pub struct CloudFormationProduct {
 
 impl CloudFormationProduct {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -133,75 +124,58 @@ impl CloudFormationProduct {
     }
 }
 
-impl crate::resource::Resource for CloudFormationProduct {
-    const TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_FORMATION_PRODUCT_SHAPE)
+crate::resource::props! {
+    resource CloudFormationProduct = "AWS::ServiceCatalog::CloudFormationProduct", shape: Some(&CLOUD_FORMATION_PRODUCT_SHAPE);
+    req {
+        name = "Name",
+        owner = "Owner",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set_opt("Distributor", self.distributor);
-        p.set("Name", self.name);
-        p.set("Owner", self.owner);
-        p.set_opt("ProductType", self.product_type);
-        p.set_opt("ProvisioningArtifactParameters", self.provisioning_artifact_parameters);
-        p.set_opt("ReplaceProvisioningArtifacts", self.replace_provisioning_artifacts);
-        p.set_opt("SourceConnection", self.source_connection);
-        p.set_opt("SupportDescription", self.support_description);
-        p.set_opt("SupportEmail", self.support_email);
-        p.set_opt("SupportUrl", self.support_url);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
+        distributor = "Distributor",
+        product_type = "ProductType",
+        provisioning_artifact_parameters = "ProvisioningArtifactParameters",
+        replace_provisioning_artifacts = "ReplaceProvisioningArtifacts",
+        source_connection = "SourceConnection",
+        support_description = "SupportDescription",
+        support_email = "SupportEmail",
+        support_url = "SupportUrl",
+        tags = "Tags",
     }
 }
 
-static CLOUD_FORMATION_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
-        ("Distributor", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
-        ("Owner", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
-        ("SourceConnection", crate::resource::Rule { shape: Some(&self::cloud_formation_product::SOURCE_CONNECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupportDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
-        ("SupportEmail", crate::resource::Rule { min_len: Some(0), max_len: Some(254), ..crate::resource::Rule::NONE }),
-        ("SupportUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(2083), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_product::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_FORMATION_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("Distributor", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("Owner", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("ProvisioningArtifactParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_product::PROVISIONING_ARTIFACT_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SourceConnection", crate::resource::Rule { shape: Some(&self::cloud_formation_product::SOURCE_CONNECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SupportDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("SupportEmail", crate::resource::Rule { min_len: Some(0), max_len: Some(254), ..crate::resource::Rule::NONE }),
+    ("SupportUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(2083), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_product::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudFormationProduct`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudFormationProduct> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ProductName`.
-    #[inline]
-    pub fn attr_product_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProductName")
-    }
-    /// `Fn::GetAtt` `ProvisioningArtifactIds`.
-    #[inline]
-    pub fn attr_provisioning_artifact_ids(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProvisioningArtifactIds")
-    }
-    /// `Fn::GetAtt` `ProvisioningArtifactNames`.
-    #[inline]
-    pub fn attr_provisioning_artifact_names(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProvisioningArtifactNames")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ProductName`.
+        attr_product_name: ::std::string::String = "ProductName",
+        /// `Fn::GetAtt` `ProvisioningArtifactIds`.
+        attr_provisioning_artifact_ids: ::std::string::String = "ProvisioningArtifactIds",
+        /// `Fn::GetAtt` `ProvisioningArtifactNames`.
+        attr_provisioning_artifact_names: ::std::string::String = "ProvisioningArtifactNames",
     }
 }
 
 pub mod cloud_formation_product {
     //! Nested property types and enums of [`CloudFormationProduct`](super::CloudFormationProduct).
 
-    /// The definition `ProvisioningArtifactProperties`.
     #[derive(Clone)]
     pub struct ProvisioningArtifactProperties {
         /// The description of the provisioning artifact, including how it differs from the previous provisioning artifact.
@@ -226,7 +200,6 @@ pub mod cloud_formation_product {
 
     impl ProvisioningArtifactProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(info: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -238,20 +211,23 @@ pub mod cloud_formation_product {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisioningArtifactProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("DisableTemplateValidation", self.disable_template_validation);
-            p.set("Info", self.info);
-            p.set_opt("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisioningArtifactProperties;
+        req {
+            info = "Info",
+        }
+        opt {
+            description = "Description",
+            disable_template_validation = "DisableTemplateValidation",
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    /// The definition `SourceConnection`.
+    pub(super) static PROVISIONING_ARTIFACT_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Info", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SourceConnection {
         /// The connection details based on the connection Type.
@@ -266,7 +242,6 @@ pub mod cloud_formation_product {
 
     impl SourceConnection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connection_parameters: crate::cfn::servicecatalog::cloud_formation_product::SourceConnectionConnectionParameters, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicecatalog::cloud_formation_product::SourceConnectionType>>) -> Self {
             Self {
                 connection_parameters,
@@ -275,21 +250,17 @@ pub mod cloud_formation_product {
         }
     }
 
-    impl crate::resource::ToExpr for SourceConnection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectionParameters", self.connection_parameters);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConnection;
+        req {
+            connection_parameters = "ConnectionParameters",
+            type_ = "Type",
         }
     }
 
-    pub(super) static SOURCE_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionParameters", crate::resource::Rule { shape: Some(&SOURCE_CONNECTION_CONNECTION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionParameters", crate::resource::Rule { shape: Some(&SOURCE_CONNECTION_CONNECTION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The connection details based on the connection Type.
     #[derive(Clone, Default)]
@@ -298,22 +269,17 @@ pub mod cloud_formation_product {
         pub code_star: ::std::option::Option<crate::cfn::servicecatalog::cloud_formation_product::CodeStarParameters>,
     }
 
-    impl crate::resource::ToExpr for SourceConnectionConnectionParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeStar", self.code_star);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConnectionConnectionParameters;
+        opt {
+            code_star = "CodeStar",
         }
     }
 
-    pub(super) static SOURCE_CONNECTION_CONNECTION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeStar", crate::resource::Rule { shape: Some(&CODE_STAR_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONNECTION_CONNECTION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeStar", crate::resource::Rule { shape: Some(&CODE_STAR_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CodeStarParameters`.
     #[derive(Clone)]
     pub struct CodeStarParameters {
         /// The absolute path where the artifact resides within the repo and branch, formatted as "folder/file.json".
@@ -336,7 +302,6 @@ pub mod cloud_formation_product {
 
     impl CodeStarParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(artifact_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, branch: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connection_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 artifact_path: artifact_path.into(),
@@ -347,36 +312,30 @@ pub mod cloud_formation_product {
         }
     }
 
-    impl crate::resource::ToExpr for CodeStarParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ArtifactPath", self.artifact_path);
-            p.set("Branch", self.branch);
-            p.set("ConnectionArn", self.connection_arn);
-            p.set("Repository", self.repository);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeStarParameters;
+        req {
+            artifact_path = "ArtifactPath",
+            branch = "Branch",
+            connection_arn = "ConnectionArn",
+            repository = "Repository",
         }
     }
 
-    pub(super) static CODE_STAR_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArtifactPath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Branch", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-            ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:codestar-connections:([a-z0-9][-.a-z0-9]{0,62})?:([a-z0-9][-.a-z0-9]{0,62})?:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("Repository", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_STAR_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArtifactPath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Branch", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+        ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:codestar-connections:([a-z0-9][-.a-z0-9]{0,62})?:([a-z0-9][-.a-z0-9]{0,62})?:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("Repository", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of product.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProductType {
         /// `CLOUD_FORMATION_TEMPLATE`
         CloudFormationTemplate,
@@ -392,22 +351,10 @@ pub mod cloud_formation_product {
         External,
     }
 
-    impl crate::value::CfnEnum for ProductType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudFormationTemplate => "CLOUD_FORMATION_TEMPLATE",
-                Self::MarketplaceAmi => "MARKETPLACE_AMI",
-                Self::MarketplaceCar => "MARKETPLACE_CAR",
-                Self::TerraformOpenSource => "TERRAFORM_OPEN_SOURCE",
-                Self::TerraformCloud => "TERRAFORM_CLOUD",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProductType, ["CLOUD_FORMATION_TEMPLATE", "MARKETPLACE_AMI", "MARKETPLACE_CAR", "TERRAFORM_OPEN_SOURCE", "TERRAFORM_CLOUD", "EXTERNAL"]);
 
     /// The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE, TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CLOUD_FORMATION_TEMPLATE`
         CloudFormationTemplate,
@@ -423,35 +370,16 @@ pub mod cloud_formation_product {
         External,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudFormationTemplate => "CLOUD_FORMATION_TEMPLATE",
-                Self::MarketplaceAmi => "MARKETPLACE_AMI",
-                Self::MarketplaceCar => "MARKETPLACE_CAR",
-                Self::TerraformOpenSource => "TERRAFORM_OPEN_SOURCE",
-                Self::TerraformCloud => "TERRAFORM_CLOUD",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CLOUD_FORMATION_TEMPLATE", "MARKETPLACE_AMI", "MARKETPLACE_CAR", "TERRAFORM_OPEN_SOURCE", "TERRAFORM_CLOUD", "EXTERNAL"]);
 
     /// The only supported SourceConnection type is Codestar.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceConnectionType {
         /// `CODESTAR`
         Codestar,
     }
 
-    impl crate::value::CfnEnum for SourceConnectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Codestar => "CODESTAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceConnectionType, ["CODESTAR"]);
 }
 
 /// Resource Type definition for AWS::ServiceCatalog::CloudFormationProvisionedProduct
@@ -460,7 +388,7 @@ pub mod cloud_formation_product {
 #[derive(Clone, Default)]
 pub struct CloudFormationProvisionedProduct {
     /// CloudFormation property `AcceptLanguage`.
-    pub accept_language: ::std::option::Option<crate::value::Val<crate::cfn::servicecatalog::cloud_formation_provisioned_product::AcceptLanguage>>,
+    pub accept_language: ::std::option::Option<crate::value::Val<crate::cfn::shared::servicecatalog::AcceptLanguage>>,
     /// CloudFormation property `NotificationArns`; changing it replaces the resource.
     pub notification_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// CloudFormation property `PathId`.
@@ -478,69 +406,53 @@ pub struct CloudFormationProvisionedProduct {
     /// CloudFormation property `ProvisioningArtifactName`.
     pub provisioning_artifact_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `ProvisioningParameters`.
-    pub provisioning_parameters: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub provisioning_parameters: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// CloudFormation property `ProvisioningPreferences`.
     pub provisioning_preferences: ::std::option::Option<crate::cfn::servicecatalog::cloud_formation_provisioned_product::ProvisioningPreferences>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for CloudFormationProvisionedProduct {
-    const TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_FORMATION_PROVISIONED_PRODUCT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("NotificationArns", self.notification_arns);
-        p.set_opt("PathId", self.path_id);
-        p.set_opt("PathName", self.path_name);
-        p.set_opt("ProductId", self.product_id);
-        p.set_opt("ProductName", self.product_name);
-        p.set_opt("ProvisionedProductName", self.provisioned_product_name);
-        p.set_opt("ProvisioningArtifactId", self.provisioning_artifact_id);
-        p.set_opt("ProvisioningArtifactName", self.provisioning_artifact_name);
-        p.set_opt("ProvisioningParameters", self.provisioning_parameters);
-        p.set_opt("ProvisioningPreferences", self.provisioning_preferences);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CloudFormationProvisionedProduct = "AWS::ServiceCatalog::CloudFormationProvisionedProduct", shape: Some(&CLOUD_FORMATION_PROVISIONED_PRODUCT_SHAPE);
+    opt {
+        accept_language = "AcceptLanguage",
+        notification_arns = "NotificationArns",
+        path_id = "PathId",
+        path_name = "PathName",
+        product_id = "ProductId",
+        product_name = "ProductName",
+        provisioned_product_name = "ProvisionedProductName",
+        provisioning_artifact_id = "ProvisioningArtifactId",
+        provisioning_artifact_name = "ProvisioningArtifactName",
+        provisioning_parameters = "ProvisioningParameters",
+        provisioning_preferences = "ProvisioningPreferences",
+        tags = "Tags",
     }
 }
 
-static CLOUD_FORMATION_PROVISIONED_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NotificationArns", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]+:[0-9]{12}:[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PathId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("PathName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProductName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ProvisionedProductName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProvisioningParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_provisioned_product::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProvisioningPreferences", crate::resource::Rule { shape: Some(&self::cloud_formation_provisioned_product::PROVISIONING_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_provisioned_product::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_FORMATION_PROVISIONED_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NotificationArns", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]+:[0-9]{12}:[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PathId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("PathName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProductName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ProvisionedProductName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProvisioningParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::servicecatalog::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProvisioningPreferences", crate::resource::Rule { shape: Some(&self::cloud_formation_provisioned_product::PROVISIONING_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::servicecatalog_ssm::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudFormationProvisionedProduct`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudFormationProvisionedProduct> {
-    /// `Fn::GetAtt` `CloudformationStackArn`.
-    #[inline]
-    pub fn attr_cloudformation_stack_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudformationStackArn")
-    }
-    /// `Fn::GetAtt` `ProvisionedProductId`.
-    #[inline]
-    pub fn attr_provisioned_product_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProvisionedProductId")
-    }
-    /// `Fn::GetAtt` `RecordId`.
-    #[inline]
-    pub fn attr_record_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecordId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CloudformationStackArn`.
+        attr_cloudformation_stack_arn: ::std::string::String = "CloudformationStackArn",
+        /// `Fn::GetAtt` `ProvisionedProductId`.
+        attr_provisioned_product_id: ::std::string::String = "ProvisionedProductId",
+        /// `Fn::GetAtt` `RecordId`.
+        attr_record_id: ::std::string::String = "RecordId",
     }
     /// `Fn::GetAtt` `Outputs.<name>`: an output of the nested stack.
     #[inline]
@@ -552,14 +464,8 @@ impl crate::resource::Handle<CloudFormationProvisionedProduct> {
 pub mod cloud_formation_provisioned_product {
     //! Nested property types and enums of [`CloudFormationProvisionedProduct`](super::CloudFormationProvisionedProduct).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::servicecatalog::AcceptLanguage;
 
-    /// The definition `ProvisioningPreferences`.
     #[derive(Clone, Default)]
     pub struct ProvisioningPreferences {
         /// CloudFormation property `StackSetAccounts`.
@@ -578,63 +484,29 @@ pub mod cloud_formation_provisioned_product {
         pub stack_set_regions: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ProvisioningPreferences {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StackSetAccounts", self.stack_set_accounts);
-            p.set_opt("StackSetFailureToleranceCount", self.stack_set_failure_tolerance_count);
-            p.set_opt("StackSetFailureTolerancePercentage", self.stack_set_failure_tolerance_percentage);
-            p.set_opt("StackSetMaxConcurrencyCount", self.stack_set_max_concurrency_count);
-            p.set_opt("StackSetMaxConcurrencyPercentage", self.stack_set_max_concurrency_percentage);
-            p.set_opt("StackSetOperationType", self.stack_set_operation_type);
-            p.set_opt("StackSetRegions", self.stack_set_regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisioningPreferences;
+        opt {
+            stack_set_accounts = "StackSetAccounts",
+            stack_set_failure_tolerance_count = "StackSetFailureToleranceCount",
+            stack_set_failure_tolerance_percentage = "StackSetFailureTolerancePercentage",
+            stack_set_max_concurrency_count = "StackSetMaxConcurrencyCount",
+            stack_set_max_concurrency_percentage = "StackSetMaxConcurrencyPercentage",
+            stack_set_operation_type = "StackSetOperationType",
+            stack_set_regions = "StackSetRegions",
         }
     }
 
-    pub(super) static PROVISIONING_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StackSetAccounts", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StackSetFailureToleranceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("StackSetFailureTolerancePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("StackSetMaxConcurrencyCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("StackSetMaxConcurrencyPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("StackSetRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-([a-z]+-)+[1-9]")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONING_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StackSetAccounts", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StackSetFailureToleranceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("StackSetFailureTolerancePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("StackSetMaxConcurrencyCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("StackSetMaxConcurrencyPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("StackSetRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-([a-z]+-)+[1-9]")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AcceptLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceptLanguage {
-        /// `en`
-        En,
-        /// `jp`
-        Jp,
-        /// `zh`
-        Zh,
-    }
-
-    impl crate::value::CfnEnum for AcceptLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "en",
-                Self::Jp => "jp",
-                Self::Zh => "zh",
-            }
-        }
-    }
-
-    /// Allowed values of `StackSetOperationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StackSetOperationType {
         /// `CREATE`
         Create,
@@ -644,16 +516,7 @@ pub mod cloud_formation_provisioned_product {
         Delete,
     }
 
-    impl crate::value::CfnEnum for StackSetOperationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "CREATE",
-                Self::Update => "UPDATE",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StackSetOperationType, ["CREATE", "UPDATE", "DELETE"]);
 }
 
 /// Resource Type definition for AWS::ServiceCatalog::LaunchNotificationConstraint
@@ -675,7 +538,6 @@ pub struct LaunchNotificationConstraint {
 
 impl LaunchNotificationConstraint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(notification_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -687,39 +549,31 @@ impl LaunchNotificationConstraint {
     }
 }
 
-impl crate::resource::Resource for LaunchNotificationConstraint {
-    const TYPE: &'static str = "AWS::ServiceCatalog::LaunchNotificationConstraint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_NOTIFICATION_CONSTRAINT_SHAPE)
+crate::resource::props! {
+    resource LaunchNotificationConstraint = "AWS::ServiceCatalog::LaunchNotificationConstraint", shape: Some(&LAUNCH_NOTIFICATION_CONSTRAINT_SHAPE);
+    req {
+        notification_arns = "NotificationArns",
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set("NotificationArns", self.notification_arns);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set("ProductId", self.product_id);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
     }
 }
 
-static LAUNCH_NOTIFICATION_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_NOTIFICATION_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchNotificationConstraint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchNotificationConstraint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -756,7 +610,6 @@ pub struct LaunchRoleConstraint {
 
 impl LaunchRoleConstraint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -769,41 +622,33 @@ impl LaunchRoleConstraint {
     }
 }
 
-impl crate::resource::Resource for LaunchRoleConstraint {
-    const TYPE: &'static str = "AWS::ServiceCatalog::LaunchRoleConstraint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_ROLE_CONSTRAINT_SHAPE)
+crate::resource::props! {
+    resource LaunchRoleConstraint = "AWS::ServiceCatalog::LaunchRoleConstraint", shape: Some(&LAUNCH_ROLE_CONSTRAINT_SHAPE);
+    req {
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set_opt("LocalRoleName", self.local_role_name);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set("ProductId", self.product_id);
-        p.set_opt("RoleArn", self.role_arn);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
+        local_role_name = "LocalRoleName",
+        role_arn = "RoleArn",
     }
 }
 
-static LAUNCH_ROLE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_ROLE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchRoleConstraint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchRoleConstraint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -836,7 +681,6 @@ pub struct LaunchTemplateConstraint {
 
 impl LaunchTemplateConstraint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -848,39 +692,31 @@ impl LaunchTemplateConstraint {
     }
 }
 
-impl crate::resource::Resource for LaunchTemplateConstraint {
-    const TYPE: &'static str = "AWS::ServiceCatalog::LaunchTemplateConstraint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_TEMPLATE_CONSTRAINT_SHAPE)
+crate::resource::props! {
+    resource LaunchTemplateConstraint = "AWS::ServiceCatalog::LaunchTemplateConstraint", shape: Some(&LAUNCH_TEMPLATE_CONSTRAINT_SHAPE);
+    req {
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set("ProductId", self.product_id);
-        p.set("Rules", self.rules);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
     }
 }
 
-static LAUNCH_TEMPLATE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_TEMPLATE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchTemplateConstraint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchTemplateConstraint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -903,7 +739,6 @@ pub struct Portfolio {
 
 impl Portfolio {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -915,57 +750,35 @@ impl Portfolio {
     }
 }
 
-impl crate::resource::Resource for Portfolio {
-    const TYPE: &'static str = "AWS::ServiceCatalog::Portfolio";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTFOLIO_SHAPE)
+crate::resource::props! {
+    resource Portfolio = "AWS::ServiceCatalog::Portfolio", shape: Some(&PORTFOLIO_SHAPE);
+    req {
+        display_name = "DisplayName",
+        provider_name = "ProviderName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("ProviderName", self.provider_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static PORTFOLIO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::portfolio::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTFOLIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::servicecatalog_ssm::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Portfolio`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Portfolio> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `PortfolioName`.
+        attr_portfolio_name: ::std::string::String = "PortfolioName",
     }
-    /// `Fn::GetAtt` `PortfolioName`.
-    #[inline]
-    pub fn attr_portfolio_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortfolioName")
-    }
-}
-
-pub mod portfolio {
-    //! Nested property types and enums of [`Portfolio`](super::Portfolio).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioPrincipalAssociation
@@ -993,7 +806,6 @@ pub struct PortfolioPrincipalAssociation {
 
 impl PortfolioPrincipalAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(principal_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -1004,28 +816,21 @@ impl PortfolioPrincipalAssociation {
     }
 }
 
-impl crate::resource::Resource for PortfolioPrincipalAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioPrincipalAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTFOLIO_PRINCIPAL_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource PortfolioPrincipalAssociation = "AWS::ServiceCatalog::PortfolioPrincipalAssociation", shape: Some(&PORTFOLIO_PRINCIPAL_ASSOCIATION_SHAPE);
+    req {
+        principal_type = "PrincipalType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("PortfolioId", self.portfolio_id);
-        p.set_opt("PrincipalARN", self.principal_arn);
-        p.set("PrincipalType", self.principal_type);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        portfolio_id = "PortfolioId",
+        principal_arn = "PrincipalARN",
     }
 }
 
-static PORTFOLIO_PRINCIPAL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PrincipalARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTFOLIO_PRINCIPAL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PrincipalARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioProductAssociation
 ///
@@ -1050,16 +855,13 @@ pub struct PortfolioProductAssociation {
     pub source_portfolio_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for PortfolioProductAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioProductAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("PortfolioId", self.portfolio_id);
-        p.set_opt("ProductId", self.product_id);
-        p.set_opt("SourcePortfolioId", self.source_portfolio_id);
-        p
+crate::resource::props! {
+    resource PortfolioProductAssociation = "AWS::ServiceCatalog::PortfolioProductAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        accept_language = "AcceptLanguage",
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
+        source_portfolio_id = "SourcePortfolioId",
     }
 }
 
@@ -1088,7 +890,6 @@ pub struct PortfolioShare {
 
 impl PortfolioShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -1099,30 +900,23 @@ impl PortfolioShare {
     }
 }
 
-impl crate::resource::Resource for PortfolioShare {
-    const TYPE: &'static str = "AWS::ServiceCatalog::PortfolioShare";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTFOLIO_SHARE_SHAPE)
+crate::resource::props! {
+    resource PortfolioShare = "AWS::ServiceCatalog::PortfolioShare", shape: Some(&PORTFOLIO_SHARE_SHAPE);
+    req {
+        account_id = "AccountId",
+        portfolio_id = "PortfolioId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set("AccountId", self.account_id);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set_opt("ShareTagOptions", self.share_tag_options);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        share_tag_options = "ShareTagOptions",
     }
 }
 
-static PORTFOLIO_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTFOLIO_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource type definition for AWS::ServiceCatalog::ResourceUpdateConstraint
 ///
@@ -1153,7 +947,6 @@ pub struct ResourceUpdateConstraint {
 
 impl ResourceUpdateConstraint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_update_on_provisioned_product: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -1165,39 +958,31 @@ impl ResourceUpdateConstraint {
     }
 }
 
-impl crate::resource::Resource for ResourceUpdateConstraint {
-    const TYPE: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_UPDATE_CONSTRAINT_SHAPE)
+crate::resource::props! {
+    resource ResourceUpdateConstraint = "AWS::ServiceCatalog::ResourceUpdateConstraint", shape: Some(&RESOURCE_UPDATE_CONSTRAINT_SHAPE);
+    req {
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
+        tag_update_on_provisioned_product = "TagUpdateOnProvisionedProduct",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set_opt("Description", self.description);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set("ProductId", self.product_id);
-        p.set("TagUpdateOnProvisionedProduct", self.tag_update_on_provisioned_product);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
     }
 }
 
-static RESOURCE_UPDATE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_UPDATE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceUpdateConstraint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceUpdateConstraint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1207,9 +992,9 @@ impl crate::resource::Handle<ResourceUpdateConstraint> {
 #[derive(Clone)]
 pub struct ServiceAction {
     /// CloudFormation property `AcceptLanguage`.
-    pub accept_language: ::std::option::Option<crate::value::Val<crate::cfn::servicecatalog::service_action::AcceptLanguage>>,
+    pub accept_language: ::std::option::Option<crate::value::Val<crate::cfn::shared::servicecatalog::AcceptLanguage>>,
     /// CloudFormation property `Definition`; required.
-    pub definition: ::std::vec::Vec<crate::resource::Tag>,
+    pub definition: ::std::vec::Vec<crate::resource::KeyValue>,
     /// CloudFormation property `DefinitionType`; required.
     pub definition_type: crate::value::Val<crate::cfn::servicecatalog::service_action::DefinitionType>,
     /// CloudFormation property `Description`.
@@ -1220,8 +1005,7 @@ pub struct ServiceAction {
 
 impl ServiceAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(definition: ::std::vec::Vec<crate::resource::Tag>, definition_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicecatalog::service_action::DefinitionType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(definition: ::std::vec::Vec<crate::resource::KeyValue>, definition_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicecatalog::service_action::DefinitionType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
             definition,
@@ -1232,89 +1016,46 @@ impl ServiceAction {
     }
 }
 
-impl crate::resource::Resource for ServiceAction {
-    const TYPE: &'static str = "AWS::ServiceCatalog::ServiceAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_ACTION_SHAPE)
+crate::resource::props! {
+    resource ServiceAction = "AWS::ServiceCatalog::ServiceAction", shape: Some(&SERVICE_ACTION_SHAPE);
+    req {
+        definition = "Definition",
+        definition_type = "DefinitionType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set("Definition", self.definition);
-        p.set("DefinitionType", self.definition_type);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
+        description = "Description",
     }
 }
 
-static SERVICE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Definition", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service_action::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Definition", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::servicecatalog::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceAction> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod service_action {
     //! Nested property types and enums of [`ServiceAction`](super::ServiceAction).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::servicecatalog::AcceptLanguage;
 
-    /// Allowed values of `AcceptLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceptLanguage {
-        /// `en`
-        En,
-        /// `jp`
-        Jp,
-        /// `zh`
-        Zh,
-    }
-
-    impl crate::value::CfnEnum for AcceptLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "en",
-                Self::Jp => "jp",
-                Self::Zh => "zh",
-            }
-        }
-    }
-
-    /// Allowed values of `DefinitionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefinitionType {
         /// `SSM_AUTOMATION`
         SsmAutomation,
     }
 
-    impl crate::value::CfnEnum for DefinitionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SsmAutomation => "SSM_AUTOMATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefinitionType, ["SSM_AUTOMATION"]);
 }
 
 /// Resource Schema for AWS::ServiceCatalog::ServiceActionAssociation
@@ -1332,7 +1073,6 @@ pub struct ServiceActionAssociation {
 
 impl ServiceActionAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provisioning_artifact_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_action_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             product_id: product_id.into(),
@@ -1342,29 +1082,20 @@ impl ServiceActionAssociation {
     }
 }
 
-impl crate::resource::Resource for ServiceActionAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalog::ServiceActionAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_ACTION_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ProductId", self.product_id);
-        p.set("ProvisioningArtifactId", self.provisioning_artifact_id);
-        p.set("ServiceActionId", self.service_action_id);
-        p
+crate::resource::props! {
+    resource ServiceActionAssociation = "AWS::ServiceCatalog::ServiceActionAssociation", shape: Some(&SERVICE_ACTION_ASSOCIATION_SHAPE);
+    req {
+        product_id = "ProductId",
+        provisioning_artifact_id = "ProvisioningArtifactId",
+        service_action_id = "ServiceActionId",
     }
 }
 
-static SERVICE_ACTION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
-        ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
-        ("ServiceActionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_ACTION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
+    ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
+    ("ServiceActionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::ServiceCatalog::StackSetConstraint
 ///
@@ -1411,7 +1142,6 @@ pub struct StackSetConstraint {
 
 impl StackSetConstraint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, admin_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, portfolio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, stack_instance_control: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_language: ::std::option::Option::None,
@@ -1427,43 +1157,35 @@ impl StackSetConstraint {
     }
 }
 
-impl crate::resource::Resource for StackSetConstraint {
-    const TYPE: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STACK_SET_CONSTRAINT_SHAPE)
+crate::resource::props! {
+    resource StackSetConstraint = "AWS::ServiceCatalog::StackSetConstraint", shape: Some(&STACK_SET_CONSTRAINT_SHAPE);
+    req {
+        account_list = "AccountList",
+        admin_role = "AdminRole",
+        description = "Description",
+        execution_role = "ExecutionRole",
+        portfolio_id = "PortfolioId",
+        product_id = "ProductId",
+        region_list = "RegionList",
+        stack_instance_control = "StackInstanceControl",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptLanguage", self.accept_language);
-        p.set("AccountList", self.account_list);
-        p.set("AdminRole", self.admin_role);
-        p.set("Description", self.description);
-        p.set("ExecutionRole", self.execution_role);
-        p.set("PortfolioId", self.portfolio_id);
-        p.set("ProductId", self.product_id);
-        p.set("RegionList", self.region_list);
-        p.set("StackInstanceControl", self.stack_instance_control);
-        p
+    opt {
+        accept_language = "AcceptLanguage",
     }
 }
 
-static STACK_SET_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STACK_SET_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StackSetConstraint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StackSetConstraint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1488,7 +1210,6 @@ pub struct TagOption {
 
 impl TagOption {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             active: ::std::option::Option::None,
@@ -1498,35 +1219,27 @@ impl TagOption {
     }
 }
 
-impl crate::resource::Resource for TagOption {
-    const TYPE: &'static str = "AWS::ServiceCatalog::TagOption";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAG_OPTION_SHAPE)
+crate::resource::props! {
+    resource TagOption = "AWS::ServiceCatalog::TagOption", shape: Some(&TAG_OPTION_SHAPE);
+    req {
+        key = "Key",
+        value = "Value",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Active", self.active);
-        p.set("Key", self.key);
-        p.set("Value", self.value);
-        p
+    opt {
+        active = "Active",
     }
 }
 
-static TAG_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAG_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TagOption`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TagOption> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1545,13 +1258,10 @@ pub struct TagOptionAssociation {
     pub tag_option_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for TagOptionAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalog::TagOptionAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ResourceId", self.resource_id);
-        p.set_opt("TagOptionId", self.tag_option_id);
-        p
+crate::resource::props! {
+    resource TagOptionAssociation = "AWS::ServiceCatalog::TagOptionAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        resource_id = "ResourceId",
+        tag_option_id = "TagOptionId",
     }
 }

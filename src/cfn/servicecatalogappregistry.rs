@@ -23,7 +23,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -33,55 +32,35 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::ServiceCatalogAppRegistry::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationName`.
-    #[inline]
-    pub fn attr_application_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationName")
-    }
-    /// `Fn::GetAtt` `ApplicationTagKey`.
-    #[inline]
-    pub fn attr_application_tag_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationTagKey")
-    }
-    /// `Fn::GetAtt` `ApplicationTagValue`.
-    #[inline]
-    pub fn attr_application_tag_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationTagValue")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationName`.
+        attr_application_name: ::std::string::String = "ApplicationName",
+        /// `Fn::GetAtt` `ApplicationTagKey`.
+        attr_application_tag_key: ::std::string::String = "ApplicationTagKey",
+        /// `Fn::GetAtt` `ApplicationTagValue`.
+        attr_application_tag_value: ::std::string::String = "ApplicationTagValue",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -106,7 +85,6 @@ pub struct AttributeGroup {
 
 impl AttributeGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(attributes: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attributes: attributes.into(),
@@ -117,41 +95,31 @@ impl AttributeGroup {
     }
 }
 
-impl crate::resource::Resource for AttributeGroup {
-    const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ATTRIBUTE_GROUP_SHAPE)
+crate::resource::props! {
+    resource AttributeGroup = "AWS::ServiceCatalogAppRegistry::AttributeGroup", shape: Some(&ATTRIBUTE_GROUP_SHAPE);
+    req {
+        attributes = "Attributes",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Attributes", self.attributes);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static ATTRIBUTE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ATTRIBUTE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AttributeGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AttributeGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -172,7 +140,6 @@ pub struct AttributeGroupAssociation {
 
 impl AttributeGroupAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, attribute_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application: application.into(),
@@ -181,39 +148,26 @@ impl AttributeGroupAssociation {
     }
 }
 
-impl crate::resource::Resource for AttributeGroupAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ATTRIBUTE_GROUP_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Application", self.application);
-        p.set("AttributeGroup", self.attribute_group);
-        p
+crate::resource::props! {
+    resource AttributeGroupAssociation = "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation", shape: Some(&ATTRIBUTE_GROUP_ASSOCIATION_SHAPE);
+    req {
+        application = "Application",
+        attribute_group = "AttributeGroup",
     }
 }
 
-static ATTRIBUTE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Application", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("AttributeGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ATTRIBUTE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Application", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("AttributeGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AttributeGroupAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AttributeGroupAssociation> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `AttributeGroupArn`.
-    #[inline]
-    pub fn attr_attribute_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttributeGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `AttributeGroupArn`.
+        attr_attribute_group_arn: ::std::string::String = "AttributeGroupArn",
     }
 }
 
@@ -238,7 +192,6 @@ pub struct ResourceAssociation {
 
 impl ResourceAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicecatalogappregistry::resource_association::ResourceType>>) -> Self {
         Self {
             application: application.into(),
@@ -248,40 +201,27 @@ impl ResourceAssociation {
     }
 }
 
-impl crate::resource::Resource for ResourceAssociation {
-    const TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::ResourceAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Application", self.application);
-        p.set("Resource", self.resource);
-        p.set("ResourceType", self.resource_type);
-        p
+crate::resource::props! {
+    resource ResourceAssociation = "AWS::ServiceCatalogAppRegistry::ResourceAssociation", shape: Some(&RESOURCE_ASSOCIATION_SHAPE);
+    req {
+        application = "Application",
+        resource = "Resource",
+        resource_type = "ResourceType",
     }
 }
 
-static RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Application", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w+|arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Application", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+|[a-z0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w+|arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceAssociation> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
     }
 }
 
@@ -289,18 +229,11 @@ pub mod resource_association {
     //! Nested property types and enums of [`ResourceAssociation`](super::ResourceAssociation).
 
     /// The type of the CFN Resource for now it's enum CFN_STACK.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `CFN_STACK`
         CfnStack,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CfnStack => "CFN_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["CFN_STACK"]);
 }

@@ -25,7 +25,6 @@ pub struct HttpNamespace {
 
 impl HttpNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -35,53 +34,31 @@ impl HttpNamespace {
     }
 }
 
-impl crate::resource::Resource for HttpNamespace {
-    const TYPE: &'static str = "AWS::ServiceDiscovery::HttpNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HTTP_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource HttpNamespace = "AWS::ServiceDiscovery::HttpNamespace", shape: Some(&HTTP_NAMESPACE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static HTTP_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!arn:)[!-~]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::http_namespace::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HTTP_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!arn:)[!-~]{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HttpNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HttpNamespace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-}
-
-pub mod http_namespace {
-    //! Nested property types and enums of [`HttpNamespace`](super::HttpNamespace).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::ServiceDiscovery::Instance
@@ -103,7 +80,6 @@ pub struct Instance {
 
 impl Instance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_attributes: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, service_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_attributes: instance_attributes.into(),
@@ -113,28 +89,22 @@ impl Instance {
     }
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::ServiceDiscovery::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
+crate::resource::props! {
+    resource Instance = "AWS::ServiceDiscovery::Instance", shape: Some(&INSTANCE_SHAPE);
+    req {
+        instance_attributes = "InstanceAttributes",
+        service_id = "ServiceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceAttributes", self.instance_attributes);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set("ServiceId", self.service_id);
-        p
+    opt {
+        instance_id = "InstanceId",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_/:.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceAttributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_/:.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::ServiceDiscovery::PrivateDnsNamespace
 ///
@@ -165,7 +135,6 @@ pub struct PrivateDnsNamespace {
 
 impl PrivateDnsNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -177,128 +146,77 @@ impl PrivateDnsNamespace {
     }
 }
 
-impl crate::resource::Resource for PrivateDnsNamespace {
-    const TYPE: &'static str = "AWS::ServiceDiscovery::PrivateDnsNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRIVATE_DNS_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource PrivateDnsNamespace = "AWS::ServiceDiscovery::PrivateDnsNamespace", shape: Some(&PRIVATE_DNS_NAMESPACE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Properties", self.properties);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Vpc", self.vpc);
-        p
+    opt {
+        description = "Description",
+        properties = "Properties",
+        tags = "Tags",
+        vpc = "Vpc",
     }
 }
 
-static PRIVATE_DNS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!arn:)[!-~]{1,253}$")), ..crate::resource::Rule::NONE }),
-        ("Properties", crate::resource::Rule { shape: Some(&self::private_dns_namespace::PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::private_dns_namespace::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Vpc", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRIVATE_DNS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!arn:)[!-~]{1,253}$")), ..crate::resource::Rule::NONE }),
+    ("Properties", crate::resource::Rule { shape: Some(&self::private_dns_namespace::PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Vpc", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrivateDnsNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrivateDnsNamespace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `HostedZoneId`.
-    #[inline]
-    pub fn attr_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostedZoneId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `HostedZoneId`.
+        attr_hosted_zone_id: ::std::string::String = "HostedZoneId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod private_dns_namespace {
     //! Nested property types and enums of [`PrivateDnsNamespace`](super::PrivateDnsNamespace).
 
-    /// The definition `Properties`.
+    pub use crate::cfn::shared::servicediscovery::Soa;
+
     #[derive(Clone, Default)]
     pub struct Properties {
         /// CloudFormation property `DnsProperties`.
         pub dns_properties: ::std::option::Option<crate::cfn::servicediscovery::private_dns_namespace::PrivateDnsPropertiesMutable>,
     }
 
-    impl crate::resource::ToExpr for Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsProperties", self.dns_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Properties;
+        opt {
+            dns_properties = "DnsProperties",
         }
     }
 
-    pub(super) static PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DnsProperties", crate::resource::Rule { shape: Some(&PRIVATE_DNS_PROPERTIES_MUTABLE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DnsProperties", crate::resource::Rule { shape: Some(&PRIVATE_DNS_PROPERTIES_MUTABLE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateDnsPropertiesMutable`.
     #[derive(Clone, Default)]
     pub struct PrivateDnsPropertiesMutable {
         /// CloudFormation property `SOA`.
-        pub soa: ::std::option::Option<crate::cfn::servicediscovery::private_dns_namespace::Soa>,
+        pub soa: ::std::option::Option<crate::cfn::shared::servicediscovery::Soa>,
     }
 
-    impl crate::resource::ToExpr for PrivateDnsPropertiesMutable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SOA", self.soa);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateDnsPropertiesMutable;
+        opt {
+            soa = "SOA",
         }
     }
 
-    pub(super) static PRIVATE_DNS_PROPERTIES_MUTABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SOA", crate::resource::Rule { shape: Some(&SOA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SOA`.
-    #[derive(Clone, Default)]
-    pub struct Soa {
-        /// CloudFormation property `TTL`.
-        pub ttl: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for Soa {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TTL", self.ttl);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SOA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_DNS_PROPERTIES_MUTABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SOA", crate::resource::Rule { shape: Some(&crate::cfn::shared::servicediscovery::SOA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::ServiceDiscovery::PublicDnsNamespace
@@ -326,7 +244,6 @@ pub struct PublicDnsNamespace {
 
 impl PublicDnsNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -337,126 +254,75 @@ impl PublicDnsNamespace {
     }
 }
 
-impl crate::resource::Resource for PublicDnsNamespace {
-    const TYPE: &'static str = "AWS::ServiceDiscovery::PublicDnsNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLIC_DNS_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource PublicDnsNamespace = "AWS::ServiceDiscovery::PublicDnsNamespace", shape: Some(&PUBLIC_DNS_NAMESPACE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Properties", self.properties);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        properties = "Properties",
+        tags = "Tags",
     }
 }
 
-static PUBLIC_DNS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Properties", crate::resource::Rule { shape: Some(&self::public_dns_namespace::PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::public_dns_namespace::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLIC_DNS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Properties", crate::resource::Rule { shape: Some(&self::public_dns_namespace::PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublicDnsNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicDnsNamespace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `HostedZoneId`.
-    #[inline]
-    pub fn attr_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostedZoneId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `HostedZoneId`.
+        attr_hosted_zone_id: ::std::string::String = "HostedZoneId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod public_dns_namespace {
     //! Nested property types and enums of [`PublicDnsNamespace`](super::PublicDnsNamespace).
 
-    /// The definition `Properties`.
+    pub use crate::cfn::shared::servicediscovery::Soa;
+
     #[derive(Clone, Default)]
     pub struct Properties {
         /// CloudFormation property `DnsProperties`.
         pub dns_properties: ::std::option::Option<crate::cfn::servicediscovery::public_dns_namespace::PublicDnsPropertiesMutable>,
     }
 
-    impl crate::resource::ToExpr for Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsProperties", self.dns_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Properties;
+        opt {
+            dns_properties = "DnsProperties",
         }
     }
 
-    pub(super) static PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DnsProperties", crate::resource::Rule { shape: Some(&PUBLIC_DNS_PROPERTIES_MUTABLE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DnsProperties", crate::resource::Rule { shape: Some(&PUBLIC_DNS_PROPERTIES_MUTABLE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PublicDnsPropertiesMutable`.
     #[derive(Clone, Default)]
     pub struct PublicDnsPropertiesMutable {
         /// CloudFormation property `SOA`.
-        pub soa: ::std::option::Option<crate::cfn::servicediscovery::public_dns_namespace::Soa>,
+        pub soa: ::std::option::Option<crate::cfn::shared::servicediscovery::Soa>,
     }
 
-    impl crate::resource::ToExpr for PublicDnsPropertiesMutable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SOA", self.soa);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicDnsPropertiesMutable;
+        opt {
+            soa = "SOA",
         }
     }
 
-    pub(super) static PUBLIC_DNS_PROPERTIES_MUTABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SOA", crate::resource::Rule { shape: Some(&SOA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SOA`.
-    #[derive(Clone, Default)]
-    pub struct Soa {
-        /// CloudFormation property `TTL`.
-        pub ttl: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for Soa {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TTL", self.ttl);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SOA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PUBLIC_DNS_PROPERTIES_MUTABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SOA", crate::resource::Rule { shape: Some(&crate::cfn::shared::servicediscovery::SOA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::ServiceDiscovery::Service
@@ -502,61 +368,49 @@ pub struct Service {
     pub type_: ::std::option::Option<crate::value::Val<crate::cfn::servicediscovery::service::ServiceType>>,
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::ServiceDiscovery::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DnsConfig", self.dns_config);
-        p.set_opt("HealthCheckConfig", self.health_check_config);
-        p.set_opt("HealthCheckCustomConfig", self.health_check_custom_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("NamespaceId", self.namespace_id);
-        p.set_opt("ServiceAttributes", self.service_attributes);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Service = "AWS::ServiceDiscovery::Service", shape: Some(&SERVICE_SHAPE);
+    opt {
+        description = "Description",
+        dns_config = "DnsConfig",
+        health_check_config = "HealthCheckConfig",
+        health_check_custom_config = "HealthCheckCustomConfig",
+        name = "Name",
+        namespace_id = "NamespaceId",
+        service_attributes = "ServiceAttributes",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DnsConfig", crate::resource::Rule { shape: Some(&self::service::DNS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HealthCheckConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HealthCheckCustomConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CUSTOM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)$")), ..crate::resource::Rule::NONE }),
-        ("NamespaceId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DnsConfig", crate::resource::Rule { shape: Some(&self::service::DNS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HealthCheckConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HealthCheckCustomConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CUSTOM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds_servicediscovery::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod service {
     //! Nested property types and enums of [`Service`](super::Service).
+
+    #[deprecated(note = "renamed to `HealthCheckType`")]
+    #[doc(hidden)]
+    pub type HealthCheckConfigType = HealthCheckType;
 
     /// DNS configuration settings for the service.
     #[derive(Clone)]
@@ -587,23 +441,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DnsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DnsRecords", self.dns_records);
-            p.set_opt("NamespaceId", self.namespace_id);
-            p.set_opt("RoutingPolicy", self.routing_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsConfig;
+        req {
+            dns_records = "DnsRecords",
+        }
+        opt {
+            namespace_id = "NamespaceId",
+            routing_policy = "RoutingPolicy",
         }
     }
 
-    pub(super) static DNS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DnsRecords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DNS_RECORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NamespaceId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DNS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DnsRecords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DNS_RECORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NamespaceId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A DNS record associated with the service.
     #[derive(Clone)]
@@ -620,7 +472,6 @@ pub mod service {
 
     impl DnsRecord {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ttl: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicediscovery::service::Type>>) -> Self {
             Self {
                 ttl: ttl.into(),
@@ -629,21 +480,17 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DnsRecord {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TTL", self.ttl);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsRecord;
+        req {
+            ttl = "TTL",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DNS_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DNS_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for health checks for the service.
     #[derive(Clone)]
@@ -659,13 +506,12 @@ pub mod service {
         /// The type of health check (e.g., HTTP, HTTPS, TCP).
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::servicediscovery::service::HealthCheckConfigType>,
+        pub type_: crate::value::Val<crate::cfn::servicediscovery::service::HealthCheckType>,
     }
 
     impl HealthCheckConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicediscovery::service::HealthCheckConfigType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::servicediscovery::service::HealthCheckType>>) -> Self {
             Self {
                 failure_threshold: ::std::option::Option::None,
                 resource_path: ::std::option::Option::None,
@@ -674,23 +520,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureThreshold", self.failure_threshold);
-            p.set_opt("ResourcePath", self.resource_path);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            failure_threshold = "FailureThreshold",
+            resource_path = "ResourcePath",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("ResourcePath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("ResourcePath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for custom health checks for the service.
     #[derive(Clone, Default)]
@@ -701,30 +545,19 @@ pub mod service {
         pub failure_threshold: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckCustomConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureThreshold", self.failure_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckCustomConfig;
+        opt {
+            failure_threshold = "FailureThreshold",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CUSTOM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CUSTOM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The DNS record type (e.g., A, AAAA, SRV).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `A`
         A,
@@ -736,20 +569,10 @@ pub mod service {
         Srv,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A => "A",
-                Self::Aaaa => "AAAA",
-                Self::Cname => "CNAME",
-                Self::Srv => "SRV",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["A", "AAAA", "CNAME", "SRV"]);
 
     /// The routing policy to use for DNS queries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingPolicy {
         /// `MULTIVALUE`
         Multivalue,
@@ -757,19 +580,11 @@ pub mod service {
         Weighted,
     }
 
-    impl crate::value::CfnEnum for RoutingPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Multivalue => "MULTIVALUE",
-                Self::Weighted => "WEIGHTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoutingPolicy, ["MULTIVALUE", "WEIGHTED"]);
 
     /// The type of health check (e.g., HTTP, HTTPS, TCP).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HealthCheckConfigType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum HealthCheckType {
         /// `HTTP`
         Http,
         /// `HTTPS`
@@ -778,30 +593,14 @@ pub mod service {
         Tcp,
     }
 
-    impl crate::value::CfnEnum for HealthCheckConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::Tcp => "TCP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HealthCheckType, ["HTTP", "HTTPS", "TCP"]);
 
     /// The type of service. Supported values are HTTP or DNS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `HTTP`
         Http,
     }
 
-    impl crate::value::CfnEnum for ServiceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceType, ["HTTP"]);
 }

@@ -47,40 +47,31 @@ pub struct ConfigurationSet {
     pub vdm_options: ::std::option::Option<crate::cfn::ses::configuration_set::VdmOptions>,
 }
 
-impl crate::resource::Resource for ConfigurationSet {
-    const TYPE: &'static str = "AWS::SES::ConfigurationSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_SET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArchivingOptions", self.archiving_options);
-        p.set_opt("DeliveryOptions", self.delivery_options);
-        p.set_opt("Name", self.name);
-        p.set_opt("ReputationOptions", self.reputation_options);
-        p.set_opt("SendingOptions", self.sending_options);
-        p.set_opt("SuppressionOptions", self.suppression_options);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrackingOptions", self.tracking_options);
-        p.set_opt("VdmOptions", self.vdm_options);
-        p
+crate::resource::props! {
+    resource ConfigurationSet = "AWS::SES::ConfigurationSet", shape: Some(&CONFIGURATION_SET_SHAPE);
+    opt {
+        archiving_options = "ArchivingOptions",
+        delivery_options = "DeliveryOptions",
+        name = "Name",
+        reputation_options = "ReputationOptions",
+        sending_options = "SendingOptions",
+        suppression_options = "SuppressionOptions",
+        tags = "Tags",
+        tracking_options = "TrackingOptions",
+        vdm_options = "VdmOptions",
     }
 }
 
-static CONFIGURATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeliveryOptions", crate::resource::Rule { shape: Some(&self::configuration_set::DELIVERY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("ReputationOptions", crate::resource::Rule { shape: Some(&self::configuration_set::REPUTATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SendingOptions", crate::resource::Rule { shape: Some(&self::configuration_set::SENDING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SuppressionOptions", crate::resource::Rule { shape: Some(&self::configuration_set::SUPPRESSION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_set::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrackingOptions", crate::resource::Rule { shape: Some(&self::configuration_set::TRACKING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VdmOptions", crate::resource::Rule { shape: Some(&self::configuration_set::VDM_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeliveryOptions", crate::resource::Rule { shape: Some(&self::configuration_set::DELIVERY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("ReputationOptions", crate::resource::Rule { shape: Some(&self::configuration_set::REPUTATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SendingOptions", crate::resource::Rule { shape: Some(&self::configuration_set::SENDING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SuppressionOptions", crate::resource::Rule { shape: Some(&self::configuration_set::SUPPRESSION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrackingOptions", crate::resource::Rule { shape: Some(&self::configuration_set::TRACKING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VdmOptions", crate::resource::Rule { shape: Some(&self::configuration_set::VDM_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod configuration_set {
     //! Nested property types and enums of [`ConfigurationSet`](super::ConfigurationSet).
@@ -94,12 +85,10 @@ pub mod configuration_set {
         pub archive_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ArchivingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveArn", self.archive_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchivingOptions;
+        opt {
+            archive_arn = "ArchiveArn",
         }
     }
 
@@ -120,23 +109,19 @@ pub mod configuration_set {
         pub tls_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeliveryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxDeliverySeconds", self.max_delivery_seconds);
-            p.set_opt("SendingPoolName", self.sending_pool_name);
-            p.set_opt("TlsPolicy", self.tls_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeliveryOptions;
+        opt {
+            max_delivery_seconds = "MaxDeliverySeconds",
+            sending_pool_name = "SendingPoolName",
+            tls_policy = "TlsPolicy",
         }
     }
 
-    pub(super) static DELIVERY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxDeliverySeconds", crate::resource::Rule { min: Some(300.0), max: Some(50400.0), ..crate::resource::Rule::NONE }),
-            ("TlsPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("REQUIRE|OPTIONAL")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELIVERY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxDeliverySeconds", crate::resource::Rule { min: Some(300.0), max: Some(50400.0), ..crate::resource::Rule::NONE }),
+        ("TlsPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("REQUIRE|OPTIONAL")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines whether or not Amazon SES collects reputation metrics for the emails that you send that use the configuration set.
     #[derive(Clone, Default)]
@@ -147,20 +132,16 @@ pub mod configuration_set {
         pub reputation_metrics_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ReputationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReputationMetricsEnabled", self.reputation_metrics_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReputationOptions;
+        opt {
+            reputation_metrics_enabled = "ReputationMetricsEnabled",
         }
     }
 
-    pub(super) static REPUTATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReputationMetricsEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("true|false")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPUTATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReputationMetricsEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("true|false")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines whether or not Amazon SES can send email that you send using the configuration set.
     #[derive(Clone, Default)]
@@ -169,20 +150,16 @@ pub mod configuration_set {
         pub sending_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SendingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SendingEnabled", self.sending_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SendingOptions;
+        opt {
+            sending_enabled = "SendingEnabled",
         }
     }
 
-    pub(super) static SENDING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SendingEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("true|false")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SENDING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SendingEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("true|false")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains information about the suppression list preferences for your account.
     #[derive(Clone, Default)]
@@ -197,22 +174,18 @@ pub mod configuration_set {
         pub validation_options: ::std::option::Option<crate::cfn::ses::configuration_set::ValidationOptions>,
     }
 
-    impl crate::resource::ToExpr for SuppressionOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SuppressedReasons", self.suppressed_reasons);
-            p.set_opt("ValidationOptions", self.validation_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuppressionOptions;
+        opt {
+            suppressed_reasons = "SuppressedReasons",
+            validation_options = "ValidationOptions",
         }
     }
 
-    pub(super) static SUPPRESSION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SuppressedReasons", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("BOUNCE|COMPLAINT")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ValidationOptions", crate::resource::Rule { shape: Some(&VALIDATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUPPRESSION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SuppressedReasons", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("BOUNCE|COMPLAINT")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ValidationOptions", crate::resource::Rule { shape: Some(&VALIDATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains information about the validation options for your account.
     #[derive(Clone)]
@@ -233,20 +206,16 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for ValidationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionThreshold", self.condition_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidationOptions;
+        req {
+            condition_threshold = "ConditionThreshold",
         }
     }
 
-    pub(super) static VALIDATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionThreshold", crate::resource::Rule { shape: Some(&CONDITION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionThreshold", crate::resource::Rule { shape: Some(&CONDITION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The condition threshold settings for suppression validation.
     #[derive(Clone)]
@@ -263,7 +232,6 @@ pub mod configuration_set {
 
     impl ConditionThreshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition_threshold_enabled: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition_threshold_enabled: condition_threshold_enabled.into(),
@@ -272,22 +240,20 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionThresholdEnabled", self.condition_threshold_enabled);
-            p.set_opt("OverallConfidenceThreshold", self.overall_confidence_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionThreshold;
+        req {
+            condition_threshold_enabled = "ConditionThresholdEnabled",
+        }
+        opt {
+            overall_confidence_threshold = "OverallConfidenceThreshold",
         }
     }
 
-    pub(super) static CONDITION_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionThresholdEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
-            ("OverallConfidenceThreshold", crate::resource::Rule { shape: Some(&OVERALL_CONFIDENCE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionThresholdEnabled", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
+        ("OverallConfidenceThreshold", crate::resource::Rule { shape: Some(&OVERALL_CONFIDENCE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The overall confidence threshold settings.
     #[derive(Clone)]
@@ -300,7 +266,6 @@ pub mod configuration_set {
 
     impl OverallConfidenceThreshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(confidence_verdict_threshold: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 confidence_verdict_threshold: confidence_verdict_threshold.into(),
@@ -308,27 +273,16 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for OverallConfidenceThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConfidenceVerdictThreshold", self.confidence_verdict_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverallConfidenceThreshold;
+        req {
+            confidence_verdict_threshold = "ConfidenceVerdictThreshold",
         }
     }
 
-    pub(super) static OVERALL_CONFIDENCE_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfidenceVerdictThreshold", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("MEDIUM|HIGH|MANAGED")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OVERALL_CONFIDENCE_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfidenceVerdictThreshold", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("MEDIUM|HIGH|MANAGED")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines the open and click tracking options for emails that you send using the configuration set.
     #[derive(Clone, Default)]
@@ -343,21 +297,17 @@ pub mod configuration_set {
         pub https_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TrackingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRedirectDomain", self.custom_redirect_domain);
-            p.set_opt("HttpsPolicy", self.https_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrackingOptions;
+        opt {
+            custom_redirect_domain = "CustomRedirectDomain",
+            https_policy = "HttpsPolicy",
         }
     }
 
-    pub(super) static TRACKING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpsPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("REQUIRE|REQUIRE_OPEN_ONLY|OPTIONAL")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRACKING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpsPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("REQUIRE|REQUIRE_OPEN_ONLY|OPTIONAL")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains Virtual Deliverability Manager (VDM) settings for this configuration set.
     #[derive(Clone, Default)]
@@ -372,22 +322,18 @@ pub mod configuration_set {
         pub guardian_options: ::std::option::Option<crate::cfn::ses::configuration_set::GuardianOptions>,
     }
 
-    impl crate::resource::ToExpr for VdmOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DashboardOptions", self.dashboard_options);
-            p.set_opt("GuardianOptions", self.guardian_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested VdmOptions;
+        opt {
+            dashboard_options = "DashboardOptions",
+            guardian_options = "GuardianOptions",
         }
     }
 
-    pub(super) static VDM_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DashboardOptions", crate::resource::Rule { shape: Some(&DASHBOARD_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GuardianOptions", crate::resource::Rule { shape: Some(&GUARDIAN_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VDM_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DashboardOptions", crate::resource::Rule { shape: Some(&DASHBOARD_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GuardianOptions", crate::resource::Rule { shape: Some(&GUARDIAN_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Preferences regarding the Dashboard feature.
     #[derive(Clone)]
@@ -400,7 +346,6 @@ pub mod configuration_set {
 
     impl DashboardOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(engagement_metrics: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 engagement_metrics: engagement_metrics.into(),
@@ -408,20 +353,16 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for DashboardOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EngagementMetrics", self.engagement_metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashboardOptions;
+        req {
+            engagement_metrics = "EngagementMetrics",
         }
     }
 
-    pub(super) static DASHBOARD_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EngagementMetrics", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASHBOARD_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EngagementMetrics", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Preferences regarding the Guardian feature.
     #[derive(Clone)]
@@ -434,7 +375,6 @@ pub mod configuration_set {
 
     impl GuardianOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(optimized_shared_delivery: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 optimized_shared_delivery: optimized_shared_delivery.into(),
@@ -442,20 +382,16 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for GuardianOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OptimizedSharedDelivery", self.optimized_shared_delivery);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardianOptions;
+        req {
+            optimized_shared_delivery = "OptimizedSharedDelivery",
         }
     }
 
-    pub(super) static GUARDIAN_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OptimizedSharedDelivery", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDIAN_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OptimizedSharedDelivery", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SES::ConfigurationSetEventDestination
@@ -475,7 +411,6 @@ pub struct ConfigurationSetEventDestination {
 
 impl ConfigurationSetEventDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_destination: crate::cfn::ses::configuration_set_event_destination::EventDestination) -> Self {
         Self {
             configuration_set_name: configuration_set_name.into(),
@@ -484,40 +419,29 @@ impl ConfigurationSetEventDestination {
     }
 }
 
-impl crate::resource::Resource for ConfigurationSetEventDestination {
-    const TYPE: &'static str = "AWS::SES::ConfigurationSetEventDestination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_SET_EVENT_DESTINATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationSetName", self.configuration_set_name);
-        p.set("EventDestination", self.event_destination);
-        p
+crate::resource::props! {
+    resource ConfigurationSetEventDestination = "AWS::SES::ConfigurationSetEventDestination", shape: Some(&CONFIGURATION_SET_EVENT_DESTINATION_SHAPE);
+    req {
+        configuration_set_name = "ConfigurationSetName",
+        event_destination = "EventDestination",
     }
 }
 
-static CONFIGURATION_SET_EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventDestination", crate::resource::Rule { shape: Some(&self::configuration_set_event_destination::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_SET_EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventDestination", crate::resource::Rule { shape: Some(&self::configuration_set_event_destination::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationSetEventDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationSetEventDestination> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod configuration_set_event_destination {
     //! Nested property types and enums of [`ConfigurationSetEventDestination`](super::ConfigurationSetEventDestination).
 
-    /// The definition `EventDestination`.
     #[derive(Clone)]
     pub struct EventDestination {
         /// An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination.
@@ -552,7 +476,6 @@ pub mod configuration_set_event_destination {
 
     impl EventDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(matching_event_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cloud_watch_destination: ::std::option::Option::None,
@@ -566,29 +489,28 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for EventDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchDestination", self.cloud_watch_destination);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("EventBridgeDestination", self.event_bridge_destination);
-            p.set_opt("KinesisFirehoseDestination", self.kinesis_firehose_destination);
-            p.set("MatchingEventTypes", self.matching_event_types);
-            p.set_opt("Name", self.name);
-            p.set_opt("SnsDestination", self.sns_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventDestination;
+        req {
+            matching_event_types = "MatchingEventTypes",
+        }
+        opt {
+            cloud_watch_destination = "CloudWatchDestination",
+            enabled = "Enabled",
+            event_bridge_destination = "EventBridgeDestination",
+            kinesis_firehose_destination = "KinesisFirehoseDestination",
+            name = "Name",
+            sns_destination = "SnsDestination",
         }
     }
 
-    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventBridgeDestination", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
-            ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventBridgeDestination", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
+        ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination.
     #[derive(Clone, Default)]
@@ -599,20 +521,16 @@ pub mod configuration_set_event_destination {
         pub dimension_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::ses::configuration_set_event_destination::DimensionConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DimensionConfigurations", self.dimension_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchDestination;
+        opt {
+            dimension_configurations = "DimensionConfigurations",
         }
     }
 
-    pub(super) static CLOUD_WATCH_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DimensionConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DimensionConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of dimensions upon which to categorize your emails when you publish email sending events to Amazon CloudWatch.
     #[derive(Clone)]
@@ -633,7 +551,6 @@ pub mod configuration_set_event_destination {
 
     impl DimensionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_dimension_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_value_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::configuration_set_event_destination::DimensionValueSource>>) -> Self {
             Self {
                 default_dimension_value: default_dimension_value.into(),
@@ -643,23 +560,19 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for DimensionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultDimensionValue", self.default_dimension_value);
-            p.set("DimensionName", self.dimension_name);
-            p.set("DimensionValueSource", self.dimension_value_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionConfiguration;
+        req {
+            default_dimension_value = "DefaultDimensionValue",
+            dimension_name = "DimensionName",
+            dimension_value_source = "DimensionValueSource",
         }
     }
 
-    pub(super) static DIMENSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultDimensionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,256}$")), ..crate::resource::Rule::NONE }),
-            ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultDimensionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,256}$")), ..crate::resource::Rule::NONE }),
+        ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains Event bus ARN associated with the event bridge destination.
     #[derive(Clone)]
@@ -670,7 +583,6 @@ pub mod configuration_set_event_destination {
 
     impl EventBridgeDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_bus_arn: event_bus_arn.into(),
@@ -678,20 +590,16 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventBusArn", self.event_bus_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeDestination;
+        req {
+            event_bus_arn = "EventBusArn",
         }
     }
 
-    pub(super) static EVENT_BRIDGE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventBusArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[^:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BRIDGE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventBusArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[^:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains the delivery stream ARN and the IAM role ARN associated with an Amazon Kinesis Firehose event destination.
     #[derive(Clone)]
@@ -708,7 +616,6 @@ pub mod configuration_set_event_destination {
 
     impl KinesisFirehoseDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream_arn: delivery_stream_arn.into(),
@@ -717,15 +624,17 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStreamARN", self.delivery_stream_arn);
-            p.set("IAMRoleARN", self.iam_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseDestination;
+        req {
+            delivery_stream_arn = "DeliveryStreamARN",
+            iam_role_arn = "IAMRoleARN",
         }
     }
+
+    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IAMRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains SNS topic ARN associated event destination.
     #[derive(Clone)]
@@ -736,7 +645,6 @@ pub mod configuration_set_event_destination {
 
     impl SnsDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 topic_arn: topic_arn.into(),
@@ -744,23 +652,19 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for SnsDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicARN", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsDestination;
+        req {
+            topic_arn = "TopicARN",
         }
     }
 
-    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicARN", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicARN", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify emailHeader. To put a custom tag on any link included in your email, specify linkTag.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueSource {
         /// `EMAIL_HEADER`
         EmailHeader,
@@ -776,19 +680,7 @@ pub mod configuration_set_event_destination {
         MessageTagV2,
     }
 
-    impl crate::value::CfnEnum for DimensionValueSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EmailHeader => "EMAIL_HEADER",
-                Self::LinkTag => "LINK_TAG",
-                Self::MessageTag => "MESSAGE_TAG",
-                Self::EmailHeaderV2 => "emailHeader",
-                Self::LinkTagV2 => "linkTag",
-                Self::MessageTagV2 => "messageTag",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DimensionValueSource, ["EMAIL_HEADER", "LINK_TAG", "MESSAGE_TAG", "emailHeader", "linkTag", "messageTag"]);
 }
 
 /// Resource schema for AWS::SES::ContactList.
@@ -814,43 +706,26 @@ pub struct ContactList {
     pub topics: ::std::option::Option<::std::vec::Vec<crate::cfn::ses::contact_list::Topic>>,
 }
 
-impl crate::resource::Resource for ContactList {
-    const TYPE: &'static str = "AWS::SES::ContactList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_LIST_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactListName", self.contact_list_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Topics", self.topics);
-        p
+crate::resource::props! {
+    resource ContactList = "AWS::SES::ContactList", shape: Some(&CONTACT_LIST_SHAPE);
+    opt {
+        contact_list_name = "ContactListName",
+        description = "Description",
+        tags = "Tags",
+        topics = "Topics",
     }
 }
 
-static CONTACT_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactListName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::contact_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Topics", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::contact_list::TOPIC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactListName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Topics", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::contact_list::TOPIC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod contact_list {
     //! Nested property types and enums of [`ContactList`](super::ContactList).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Topic`.
     #[derive(Clone)]
     pub struct Topic {
         /// CloudFormation property `DefaultSubscriptionStatus`; required.
@@ -871,7 +746,6 @@ pub mod contact_list {
 
     impl Topic {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_subscription_status: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_subscription_status: default_subscription_status.into(),
@@ -882,25 +756,23 @@ pub mod contact_list {
         }
     }
 
-    impl crate::resource::ToExpr for Topic {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultSubscriptionStatus", self.default_subscription_status);
-            p.set_opt("Description", self.description);
-            p.set("DisplayName", self.display_name);
-            p.set("TopicName", self.topic_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Topic;
+        req {
+            default_subscription_status = "DefaultSubscriptionStatus",
+            display_name = "DisplayName",
+            topic_name = "TopicName",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TopicName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TopicName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SES::CustomVerificationEmailTemplate.
@@ -940,7 +812,6 @@ pub struct CustomVerificationEmailTemplate {
 
 impl CustomVerificationEmailTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(failure_redirection_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, from_email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, success_redirection_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             failure_redirection_url: failure_redirection_url.into(),
@@ -954,43 +825,25 @@ impl CustomVerificationEmailTemplate {
     }
 }
 
-impl crate::resource::Resource for CustomVerificationEmailTemplate {
-    const TYPE: &'static str = "AWS::SES::CustomVerificationEmailTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_VERIFICATION_EMAIL_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource CustomVerificationEmailTemplate = "AWS::SES::CustomVerificationEmailTemplate", shape: Some(&CUSTOM_VERIFICATION_EMAIL_TEMPLATE_SHAPE);
+    req {
+        failure_redirection_url = "FailureRedirectionURL",
+        from_email_address = "FromEmailAddress",
+        success_redirection_url = "SuccessRedirectionURL",
+        template_content = "TemplateContent",
+        template_name = "TemplateName",
+        template_subject = "TemplateSubject",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FailureRedirectionURL", self.failure_redirection_url);
-        p.set("FromEmailAddress", self.from_email_address);
-        p.set("SuccessRedirectionURL", self.success_redirection_url);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateContent", self.template_content);
-        p.set("TemplateName", self.template_name);
-        p.set("TemplateSubject", self.template_subject);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CUSTOM_VERIFICATION_EMAIL_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::custom_verification_email_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod custom_verification_email_template {
-    //! Nested property types and enums of [`CustomVerificationEmailTemplate`](super::CustomVerificationEmailTemplate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static CUSTOM_VERIFICATION_EMAIL_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ses::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::SES::DedicatedIpPool
 ///
@@ -1011,40 +864,20 @@ pub struct DedicatedIpPool {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DedicatedIpPool {
-    const TYPE: &'static str = "AWS::SES::DedicatedIpPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEDICATED_IP_POOL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PoolName", self.pool_name);
-        p.set_opt("ScalingMode", self.scaling_mode);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DedicatedIpPool = "AWS::SES::DedicatedIpPool", shape: Some(&DEDICATED_IP_POOL_SHAPE);
+    opt {
+        pool_name = "PoolName",
+        scaling_mode = "ScalingMode",
+        tags = "Tags",
     }
 }
 
-static DEDICATED_IP_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PoolName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
-        ("ScalingMode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(STANDARD|MANAGED)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dedicated_ip_pool::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod dedicated_ip_pool {
-    //! Nested property types and enums of [`DedicatedIpPool`](super::DedicatedIpPool).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static DEDICATED_IP_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PoolName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
+    ("ScalingMode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(STANDARD|MANAGED)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::SES::EmailIdentity
 ///
@@ -1083,7 +916,6 @@ pub struct EmailIdentity {
 
 impl EmailIdentity {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(email_identity: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_set_attributes: ::std::option::Option::None,
@@ -1097,65 +929,42 @@ impl EmailIdentity {
     }
 }
 
-impl crate::resource::Resource for EmailIdentity {
-    const TYPE: &'static str = "AWS::SES::EmailIdentity";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EMAIL_IDENTITY_SHAPE)
+crate::resource::props! {
+    resource EmailIdentity = "AWS::SES::EmailIdentity", shape: Some(&EMAIL_IDENTITY_SHAPE);
+    req {
+        email_identity = "EmailIdentity",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfigurationSetAttributes", self.configuration_set_attributes);
-        p.set_opt("DkimAttributes", self.dkim_attributes);
-        p.set_opt("DkimSigningAttributes", self.dkim_signing_attributes);
-        p.set("EmailIdentity", self.email_identity);
-        p.set_opt("FeedbackAttributes", self.feedback_attributes);
-        p.set_opt("MailFromAttributes", self.mail_from_attributes);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        configuration_set_attributes = "ConfigurationSetAttributes",
+        dkim_attributes = "DkimAttributes",
+        dkim_signing_attributes = "DkimSigningAttributes",
+        feedback_attributes = "FeedbackAttributes",
+        mail_from_attributes = "MailFromAttributes",
+        tags = "Tags",
     }
 }
 
-static EMAIL_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DkimSigningAttributes", crate::resource::Rule { shape: Some(&self::email_identity::DKIM_SIGNING_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MailFromAttributes", crate::resource::Rule { shape: Some(&self::email_identity::MAIL_FROM_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::email_identity::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EMAIL_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DkimSigningAttributes", crate::resource::Rule { shape: Some(&self::email_identity::DKIM_SIGNING_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MailFromAttributes", crate::resource::Rule { shape: Some(&self::email_identity::MAIL_FROM_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EmailIdentity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailIdentity> {
-    /// `Fn::GetAtt` `DkimDNSTokenName1`.
-    #[inline]
-    pub fn attr_dkim_dns_token_name1(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenName1")
-    }
-    /// `Fn::GetAtt` `DkimDNSTokenName2`.
-    #[inline]
-    pub fn attr_dkim_dns_token_name2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenName2")
-    }
-    /// `Fn::GetAtt` `DkimDNSTokenName3`.
-    #[inline]
-    pub fn attr_dkim_dns_token_name3(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenName3")
-    }
-    /// `Fn::GetAtt` `DkimDNSTokenValue1`.
-    #[inline]
-    pub fn attr_dkim_dns_token_value1(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenValue1")
-    }
-    /// `Fn::GetAtt` `DkimDNSTokenValue2`.
-    #[inline]
-    pub fn attr_dkim_dns_token_value2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenValue2")
-    }
-    /// `Fn::GetAtt` `DkimDNSTokenValue3`.
-    #[inline]
-    pub fn attr_dkim_dns_token_value3(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DkimDNSTokenValue3")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DkimDNSTokenName1`.
+        attr_dkim_dns_token_name1: ::std::string::String = "DkimDNSTokenName1",
+        /// `Fn::GetAtt` `DkimDNSTokenName2`.
+        attr_dkim_dns_token_name2: ::std::string::String = "DkimDNSTokenName2",
+        /// `Fn::GetAtt` `DkimDNSTokenName3`.
+        attr_dkim_dns_token_name3: ::std::string::String = "DkimDNSTokenName3",
+        /// `Fn::GetAtt` `DkimDNSTokenValue1`.
+        attr_dkim_dns_token_value1: ::std::string::String = "DkimDNSTokenValue1",
+        /// `Fn::GetAtt` `DkimDNSTokenValue2`.
+        attr_dkim_dns_token_value2: ::std::string::String = "DkimDNSTokenValue2",
+        /// `Fn::GetAtt` `DkimDNSTokenValue3`.
+        attr_dkim_dns_token_value3: ::std::string::String = "DkimDNSTokenValue3",
     }
 }
 
@@ -1171,12 +980,10 @@ pub mod email_identity {
         pub configuration_set_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationSetAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationSetName", self.configuration_set_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationSetAttributes;
+        opt {
+            configuration_set_name = "ConfigurationSetName",
         }
     }
 
@@ -1189,12 +996,10 @@ pub mod email_identity {
         pub signing_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DkimAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SigningEnabled", self.signing_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DkimAttributes;
+        opt {
+            signing_enabled = "SigningEnabled",
         }
     }
 
@@ -1215,22 +1020,19 @@ pub mod email_identity {
         pub next_signing_key_length: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DkimSigningAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainSigningPrivateKey", self.domain_signing_private_key);
-            p.set_opt("DomainSigningSelector", self.domain_signing_selector);
-            p.set_opt("NextSigningKeyLength", self.next_signing_key_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested DkimSigningAttributes;
+        opt {
+            domain_signing_private_key = "DomainSigningPrivateKey",
+            domain_signing_selector = "DomainSigningSelector",
+            next_signing_key_length = "NextSigningKeyLength",
         }
     }
 
-    pub(super) static DKIM_SIGNING_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NextSigningKeyLength", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("RSA_1024_BIT|RSA_2048_BIT")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DKIM_SIGNING_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainSigningPrivateKey", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("NextSigningKeyLength", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("RSA_1024_BIT|RSA_2048_BIT")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Used to enable or disable feedback forwarding for an identity.
     #[derive(Clone, Default)]
@@ -1241,12 +1043,10 @@ pub mod email_identity {
         pub email_forwarding_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for FeedbackAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailForwardingEnabled", self.email_forwarding_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested FeedbackAttributes;
+        opt {
+            email_forwarding_enabled = "EmailForwardingEnabled",
         }
     }
 
@@ -1263,28 +1063,17 @@ pub mod email_identity {
         pub mail_from_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MailFromAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BehaviorOnMxFailure", self.behavior_on_mx_failure);
-            p.set_opt("MailFromDomain", self.mail_from_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested MailFromAttributes;
+        opt {
+            behavior_on_mx_failure = "BehaviorOnMxFailure",
+            mail_from_domain = "MailFromDomain",
         }
     }
 
-    pub(super) static MAIL_FROM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BehaviorOnMxFailure", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("USE_DEFAULT_VALUE|REJECT_MESSAGE")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAIL_FROM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BehaviorOnMxFailure", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("USE_DEFAULT_VALUE|REJECT_MESSAGE")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Associates an AWS Certificate Manager certificate with a sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing this resource removes only the association. The ACM certificate itself stays intact. SES stores the sender lower-cased, and this provider matches senders case-insensitively and preserves the casing from the template.
@@ -1308,7 +1097,6 @@ pub struct EmailIdentityCertificate {
 
 impl EmailIdentityCertificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, email_identity: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, from_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_arn: certificate_arn.into(),
@@ -1318,29 +1106,20 @@ impl EmailIdentityCertificate {
     }
 }
 
-impl crate::resource::Resource for EmailIdentityCertificate {
-    const TYPE: &'static str = "AWS::SES::EmailIdentityCertificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EMAIL_IDENTITY_CERTIFICATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateArn", self.certificate_arn);
-        p.set("EmailIdentity", self.email_identity);
-        p.set("FromAddress", self.from_address);
-        p
+crate::resource::props! {
+    resource EmailIdentityCertificate = "AWS::SES::EmailIdentityCertificate", shape: Some(&EMAIL_IDENTITY_CERTIFICATE_SHAPE);
+    req {
+        certificate_arn = "CertificateArn",
+        email_identity = "EmailIdentity",
+        from_address = "FromAddress",
     }
 }
 
-static EMAIL_IDENTITY_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("EmailIdentity", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
-        ("FromAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EMAIL_IDENTITY_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[^\\s]+$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("EmailIdentity", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
+    ("FromAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
+]);
 
 /// Definition of AWS::SES::MailManagerAddonInstance Resource Type
 ///
@@ -1355,7 +1134,6 @@ pub struct MailManagerAddonInstance {
 
 impl MailManagerAddonInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(addon_subscription_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             addon_subscription_id: addon_subscription_id.into(),
@@ -1364,56 +1142,31 @@ impl MailManagerAddonInstance {
     }
 }
 
-impl crate::resource::Resource for MailManagerAddonInstance {
-    const TYPE: &'static str = "AWS::SES::MailManagerAddonInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_ADDON_INSTANCE_SHAPE)
+crate::resource::props! {
+    resource MailManagerAddonInstance = "AWS::SES::MailManagerAddonInstance", shape: Some(&MAIL_MANAGER_ADDON_INSTANCE_SHAPE);
+    req {
+        addon_subscription_id = "AddonSubscriptionId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddonSubscriptionId", self.addon_subscription_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_ADDON_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddonSubscriptionId", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^as-[a-zA-Z0-9]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_addon_instance::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_ADDON_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddonSubscriptionId", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^as-[a-zA-Z0-9]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerAddonInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerAddonInstance> {
-    /// `Fn::GetAtt` `AddonInstanceArn`.
-    #[inline]
-    pub fn attr_addon_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddonInstanceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AddonInstanceArn`.
+        attr_addon_instance_arn: ::std::string::String = "AddonInstanceArn",
+        /// `Fn::GetAtt` `AddonInstanceId`.
+        attr_addon_instance_id: ::std::string::String = "AddonInstanceId",
+        /// `Fn::GetAtt` `AddonName`.
+        attr_addon_name: ::std::string::String = "AddonName",
     }
-    /// `Fn::GetAtt` `AddonInstanceId`.
-    #[inline]
-    pub fn attr_addon_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddonInstanceId")
-    }
-    /// `Fn::GetAtt` `AddonName`.
-    #[inline]
-    pub fn attr_addon_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddonName")
-    }
-}
-
-pub mod mail_manager_addon_instance {
-    //! Nested property types and enums of [`MailManagerAddonInstance`](super::MailManagerAddonInstance).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::SES::MailManagerAddonSubscription Resource Type
@@ -1429,7 +1182,6 @@ pub struct MailManagerAddonSubscription {
 
 impl MailManagerAddonSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(addon_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             addon_name: addon_name.into(),
@@ -1438,50 +1190,28 @@ impl MailManagerAddonSubscription {
     }
 }
 
-impl crate::resource::Resource for MailManagerAddonSubscription {
-    const TYPE: &'static str = "AWS::SES::MailManagerAddonSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_ADDON_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource MailManagerAddonSubscription = "AWS::SES::MailManagerAddonSubscription", shape: Some(&MAIL_MANAGER_ADDON_SUBSCRIPTION_SHAPE);
+    req {
+        addon_name = "AddonName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddonName", self.addon_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_ADDON_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_addon_subscription::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_ADDON_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerAddonSubscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerAddonSubscription> {
-    /// `Fn::GetAtt` `AddonSubscriptionArn`.
-    #[inline]
-    pub fn attr_addon_subscription_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddonSubscriptionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AddonSubscriptionArn`.
+        attr_addon_subscription_arn: ::std::string::String = "AddonSubscriptionArn",
+        /// `Fn::GetAtt` `AddonSubscriptionId`.
+        attr_addon_subscription_id: ::std::string::String = "AddonSubscriptionId",
     }
-    /// `Fn::GetAtt` `AddonSubscriptionId`.
-    #[inline]
-    pub fn attr_addon_subscription_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddonSubscriptionId")
-    }
-}
-
-pub mod mail_manager_addon_subscription {
-    //! Nested property types and enums of [`MailManagerAddonSubscription`](super::MailManagerAddonSubscription).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::SES::MailManagerAddressList Resource Type
@@ -1495,51 +1225,27 @@ pub struct MailManagerAddressList {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for MailManagerAddressList {
-    const TYPE: &'static str = "AWS::SES::MailManagerAddressList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_ADDRESS_LIST_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AddressListName", self.address_list_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource MailManagerAddressList = "AWS::SES::MailManagerAddressList", shape: Some(&MAIL_MANAGER_ADDRESS_LIST_SHAPE);
+    opt {
+        address_list_name = "AddressListName",
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddressListName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_address_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddressListName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerAddressList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerAddressList> {
-    /// `Fn::GetAtt` `AddressListArn`.
-    #[inline]
-    pub fn attr_address_list_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddressListArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AddressListArn`.
+        attr_address_list_arn: ::std::string::String = "AddressListArn",
+        /// `Fn::GetAtt` `AddressListId`.
+        attr_address_list_id: ::std::string::String = "AddressListId",
     }
-    /// `Fn::GetAtt` `AddressListId`.
-    #[inline]
-    pub fn attr_address_list_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AddressListId")
-    }
-}
-
-pub mod mail_manager_address_list {
-    //! Nested property types and enums of [`MailManagerAddressList`](super::MailManagerAddressList).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::SES::MailManagerArchive Resource Type
@@ -1557,78 +1263,51 @@ pub struct MailManagerArchive {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for MailManagerArchive {
-    const TYPE: &'static str = "AWS::SES::MailManagerArchive";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_ARCHIVE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArchiveName", self.archive_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Retention", self.retention);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource MailManagerArchive = "AWS::SES::MailManagerArchive", shape: Some(&MAIL_MANAGER_ARCHIVE_SHAPE);
+    opt {
+        archive_name = "ArchiveName",
+        kms_key_arn = "KmsKeyArn",
+        retention = "Retention",
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_archive::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerArchive`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerArchive> {
-    /// `Fn::GetAtt` `ArchiveArn`.
-    #[inline]
-    pub fn attr_archive_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArchiveArn")
-    }
-    /// `Fn::GetAtt` `ArchiveId`.
-    #[inline]
-    pub fn attr_archive_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArchiveId")
-    }
-    /// `Fn::GetAtt` `ArchiveState`.
-    #[inline]
-    pub fn attr_archive_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArchiveState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ArchiveArn`.
+        attr_archive_arn: ::std::string::String = "ArchiveArn",
+        /// `Fn::GetAtt` `ArchiveId`.
+        attr_archive_id: ::std::string::String = "ArchiveId",
+        /// `Fn::GetAtt` `ArchiveState`.
+        attr_archive_state: ::std::string::String = "ArchiveState",
     }
 }
 
 pub mod mail_manager_archive {
     //! Nested property types and enums of [`MailManagerArchive`](super::MailManagerArchive).
 
-    /// The definition `ArchiveRetention`.
     #[derive(Clone, Default)]
     pub struct ArchiveRetention {
         /// CloudFormation property `RetentionPeriod`.
         pub retention_period: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_archive::RetentionPeriod>>,
     }
 
-    impl crate::resource::ToExpr for ArchiveRetention {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetentionPeriod", self.retention_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveRetention;
+        opt {
+            retention_period = "RetentionPeriod",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RetentionPeriod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriod {
         /// `THREE_MONTHS`
         ThreeMonths,
@@ -1664,29 +1343,7 @@ pub mod mail_manager_archive {
         Permanent,
     }
 
-    impl crate::value::CfnEnum for RetentionPeriod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ThreeMonths => "THREE_MONTHS",
-                Self::SixMonths => "SIX_MONTHS",
-                Self::NineMonths => "NINE_MONTHS",
-                Self::OneYear => "ONE_YEAR",
-                Self::EighteenMonths => "EIGHTEEN_MONTHS",
-                Self::TwoYears => "TWO_YEARS",
-                Self::ThirtyMonths => "THIRTY_MONTHS",
-                Self::ThreeYears => "THREE_YEARS",
-                Self::FourYears => "FOUR_YEARS",
-                Self::FiveYears => "FIVE_YEARS",
-                Self::SixYears => "SIX_YEARS",
-                Self::SevenYears => "SEVEN_YEARS",
-                Self::EightYears => "EIGHT_YEARS",
-                Self::NineYears => "NINE_YEARS",
-                Self::TenYears => "TEN_YEARS",
-                Self::Permanent => "PERMANENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetentionPeriod, ["THREE_MONTHS", "SIX_MONTHS", "NINE_MONTHS", "ONE_YEAR", "EIGHTEEN_MONTHS", "TWO_YEARS", "THIRTY_MONTHS", "THREE_YEARS", "FOUR_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS", "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS", "PERMANENT"]);
 }
 
 /// Definition of AWS::SES::MailManagerIngressPoint Resource Type
@@ -1716,7 +1373,6 @@ pub struct MailManagerIngressPoint {
 
 impl MailManagerIngressPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule_set_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, traffic_policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_ingress_point::IngressPointType>>) -> Self {
         Self {
             ingress_point_configuration: ::std::option::Option::None,
@@ -1732,67 +1388,49 @@ impl MailManagerIngressPoint {
     }
 }
 
-impl crate::resource::Resource for MailManagerIngressPoint {
-    const TYPE: &'static str = "AWS::SES::MailManagerIngressPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_INGRESS_POINT_SHAPE)
+crate::resource::props! {
+    resource MailManagerIngressPoint = "AWS::SES::MailManagerIngressPoint", shape: Some(&MAIL_MANAGER_INGRESS_POINT_SHAPE);
+    req {
+        rule_set_id = "RuleSetId",
+        traffic_policy_id = "TrafficPolicyId",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IngressPointConfiguration", self.ingress_point_configuration);
-        p.set_opt("IngressPointName", self.ingress_point_name);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set("RuleSetId", self.rule_set_id);
-        p.set_opt("StatusToUpdate", self.status_to_update);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TlsPolicy", self.tls_policy);
-        p.set("TrafficPolicyId", self.traffic_policy_id);
-        p.set("Type", self.type_);
-        p
+    opt {
+        ingress_point_configuration = "IngressPointConfiguration",
+        ingress_point_name = "IngressPointName",
+        network_configuration = "NetworkConfiguration",
+        status_to_update = "StatusToUpdate",
+        tags = "Tags",
+        tls_policy = "TlsPolicy",
     }
 }
 
-static MAIL_MANAGER_INGRESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IngressPointConfiguration", crate::resource::Rule { shape: Some(&self::mail_manager_ingress_point::INGRESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IngressPointName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::mail_manager_ingress_point::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_ingress_point::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrafficPolicyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_INGRESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IngressPointConfiguration", crate::resource::Rule { shape: Some(&self::mail_manager_ingress_point::INGRESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IngressPointName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::mail_manager_ingress_point::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrafficPolicyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerIngressPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerIngressPoint> {
-    /// `Fn::GetAtt` `ARecord`.
-    #[inline]
-    pub fn attr_a_record(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARecord")
-    }
-    /// `Fn::GetAtt` `IngressPointArn`.
-    #[inline]
-    pub fn attr_ingress_point_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IngressPointArn")
-    }
-    /// `Fn::GetAtt` `IngressPointId`.
-    #[inline]
-    pub fn attr_ingress_point_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IngressPointId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARecord`.
+        attr_a_record: ::std::string::String = "ARecord",
+        /// `Fn::GetAtt` `IngressPointArn`.
+        attr_ingress_point_arn: ::std::string::String = "IngressPointArn",
+        /// `Fn::GetAtt` `IngressPointId`.
+        attr_ingress_point_id: ::std::string::String = "IngressPointId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod mail_manager_ingress_point {
     //! Nested property types and enums of [`MailManagerIngressPoint`](super::MailManagerIngressPoint).
 
-    /// The definition `IngressPointConfiguration`.
     #[derive(Clone, Default)]
     pub struct IngressPointConfiguration {
         /// CloudFormation property `SecretArn`.
@@ -1803,26 +1441,21 @@ pub mod mail_manager_ingress_point {
         pub tls_auth_configuration: ::std::option::Option<crate::cfn::ses::mail_manager_ingress_point::TlsAuthConfiguration>,
     }
 
-    impl crate::resource::ToExpr for IngressPointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("SmtpPassword", self.smtp_password);
-            p.set_opt("TlsAuthConfiguration", self.tls_auth_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressPointConfiguration;
+        opt {
+            secret_arn = "SecretArn",
+            smtp_password = "SmtpPassword",
+            tls_auth_configuration = "TlsAuthConfiguration",
         }
     }
 
-    pub(super) static INGRESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SmtpPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9!@#$%^&*()_+\\-=\\[\\]{}|.,?]+$")), ..crate::resource::Rule::NONE }),
-            ("TlsAuthConfiguration", crate::resource::Rule { shape: Some(&TLS_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("SmtpPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9!@#$%^&*()_+\\-=\\[\\]{}|.,?]+$")), ..crate::resource::Rule::NONE }),
+        ("TlsAuthConfiguration", crate::resource::Rule { shape: Some(&TLS_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TlsAuthConfiguration`.
     #[derive(Clone)]
     pub struct TlsAuthConfiguration {
         /// CloudFormation property `TrustStore`; required.
@@ -1839,22 +1472,17 @@ pub mod mail_manager_ingress_point {
         }
     }
 
-    impl crate::resource::ToExpr for TlsAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TrustStore", self.trust_store);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsAuthConfiguration;
+        req {
+            trust_store = "TrustStore",
         }
     }
 
-    pub(super) static TLS_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TrustStore", crate::resource::Rule { shape: Some(&TRUST_STORE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TLS_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TrustStore", crate::resource::Rule { shape: Some(&TRUST_STORE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrustStore`.
     #[derive(Clone)]
     pub struct TrustStore {
         /// CloudFormation property `CAContent`; required.
@@ -1867,7 +1495,6 @@ pub mod mail_manager_ingress_point {
 
     impl TrustStore {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ca_content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ca_content: ca_content.into(),
@@ -1877,26 +1504,23 @@ pub mod mail_manager_ingress_point {
         }
     }
 
-    impl crate::resource::ToExpr for TrustStore {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CAContent", self.ca_content);
-            p.set_opt("CrlContent", self.crl_content);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrustStore;
+        req {
+            ca_content = "CAContent",
+        }
+        opt {
+            crl_content = "CrlContent",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CAContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("CrlContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CAContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("CrlContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `PrivateNetworkConfiguration`.
@@ -1905,23 +1529,18 @@ pub mod mail_manager_ingress_point {
         pub public_network_configuration: ::std::option::Option<crate::cfn::ses::mail_manager_ingress_point::PublicNetworkConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrivateNetworkConfiguration", self.private_network_configuration);
-            p.set_opt("PublicNetworkConfiguration", self.public_network_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            private_network_configuration = "PrivateNetworkConfiguration",
+            public_network_configuration = "PublicNetworkConfiguration",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateNetworkConfiguration", crate::resource::Rule { shape: Some(&PRIVATE_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateNetworkConfiguration", crate::resource::Rule { shape: Some(&PRIVATE_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateNetworkConfiguration`.
     #[derive(Clone)]
     pub struct PrivateNetworkConfiguration {
         /// CloudFormation property `VpcEndpointId`; required.
@@ -1930,7 +1549,6 @@ pub mod mail_manager_ingress_point {
 
     impl PrivateNetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 vpc_endpoint_id: vpc_endpoint_id.into(),
@@ -1938,22 +1556,17 @@ pub mod mail_manager_ingress_point {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcEndpointId", self.vpc_endpoint_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateNetworkConfiguration;
+        req {
+            vpc_endpoint_id = "VpcEndpointId",
         }
     }
 
-    pub(super) static PRIVATE_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpce-[a-zA-Z0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpce-[a-zA-Z0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PublicNetworkConfiguration`.
     #[derive(Clone)]
     pub struct PublicNetworkConfiguration {
         /// CloudFormation property `IpType`; required.
@@ -1962,7 +1575,6 @@ pub mod mail_manager_ingress_point {
 
     impl PublicNetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_type: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 ip_type: ip_type.into(),
@@ -1970,24 +1582,14 @@ pub mod mail_manager_ingress_point {
         }
     }
 
-    impl crate::resource::ToExpr for PublicNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IpType", self.ip_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicNetworkConfiguration;
+        req {
+            ip_type = "IpType",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IngressPointStatusToUpdate`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressPointStatusToUpdate {
         /// `ACTIVE`
         Active,
@@ -1995,18 +1597,9 @@ pub mod mail_manager_ingress_point {
         Closed,
     }
 
-    impl crate::value::CfnEnum for IngressPointStatusToUpdate {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Closed => "CLOSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressPointStatusToUpdate, ["ACTIVE", "CLOSED"]);
 
-    /// Allowed values of `TlsPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsPolicy {
         /// `REQUIRED`
         Required,
@@ -2016,19 +1609,9 @@ pub mod mail_manager_ingress_point {
         Fips,
     }
 
-    impl crate::value::CfnEnum for TlsPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "REQUIRED",
-                Self::Optional => "OPTIONAL",
-                Self::Fips => "FIPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TlsPolicy, ["REQUIRED", "OPTIONAL", "FIPS"]);
 
-    /// Allowed values of `IngressPointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressPointType {
         /// `OPEN`
         Open,
@@ -2038,16 +1621,7 @@ pub mod mail_manager_ingress_point {
         Mtls,
     }
 
-    impl crate::value::CfnEnum for IngressPointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Open => "OPEN",
-                Self::Auth => "AUTH",
-                Self::Mtls => "MTLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressPointType, ["OPEN", "AUTH", "MTLS"]);
 }
 
 /// Definition of AWS::SES::MailManagerRelay Resource Type
@@ -2069,7 +1643,6 @@ pub struct MailManagerRelay {
 
 impl MailManagerRelay {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication: crate::cfn::ses::mail_manager_relay::RelayAuthentication, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_port: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             authentication,
@@ -2081,52 +1654,40 @@ impl MailManagerRelay {
     }
 }
 
-impl crate::resource::Resource for MailManagerRelay {
-    const TYPE: &'static str = "AWS::SES::MailManagerRelay";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_RELAY_SHAPE)
+crate::resource::props! {
+    resource MailManagerRelay = "AWS::SES::MailManagerRelay", shape: Some(&MAIL_MANAGER_RELAY_SHAPE);
+    req {
+        authentication = "Authentication",
+        server_name = "ServerName",
+        server_port = "ServerPort",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Authentication", self.authentication);
-        p.set_opt("RelayName", self.relay_name);
-        p.set("ServerName", self.server_name);
-        p.set("ServerPort", self.server_port);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        relay_name = "RelayName",
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_RELAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Authentication", crate::resource::Rule { shape: Some(&self::mail_manager_relay::RELAY_AUTHENTICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RelayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("ServerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("ServerPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_relay::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_RELAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authentication", crate::resource::Rule { shape: Some(&self::mail_manager_relay::RELAY_AUTHENTICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RelayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("ServerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("ServerPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerRelay`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerRelay> {
-    /// `Fn::GetAtt` `RelayArn`.
-    #[inline]
-    pub fn attr_relay_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RelayArn")
-    }
-    /// `Fn::GetAtt` `RelayId`.
-    #[inline]
-    pub fn attr_relay_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RelayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RelayArn`.
+        attr_relay_arn: ::std::string::String = "RelayArn",
+        /// `Fn::GetAtt` `RelayId`.
+        attr_relay_id: ::std::string::String = "RelayId",
     }
 }
 
 pub mod mail_manager_relay {
     //! Nested property types and enums of [`MailManagerRelay`](super::MailManagerRelay).
 
-    /// The definition `RelayAuthentication`.
     #[derive(Clone, Default)]
     pub struct RelayAuthentication {
         /// CloudFormation property `NoAuthentication`.
@@ -2135,28 +1696,17 @@ pub mod mail_manager_relay {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RelayAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NoAuthentication", self.no_authentication);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelayAuthentication;
+        opt {
+            no_authentication = "NoAuthentication",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static RELAY_AUTHENTICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELAY_AUTHENTICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::SES::MailManagerRuleSet Resource Type
@@ -2184,48 +1734,36 @@ impl MailManagerRuleSet {
     }
 }
 
-impl crate::resource::Resource for MailManagerRuleSet {
-    const TYPE: &'static str = "AWS::SES::MailManagerRuleSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_RULE_SET_SHAPE)
+crate::resource::props! {
+    resource MailManagerRuleSet = "AWS::SES::MailManagerRuleSet", shape: Some(&MAIL_MANAGER_RULE_SET_SHAPE);
+    req {
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RuleSetName", self.rule_set_name);
-        p.set("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        rule_set_name = "RuleSetName",
+        tags = "Tags",
     }
 }
 
-static MAIL_MANAGER_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_rule_set::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_rule_set::TAG27_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_rule_set::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerRuleSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerRuleSet> {
-    /// `Fn::GetAtt` `RuleSetArn`.
-    #[inline]
-    pub fn attr_rule_set_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleSetArn")
-    }
-    /// `Fn::GetAtt` `RuleSetId`.
-    #[inline]
-    pub fn attr_rule_set_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleSetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleSetArn`.
+        attr_rule_set_arn: ::std::string::String = "RuleSetArn",
+        /// `Fn::GetAtt` `RuleSetId`.
+        attr_rule_set_id: ::std::string::String = "RuleSetId",
     }
 }
 
 pub mod mail_manager_rule_set {
     //! Nested property types and enums of [`MailManagerRuleSet`](super::MailManagerRuleSet).
 
-    /// The definition `Rule`.
     #[derive(Clone)]
     pub struct Rule {
         /// CloudFormation property `Actions`; required.
@@ -2251,28 +1789,25 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("Name", self.name);
-            p.set_opt("Unless", self.unless);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            actions = "Actions",
+        }
+        opt {
+            conditions = "Conditions",
+            name = "Name",
+            unless = "Unless",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("Unless", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("Unless", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleAction`.
     #[derive(Clone, Default)]
     pub struct RuleAction {
         /// CloudFormation property `AddHeader`.
@@ -2301,43 +1836,38 @@ pub mod mail_manager_rule_set {
         pub write_to_s3: ::std::option::Option<crate::cfn::ses::mail_manager_rule_set::S3Action>,
     }
 
-    impl crate::resource::ToExpr for RuleAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddHeader", self.add_header);
-            p.set_opt("Archive", self.archive);
-            p.set_opt("Bounce", self.bounce);
-            p.set_opt("DeliverToMailbox", self.deliver_to_mailbox);
-            p.set_opt("DeliverToQBusiness", self.deliver_to_q_business);
-            p.set_opt("Drop", self.drop);
-            p.set_opt("InvokeLambda", self.invoke_lambda);
-            p.set_opt("PublishToSns", self.publish_to_sns);
-            p.set_opt("Relay", self.relay);
-            p.set_opt("ReplaceRecipient", self.replace_recipient);
-            p.set_opt("Send", self.send);
-            p.set_opt("WriteToS3", self.write_to_s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleAction;
+        opt {
+            add_header = "AddHeader",
+            archive = "Archive",
+            bounce = "Bounce",
+            deliver_to_mailbox = "DeliverToMailbox",
+            deliver_to_q_business = "DeliverToQBusiness",
+            drop = "Drop",
+            invoke_lambda = "InvokeLambda",
+            publish_to_sns = "PublishToSns",
+            relay = "Relay",
+            replace_recipient = "ReplaceRecipient",
+            send = "Send",
+            write_to_s3 = "WriteToS3",
         }
     }
 
-    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddHeader", crate::resource::Rule { shape: Some(&ADD_HEADER_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Archive", crate::resource::Rule { shape: Some(&ARCHIVE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Bounce", crate::resource::Rule { shape: Some(&BOUNCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeliverToMailbox", crate::resource::Rule { shape: Some(&DELIVER_TO_MAILBOX_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeliverToQBusiness", crate::resource::Rule { shape: Some(&DELIVER_TO_Q_BUSINESS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InvokeLambda", crate::resource::Rule { shape: Some(&INVOKE_LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PublishToSns", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Relay", crate::resource::Rule { shape: Some(&RELAY_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReplaceRecipient", crate::resource::Rule { shape: Some(&REPLACE_RECIPIENT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Send", crate::resource::Rule { shape: Some(&SEND_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WriteToS3", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddHeader", crate::resource::Rule { shape: Some(&ADD_HEADER_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Archive", crate::resource::Rule { shape: Some(&ARCHIVE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Bounce", crate::resource::Rule { shape: Some(&BOUNCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeliverToMailbox", crate::resource::Rule { shape: Some(&DELIVER_TO_MAILBOX_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeliverToQBusiness", crate::resource::Rule { shape: Some(&DELIVER_TO_Q_BUSINESS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InvokeLambda", crate::resource::Rule { shape: Some(&INVOKE_LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PublishToSns", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Relay", crate::resource::Rule { shape: Some(&RELAY_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReplaceRecipient", crate::resource::Rule { shape: Some(&REPLACE_RECIPIENT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Send", crate::resource::Rule { shape: Some(&SEND_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WriteToS3", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AddHeaderAction`.
     #[derive(Clone)]
     pub struct AddHeaderAction {
         /// CloudFormation property `HeaderName`; required.
@@ -2348,7 +1878,6 @@ pub mod mail_manager_rule_set {
 
     impl AddHeaderAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, header_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_name: header_name.into(),
@@ -2357,24 +1886,19 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for AddHeaderAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderName", self.header_name);
-            p.set("HeaderValue", self.header_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddHeaderAction;
+        req {
+            header_name = "HeaderName",
+            header_value = "HeaderValue",
         }
     }
 
-    pub(super) static ADD_HEADER_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[xX]\\-[a-zA-Z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("HeaderValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADD_HEADER_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HeaderName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[xX]\\-[a-zA-Z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("HeaderValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ArchiveAction`.
     #[derive(Clone)]
     pub struct ArchiveAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2385,7 +1909,6 @@ pub mod mail_manager_rule_set {
 
     impl ArchiveAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_archive: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2394,23 +1917,20 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for ArchiveAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("TargetArchive", self.target_archive);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveAction;
+        req {
+            target_archive = "TargetArchive",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
         }
     }
 
-    pub(super) static ARCHIVE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetArchive", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARCHIVE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetArchive", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BounceAction`.
     #[derive(Clone)]
     pub struct BounceAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2431,7 +1951,6 @@ pub mod mail_manager_rule_set {
 
     impl BounceAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(diagnostic_message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sender: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, smtp_reply_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2445,33 +1964,30 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for BounceAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("DiagnosticMessage", self.diagnostic_message);
-            p.set_opt("Message", self.message);
-            p.set("RoleArn", self.role_arn);
-            p.set("Sender", self.sender);
-            p.set("SmtpReplyCode", self.smtp_reply_code);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested BounceAction;
+        req {
+            diagnostic_message = "DiagnosticMessage",
+            role_arn = "RoleArn",
+            sender = "Sender",
+            smtp_reply_code = "SmtpReplyCode",
+            status_code = "StatusCode",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
+            message = "Message",
         }
     }
 
-    pub(super) static BOUNCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DiagnosticMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
-            ("Message", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\r\\n\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("Sender", crate::resource::Rule { min_len: Some(0), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z@+.-]+$")), ..crate::resource::Rule::NONE }),
-            ("SmtpReplyCode", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[45][0-9][0-9]$")), ..crate::resource::Rule::NONE }),
-            ("StatusCode", crate::resource::Rule { min_len: Some(5), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOUNCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DiagnosticMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
+        ("Message", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\r\\n\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Sender", crate::resource::Rule { min_len: Some(0), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z@+.-]+$")), ..crate::resource::Rule::NONE }),
+        ("SmtpReplyCode", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[45][0-9][0-9]$")), ..crate::resource::Rule::NONE }),
+        ("StatusCode", crate::resource::Rule { min_len: Some(5), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeliverToMailboxAction`.
     #[derive(Clone)]
     pub struct DeliverToMailboxAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2484,7 +2000,6 @@ pub mod mail_manager_rule_set {
 
     impl DeliverToMailboxAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mailbox_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2494,25 +2009,22 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for DeliverToMailboxAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("MailboxArn", self.mailbox_arn);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeliverToMailboxAction;
+        req {
+            mailbox_arn = "MailboxArn",
+            role_arn = "RoleArn",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
         }
     }
 
-    pub(super) static DELIVER_TO_MAILBOX_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MailboxArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELIVER_TO_MAILBOX_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MailboxArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeliverToQBusinessAction`.
     #[derive(Clone)]
     pub struct DeliverToQBusinessAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2527,7 +2039,6 @@ pub mod mail_manager_rule_set {
 
     impl DeliverToQBusinessAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2538,27 +2049,24 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for DeliverToQBusinessAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("ApplicationId", self.application_id);
-            p.set("IndexId", self.index_id);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeliverToQBusinessAction;
+        req {
+            application_id = "ApplicationId",
+            index_id = "IndexId",
+            role_arn = "RoleArn",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
         }
     }
 
-    pub(super) static DELIVER_TO_Q_BUSINESS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELIVER_TO_Q_BUSINESS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InvokeLambdaAction`.
     #[derive(Clone)]
     pub struct InvokeLambdaAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2575,7 +2083,6 @@ pub mod mail_manager_rule_set {
 
     impl InvokeLambdaAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, invocation_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::LambdaInvocationType>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2587,28 +2094,25 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for InvokeLambdaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("FunctionArn", self.function_arn);
-            p.set("InvocationType", self.invocation_type);
-            p.set_opt("RetryTimeMinutes", self.retry_time_minutes);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvokeLambdaAction;
+        req {
+            function_arn = "FunctionArn",
+            invocation_type = "InvocationType",
+            role_arn = "RoleArn",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
+            retry_time_minutes = "RetryTimeMinutes",
         }
     }
 
-    pub(super) static INVOKE_LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FunctionArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("RetryTimeMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVOKE_LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("RetryTimeMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnsAction`.
     #[derive(Clone)]
     pub struct SnsAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2625,7 +2129,6 @@ pub mod mail_manager_rule_set {
 
     impl SnsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2637,27 +2140,24 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for SnsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set_opt("Encoding", self.encoding);
-            p.set_opt("PayloadType", self.payload_type);
-            p.set("RoleArn", self.role_arn);
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsAction;
+        req {
+            role_arn = "RoleArn",
+            topic_arn = "TopicArn",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
+            encoding = "Encoding",
+            payload_type = "PayloadType",
         }
     }
 
-    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RelayAction`.
     #[derive(Clone)]
     pub struct RelayAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2670,7 +2170,6 @@ pub mod mail_manager_rule_set {
 
     impl RelayAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(relay: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2680,46 +2179,38 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RelayAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set_opt("MailFrom", self.mail_from);
-            p.set("Relay", self.relay);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelayAction;
+        req {
+            relay = "Relay",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
+            mail_from = "MailFrom",
         }
     }
 
-    pub(super) static RELAY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Relay", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELAY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Relay", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReplaceRecipientAction`.
     #[derive(Clone, Default)]
     pub struct ReplaceRecipientAction {
         /// CloudFormation property `ReplaceWith`.
         pub replace_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ReplaceRecipientAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplaceWith", self.replace_with);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplaceRecipientAction;
+        opt {
+            replace_with = "ReplaceWith",
         }
     }
 
-    pub(super) static REPLACE_RECIPIENT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReplaceWith", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z@+.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLACE_RECIPIENT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReplaceWith", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z@+.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SendAction`.
     #[derive(Clone)]
     pub struct SendAction {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2730,7 +2221,6 @@ pub mod mail_manager_rule_set {
 
     impl SendAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2739,23 +2229,20 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for SendAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SendAction;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
         }
     }
 
-    pub(super) static SEND_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEND_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Action`.
     #[derive(Clone)]
     pub struct S3Action {
         /// CloudFormation property `ActionFailurePolicy`.
@@ -2772,7 +2259,6 @@ pub mod mail_manager_rule_set {
 
     impl S3Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_failure_policy: ::std::option::Option::None,
@@ -2784,29 +2270,26 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for S3Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionFailurePolicy", self.action_failure_policy);
-            p.set("RoleArn", self.role_arn);
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Prefix", self.s3_prefix);
-            p.set_opt("S3SseKmsKeyId", self.s3_sse_kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Action;
+        req {
+            role_arn = "RoleArn",
+            s3_bucket = "S3Bucket",
+        }
+        opt {
+            action_failure_policy = "ActionFailurePolicy",
+            s3_prefix = "S3Prefix",
+            s3_sse_kms_key_id = "S3SseKmsKeyId",
         }
     }
 
-    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), ..crate::resource::Rule::NONE }),
-            ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/-]+$")), ..crate::resource::Rule::NONE }),
-            ("S3SseKmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/-]+$")), ..crate::resource::Rule::NONE }),
+        ("S3SseKmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleCondition`.
     #[derive(Clone, Default)]
     pub struct RuleCondition {
         /// CloudFormation property `BooleanExpression`.
@@ -2823,31 +2306,26 @@ pub mod mail_manager_rule_set {
         pub verdict_expression: ::std::option::Option<crate::cfn::ses::mail_manager_rule_set::RuleVerdictExpression>,
     }
 
-    impl crate::resource::ToExpr for RuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanExpression", self.boolean_expression);
-            p.set_opt("DmarcExpression", self.dmarc_expression);
-            p.set_opt("IpExpression", self.ip_expression);
-            p.set_opt("NumberExpression", self.number_expression);
-            p.set_opt("StringExpression", self.string_expression);
-            p.set_opt("VerdictExpression", self.verdict_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleCondition;
+        opt {
+            boolean_expression = "BooleanExpression",
+            dmarc_expression = "DmarcExpression",
+            ip_expression = "IpExpression",
+            number_expression = "NumberExpression",
+            string_expression = "StringExpression",
+            verdict_expression = "VerdictExpression",
         }
     }
 
-    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BooleanExpression", crate::resource::Rule { shape: Some(&RULE_BOOLEAN_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DmarcExpression", crate::resource::Rule { shape: Some(&RULE_DMARC_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IpExpression", crate::resource::Rule { shape: Some(&RULE_IP_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringExpression", crate::resource::Rule { shape: Some(&RULE_STRING_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VerdictExpression", crate::resource::Rule { shape: Some(&RULE_VERDICT_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BooleanExpression", crate::resource::Rule { shape: Some(&RULE_BOOLEAN_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DmarcExpression", crate::resource::Rule { shape: Some(&RULE_DMARC_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IpExpression", crate::resource::Rule { shape: Some(&RULE_IP_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringExpression", crate::resource::Rule { shape: Some(&RULE_STRING_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VerdictExpression", crate::resource::Rule { shape: Some(&RULE_VERDICT_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleBooleanExpression`.
     #[derive(Clone)]
     pub struct RuleBooleanExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -2858,7 +2336,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleBooleanExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_rule_set::RuleBooleanToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleBooleanOperator>>) -> Self {
             Self {
                 evaluate,
@@ -2867,23 +2344,18 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleBooleanExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleBooleanExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
         }
     }
 
-    pub(super) static RULE_BOOLEAN_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Evaluate", crate::resource::Rule { shape: Some(&RULE_BOOLEAN_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_BOOLEAN_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Evaluate", crate::resource::Rule { shape: Some(&RULE_BOOLEAN_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleBooleanToEvaluate`.
     #[derive(Clone, Default)]
     pub struct RuleBooleanToEvaluate {
         /// CloudFormation property `Analysis`.
@@ -2894,25 +2366,20 @@ pub mod mail_manager_rule_set {
         pub is_in_address_list: ::std::option::Option<crate::cfn::ses::mail_manager_rule_set::RuleIsInAddressList>,
     }
 
-    impl crate::resource::ToExpr for RuleBooleanToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("Attribute", self.attribute);
-            p.set_opt("IsInAddressList", self.is_in_address_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleBooleanToEvaluate;
+        opt {
+            analysis = "Analysis",
+            attribute = "Attribute",
+            is_in_address_list = "IsInAddressList",
         }
     }
 
-    pub(super) static RULE_BOOLEAN_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IsInAddressList", crate::resource::Rule { shape: Some(&RULE_IS_IN_ADDRESS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_BOOLEAN_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IsInAddressList", crate::resource::Rule { shape: Some(&RULE_IS_IN_ADDRESS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Analysis`.
     #[derive(Clone)]
     pub struct Analysis {
         /// CloudFormation property `Analyzer`; required.
@@ -2923,7 +2390,6 @@ pub mod mail_manager_rule_set {
 
     impl Analysis {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(analyzer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, result_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 analyzer: analyzer.into(),
@@ -2932,24 +2398,19 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for Analysis {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Analyzer", self.analyzer);
-            p.set("ResultField", self.result_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested Analysis;
+        req {
+            analyzer = "Analyzer",
+            result_field = "ResultField",
         }
     }
 
-    pub(super) static ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analyzer", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("ResultField", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(addon\\.)?[\\sa-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analyzer", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("ResultField", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(addon\\.)?[\\sa-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleIsInAddressList`.
     #[derive(Clone)]
     pub struct RuleIsInAddressList {
         /// CloudFormation property `AddressLists`; required.
@@ -2960,7 +2421,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleIsInAddressList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address_lists: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, attribute: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleAddressListEmailAttribute>>) -> Self {
             Self {
                 address_lists: address_lists.into(),
@@ -2969,23 +2429,18 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleIsInAddressList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressLists", self.address_lists);
-            p.set("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleIsInAddressList;
+        req {
+            address_lists = "AddressLists",
+            attribute = "Attribute",
         }
     }
 
-    pub(super) static RULE_IS_IN_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressLists", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_IS_IN_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddressLists", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleDmarcExpression`.
     #[derive(Clone)]
     pub struct RuleDmarcExpression {
         /// CloudFormation property `Operator`; required.
@@ -2996,7 +2451,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleDmarcExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleDmarcOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ses::mail_manager_rule_set::RuleDmarcPolicy>>>) -> Self {
             Self {
                 operator: operator.into(),
@@ -3005,23 +2459,18 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleDmarcExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleDmarcExpression;
+        req {
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static RULE_DMARC_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_DMARC_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleIpExpression`.
     #[derive(Clone)]
     pub struct RuleIpExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -3034,7 +2483,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleIpExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_rule_set::RuleIpToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleIpOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 evaluate,
@@ -3044,40 +2492,32 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleIpExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleIpExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static RULE_IP_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]|.|:|/)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_IP_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]|.|:|/)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleIpToEvaluate`.
     #[derive(Clone, Default)]
     pub struct RuleIpToEvaluate {
         /// CloudFormation property `Attribute`.
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleIpEmailAttribute>>,
     }
 
-    impl crate::resource::ToExpr for RuleIpToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleIpToEvaluate;
+        opt {
+            attribute = "Attribute",
         }
     }
 
-    /// The definition `RuleNumberExpression`.
     #[derive(Clone)]
     pub struct RuleNumberExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -3090,7 +2530,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleNumberExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_rule_set::RuleNumberToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleNumberOperator>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 evaluate,
@@ -3100,34 +2539,28 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleNumberExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleNumberExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            value = "Value",
         }
     }
 
-    /// The definition `RuleNumberToEvaluate`.
     #[derive(Clone, Default)]
     pub struct RuleNumberToEvaluate {
         /// CloudFormation property `Attribute`.
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleNumberEmailAttribute>>,
     }
 
-    impl crate::resource::ToExpr for RuleNumberToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleNumberToEvaluate;
+        opt {
+            attribute = "Attribute",
         }
     }
 
-    /// The definition `RuleStringExpression`.
     #[derive(Clone)]
     pub struct RuleStringExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -3140,7 +2573,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleStringExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_rule_set::RuleStringToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleStringOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 evaluate,
@@ -3150,25 +2582,20 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleStringExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleStringExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static RULE_STRING_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Evaluate", crate::resource::Rule { shape: Some(&RULE_STRING_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_STRING_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Evaluate", crate::resource::Rule { shape: Some(&RULE_STRING_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleStringToEvaluate`.
     #[derive(Clone, Default)]
     pub struct RuleStringToEvaluate {
         /// CloudFormation property `Analysis`.
@@ -3181,26 +2608,21 @@ pub mod mail_manager_rule_set {
         pub mime_header_attribute: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RuleStringToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("Attribute", self.attribute);
-            p.set_opt("ClientCertificateAttribute", self.client_certificate_attribute);
-            p.set_opt("MimeHeaderAttribute", self.mime_header_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleStringToEvaluate;
+        opt {
+            analysis = "Analysis",
+            attribute = "Attribute",
+            client_certificate_attribute = "ClientCertificateAttribute",
+            mime_header_attribute = "MimeHeaderAttribute",
         }
     }
 
-    pub(super) static RULE_STRING_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MimeHeaderAttribute", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^X-[a-zA-Z0-9-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_STRING_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MimeHeaderAttribute", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^X-[a-zA-Z0-9-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleVerdictExpression`.
     #[derive(Clone)]
     pub struct RuleVerdictExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -3213,7 +2635,6 @@ pub mod mail_manager_rule_set {
 
     impl RuleVerdictExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_rule_set::RuleVerdictToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleVerdictOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ses::mail_manager_rule_set::RuleVerdict>>>) -> Self {
             Self {
                 evaluate,
@@ -3223,25 +2644,20 @@ pub mod mail_manager_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for RuleVerdictExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleVerdictExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static RULE_VERDICT_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Evaluate", crate::resource::Rule { shape: Some(&RULE_VERDICT_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_VERDICT_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Evaluate", crate::resource::Rule { shape: Some(&RULE_VERDICT_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleVerdictToEvaluate`.
     #[derive(Clone, Default)]
     pub struct RuleVerdictToEvaluate {
         /// CloudFormation property `Analysis`.
@@ -3250,31 +2666,19 @@ pub mod mail_manager_rule_set {
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_rule_set::RuleVerdictAttribute>>,
     }
 
-    impl crate::resource::ToExpr for RuleVerdictToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleVerdictToEvaluate;
+        opt {
+            analysis = "Analysis",
+            attribute = "Attribute",
         }
     }
 
-    pub(super) static RULE_VERDICT_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_VERDICT_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG27_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ActionFailurePolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionFailurePolicy {
         /// `CONTINUE`
         Continue,
@@ -3282,18 +2686,9 @@ pub mod mail_manager_rule_set {
         Drop,
     }
 
-    impl crate::value::CfnEnum for ActionFailurePolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Drop => "DROP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionFailurePolicy, ["CONTINUE", "DROP"]);
 
-    /// Allowed values of `LambdaInvocationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaInvocationType {
         /// `EVENT`
         Event,
@@ -3301,18 +2696,9 @@ pub mod mail_manager_rule_set {
         RequestResponse,
     }
 
-    impl crate::value::CfnEnum for LambdaInvocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Event => "EVENT",
-                Self::RequestResponse => "REQUEST_RESPONSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaInvocationType, ["EVENT", "REQUEST_RESPONSE"]);
 
-    /// Allowed values of `SnsNotificationEncoding`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnsNotificationEncoding {
         /// `UTF-8`
         Utf8,
@@ -3320,18 +2706,9 @@ pub mod mail_manager_rule_set {
         Base64,
     }
 
-    impl crate::value::CfnEnum for SnsNotificationEncoding {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Utf8 => "UTF-8",
-                Self::Base64 => "BASE64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SnsNotificationEncoding, ["UTF-8", "BASE64"]);
 
-    /// Allowed values of `SnsNotificationPayloadType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnsNotificationPayloadType {
         /// `CONTENT`
         Content,
@@ -3339,18 +2716,9 @@ pub mod mail_manager_rule_set {
         Headers,
     }
 
-    impl crate::value::CfnEnum for SnsNotificationPayloadType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Content => "CONTENT",
-                Self::Headers => "HEADERS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SnsNotificationPayloadType, ["CONTENT", "HEADERS"]);
 
-    /// Allowed values of `MailFrom`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MailFrom {
         /// `REPLACE`
         Replace,
@@ -3358,18 +2726,9 @@ pub mod mail_manager_rule_set {
         Preserve,
     }
 
-    impl crate::value::CfnEnum for MailFrom {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Replace => "REPLACE",
-                Self::Preserve => "PRESERVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MailFrom, ["REPLACE", "PRESERVE"]);
 
-    /// Allowed values of `RuleBooleanEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleBooleanEmailAttribute {
         /// `READ_RECEIPT_REQUESTED`
         ReadReceiptRequested,
@@ -3379,19 +2738,9 @@ pub mod mail_manager_rule_set {
         TlsWrapped,
     }
 
-    impl crate::value::CfnEnum for RuleBooleanEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReadReceiptRequested => "READ_RECEIPT_REQUESTED",
-                Self::Tls => "TLS",
-                Self::TlsWrapped => "TLS_WRAPPED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleBooleanEmailAttribute, ["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"]);
 
-    /// Allowed values of `RuleAddressListEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleAddressListEmailAttribute {
         /// `RECIPIENT`
         Recipient,
@@ -3407,22 +2756,9 @@ pub mod mail_manager_rule_set {
         Cc,
     }
 
-    impl crate::value::CfnEnum for RuleAddressListEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Recipient => "RECIPIENT",
-                Self::MailFrom => "MAIL_FROM",
-                Self::Sender => "SENDER",
-                Self::From => "FROM",
-                Self::To => "TO",
-                Self::Cc => "CC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleAddressListEmailAttribute, ["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"]);
 
-    /// Allowed values of `RuleBooleanOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleBooleanOperator {
         /// `IS_TRUE`
         IsTrue,
@@ -3430,18 +2766,9 @@ pub mod mail_manager_rule_set {
         IsFalse,
     }
 
-    impl crate::value::CfnEnum for RuleBooleanOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IsTrue => "IS_TRUE",
-                Self::IsFalse => "IS_FALSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleBooleanOperator, ["IS_TRUE", "IS_FALSE"]);
 
-    /// Allowed values of `RuleDmarcOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleDmarcOperator {
         /// `EQUALS`
         Equals,
@@ -3449,18 +2776,9 @@ pub mod mail_manager_rule_set {
         NotEquals,
     }
 
-    impl crate::value::CfnEnum for RuleDmarcOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleDmarcOperator, ["EQUALS", "NOT_EQUALS"]);
 
-    /// Allowed values of `RuleDmarcPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleDmarcPolicy {
         /// `NONE`
         None,
@@ -3470,35 +2788,17 @@ pub mod mail_manager_rule_set {
         Reject,
     }
 
-    impl crate::value::CfnEnum for RuleDmarcPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Quarantine => "QUARANTINE",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleDmarcPolicy, ["NONE", "QUARANTINE", "REJECT"]);
 
-    /// Allowed values of `RuleIpEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleIpEmailAttribute {
         /// `SOURCE_IP`
         SourceIp,
     }
 
-    impl crate::value::CfnEnum for RuleIpEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SourceIp => "SOURCE_IP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleIpEmailAttribute, ["SOURCE_IP"]);
 
-    /// Allowed values of `RuleIpOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleIpOperator {
         /// `CIDR_MATCHES`
         CidrMatches,
@@ -3506,34 +2806,17 @@ pub mod mail_manager_rule_set {
         NotCidrMatches,
     }
 
-    impl crate::value::CfnEnum for RuleIpOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CidrMatches => "CIDR_MATCHES",
-                Self::NotCidrMatches => "NOT_CIDR_MATCHES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleIpOperator, ["CIDR_MATCHES", "NOT_CIDR_MATCHES"]);
 
-    /// Allowed values of `RuleNumberEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleNumberEmailAttribute {
         /// `MESSAGE_SIZE`
         MessageSize,
     }
 
-    impl crate::value::CfnEnum for RuleNumberEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MessageSize => "MESSAGE_SIZE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleNumberEmailAttribute, ["MESSAGE_SIZE"]);
 
-    /// Allowed values of `RuleNumberOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleNumberOperator {
         /// `EQUALS`
         Equals,
@@ -3549,22 +2832,9 @@ pub mod mail_manager_rule_set {
         GreaterThanOrEqual,
     }
 
-    impl crate::value::CfnEnum for RuleNumberOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-                Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleNumberOperator, ["EQUALS", "NOT_EQUALS", "LESS_THAN", "GREATER_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN_OR_EQUAL"]);
 
-    /// Allowed values of `RuleStringEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStringEmailAttribute {
         /// `MAIL_FROM`
         MailFrom,
@@ -3584,24 +2854,9 @@ pub mod mail_manager_rule_set {
         Cc,
     }
 
-    impl crate::value::CfnEnum for RuleStringEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MailFrom => "MAIL_FROM",
-                Self::Helo => "HELO",
-                Self::Recipient => "RECIPIENT",
-                Self::Sender => "SENDER",
-                Self::From => "FROM",
-                Self::Subject => "SUBJECT",
-                Self::To => "TO",
-                Self::Cc => "CC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleStringEmailAttribute, ["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"]);
 
-    /// Allowed values of `RuleClientCertificateAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleClientCertificateAttribute {
         /// `CN`
         Cn,
@@ -3621,24 +2876,9 @@ pub mod mail_manager_rule_set {
         SerialNumber,
     }
 
-    impl crate::value::CfnEnum for RuleClientCertificateAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cn => "CN",
-                Self::SanRfc822Name => "SAN_RFC822_NAME",
-                Self::SanDnsName => "SAN_DNS_NAME",
-                Self::SanDirectoryName => "SAN_DIRECTORY_NAME",
-                Self::SanUniformResourceIdentifier => "SAN_UNIFORM_RESOURCE_IDENTIFIER",
-                Self::SanIpAddress => "SAN_IP_ADDRESS",
-                Self::SanRegisteredId => "SAN_REGISTERED_ID",
-                Self::SerialNumber => "SERIAL_NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleClientCertificateAttribute, ["CN", "SAN_RFC822_NAME", "SAN_DNS_NAME", "SAN_DIRECTORY_NAME", "SAN_UNIFORM_RESOURCE_IDENTIFIER", "SAN_IP_ADDRESS", "SAN_REGISTERED_ID", "SERIAL_NUMBER"]);
 
-    /// Allowed values of `RuleStringOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStringOperator {
         /// `EQUALS`
         Equals,
@@ -3652,21 +2892,9 @@ pub mod mail_manager_rule_set {
         Contains,
     }
 
-    impl crate::value::CfnEnum for RuleStringOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::StartsWith => "STARTS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Contains => "CONTAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleStringOperator, ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]);
 
-    /// Allowed values of `RuleVerdictAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdictAttribute {
         /// `SPF`
         Spf,
@@ -3674,18 +2902,9 @@ pub mod mail_manager_rule_set {
         Dkim,
     }
 
-    impl crate::value::CfnEnum for RuleVerdictAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Spf => "SPF",
-                Self::Dkim => "DKIM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleVerdictAttribute, ["SPF", "DKIM"]);
 
-    /// Allowed values of `RuleVerdictOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdictOperator {
         /// `EQUALS`
         Equals,
@@ -3693,18 +2912,9 @@ pub mod mail_manager_rule_set {
         NotEquals,
     }
 
-    impl crate::value::CfnEnum for RuleVerdictOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleVerdictOperator, ["EQUALS", "NOT_EQUALS"]);
 
-    /// Allowed values of `RuleVerdict`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdict {
         /// `PASS`
         Pass,
@@ -3716,17 +2926,7 @@ pub mod mail_manager_rule_set {
         ProcessingFailed,
     }
 
-    impl crate::value::CfnEnum for RuleVerdict {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pass => "PASS",
-                Self::Fail => "FAIL",
-                Self::Gray => "GRAY",
-                Self::ProcessingFailed => "PROCESSING_FAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleVerdict, ["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"]);
 }
 
 /// Definition of AWS::SES::MailManagerTrafficPolicy Resource Type
@@ -3748,7 +2948,6 @@ pub struct MailManagerTrafficPolicy {
 
 impl MailManagerTrafficPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::AcceptAction>>, policy_statements: ::std::vec::Vec<crate::cfn::ses::mail_manager_traffic_policy::PolicyStatement>) -> Self {
         Self {
             default_action: default_action.into(),
@@ -3760,51 +2959,39 @@ impl MailManagerTrafficPolicy {
     }
 }
 
-impl crate::resource::Resource for MailManagerTrafficPolicy {
-    const TYPE: &'static str = "AWS::SES::MailManagerTrafficPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAIL_MANAGER_TRAFFIC_POLICY_SHAPE)
+crate::resource::props! {
+    resource MailManagerTrafficPolicy = "AWS::SES::MailManagerTrafficPolicy", shape: Some(&MAIL_MANAGER_TRAFFIC_POLICY_SHAPE);
+    req {
+        default_action = "DefaultAction",
+        policy_statements = "PolicyStatements",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DefaultAction", self.default_action);
-        p.set_opt("MaxMessageSizeBytes", self.max_message_size_bytes);
-        p.set("PolicyStatements", self.policy_statements);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrafficPolicyName", self.traffic_policy_name);
-        p
+    opt {
+        max_message_size_bytes = "MaxMessageSizeBytes",
+        tags = "Tags",
+        traffic_policy_name = "TrafficPolicyName",
     }
 }
 
-static MAIL_MANAGER_TRAFFIC_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MaxMessageSizeBytes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("PolicyStatements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_traffic_policy::POLICY_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_traffic_policy::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrafficPolicyName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAIL_MANAGER_TRAFFIC_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MaxMessageSizeBytes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("PolicyStatements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::mail_manager_traffic_policy::POLICY_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrafficPolicyName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MailManagerTrafficPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MailManagerTrafficPolicy> {
-    /// `Fn::GetAtt` `TrafficPolicyArn`.
-    #[inline]
-    pub fn attr_traffic_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrafficPolicyArn")
-    }
-    /// `Fn::GetAtt` `TrafficPolicyId`.
-    #[inline]
-    pub fn attr_traffic_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrafficPolicyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TrafficPolicyArn`.
+        attr_traffic_policy_arn: ::std::string::String = "TrafficPolicyArn",
+        /// `Fn::GetAtt` `TrafficPolicyId`.
+        attr_traffic_policy_id: ::std::string::String = "TrafficPolicyId",
     }
 }
 
 pub mod mail_manager_traffic_policy {
     //! Nested property types and enums of [`MailManagerTrafficPolicy`](super::MailManagerTrafficPolicy).
 
-    /// The definition `PolicyStatement`.
     #[derive(Clone)]
     pub struct PolicyStatement {
         /// CloudFormation property `Action`; required.
@@ -3815,7 +3002,6 @@ pub mod mail_manager_traffic_policy {
 
     impl PolicyStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::AcceptAction>>, conditions: ::std::vec::Vec<crate::cfn::ses::mail_manager_traffic_policy::PolicyCondition>) -> Self {
             Self {
                 action: action.into(),
@@ -3824,23 +3010,18 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Conditions", self.conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyStatement;
+        req {
+            action = "Action",
+            conditions = "Conditions",
         }
     }
 
-    pub(super) static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&POLICY_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&POLICY_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PolicyCondition`.
     #[derive(Clone, Default)]
     pub struct PolicyCondition {
         /// CloudFormation property `BooleanExpression`.
@@ -3855,29 +3036,24 @@ pub mod mail_manager_traffic_policy {
         pub tls_expression: ::std::option::Option<crate::cfn::ses::mail_manager_traffic_policy::IngressTlsProtocolExpression>,
     }
 
-    impl crate::resource::ToExpr for PolicyCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanExpression", self.boolean_expression);
-            p.set_opt("IpExpression", self.ip_expression);
-            p.set_opt("Ipv6Expression", self.ipv6_expression);
-            p.set_opt("StringExpression", self.string_expression);
-            p.set_opt("TlsExpression", self.tls_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyCondition;
+        opt {
+            boolean_expression = "BooleanExpression",
+            ip_expression = "IpExpression",
+            ipv6_expression = "Ipv6Expression",
+            string_expression = "StringExpression",
+            tls_expression = "TlsExpression",
         }
     }
 
-    pub(super) static POLICY_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BooleanExpression", crate::resource::Rule { shape: Some(&INGRESS_BOOLEAN_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IpExpression", crate::resource::Rule { shape: Some(&INGRESS_IPV4_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Ipv6Expression", crate::resource::Rule { shape: Some(&INGRESS_IPV6_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringExpression", crate::resource::Rule { shape: Some(&INGRESS_STRING_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BooleanExpression", crate::resource::Rule { shape: Some(&INGRESS_BOOLEAN_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IpExpression", crate::resource::Rule { shape: Some(&INGRESS_IPV4_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Ipv6Expression", crate::resource::Rule { shape: Some(&INGRESS_IPV6_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringExpression", crate::resource::Rule { shape: Some(&INGRESS_STRING_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressBooleanExpression`.
     #[derive(Clone)]
     pub struct IngressBooleanExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -3888,7 +3064,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressBooleanExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_traffic_policy::IngressBooleanToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressBooleanOperator>>) -> Self {
             Self {
                 evaluate,
@@ -3897,23 +3072,18 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressBooleanExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressBooleanExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
         }
     }
 
-    pub(super) static INGRESS_BOOLEAN_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Evaluate", crate::resource::Rule { shape: Some(&INGRESS_BOOLEAN_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_BOOLEAN_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Evaluate", crate::resource::Rule { shape: Some(&INGRESS_BOOLEAN_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressBooleanToEvaluate`.
     #[derive(Clone, Default)]
     pub struct IngressBooleanToEvaluate {
         /// CloudFormation property `Analysis`.
@@ -3922,24 +3092,19 @@ pub mod mail_manager_traffic_policy {
         pub is_in_address_list: ::std::option::Option<crate::cfn::ses::mail_manager_traffic_policy::IngressIsInAddressList>,
     }
 
-    impl crate::resource::ToExpr for IngressBooleanToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("IsInAddressList", self.is_in_address_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressBooleanToEvaluate;
+        opt {
+            analysis = "Analysis",
+            is_in_address_list = "IsInAddressList",
         }
     }
 
-    pub(super) static INGRESS_BOOLEAN_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analysis", crate::resource::Rule { shape: Some(&INGRESS_ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IsInAddressList", crate::resource::Rule { shape: Some(&INGRESS_IS_IN_ADDRESS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_BOOLEAN_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analysis", crate::resource::Rule { shape: Some(&INGRESS_ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IsInAddressList", crate::resource::Rule { shape: Some(&INGRESS_IS_IN_ADDRESS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressAnalysis`.
     #[derive(Clone)]
     pub struct IngressAnalysis {
         /// CloudFormation property `Analyzer`; required.
@@ -3950,7 +3115,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressAnalysis {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(analyzer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, result_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 analyzer: analyzer.into(),
@@ -3959,24 +3123,19 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressAnalysis {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Analyzer", self.analyzer);
-            p.set("ResultField", self.result_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressAnalysis;
+        req {
+            analyzer = "Analyzer",
+            result_field = "ResultField",
         }
     }
 
-    pub(super) static INGRESS_ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analyzer", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("ResultField", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(addon\\.)?[\\sa-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analyzer", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("ResultField", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(addon\\.)?[\\sa-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressIsInAddressList`.
     #[derive(Clone)]
     pub struct IngressIsInAddressList {
         /// CloudFormation property `AddressLists`; required.
@@ -3987,7 +3146,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressIsInAddressList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address_lists: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, attribute: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressAddressListEmailAttribute>>) -> Self {
             Self {
                 address_lists: address_lists.into(),
@@ -3996,23 +3154,18 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressIsInAddressList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressLists", self.address_lists);
-            p.set("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressIsInAddressList;
+        req {
+            address_lists = "AddressLists",
+            attribute = "Attribute",
         }
     }
 
-    pub(super) static INGRESS_IS_IN_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressLists", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_IS_IN_ADDRESS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddressLists", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressIpv4Expression`.
     #[derive(Clone)]
     pub struct IngressIpv4Expression {
         /// CloudFormation property `Evaluate`; required.
@@ -4025,7 +3178,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressIpv4Expression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_traffic_policy::IngressIpToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressIpOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 evaluate,
@@ -4035,40 +3187,32 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressIpv4Expression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressIpv4Expression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static INGRESS_IPV4_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/([0-9]|[12][0-9]|3[0-2])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_IPV4_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/([0-9]|[12][0-9]|3[0-2])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressIpToEvaluate`.
     #[derive(Clone, Default)]
     pub struct IngressIpToEvaluate {
         /// CloudFormation property `Attribute`.
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressIpv4Attribute>>,
     }
 
-    impl crate::resource::ToExpr for IngressIpToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressIpToEvaluate;
+        opt {
+            attribute = "Attribute",
         }
     }
 
-    /// The definition `IngressIpv6Expression`.
     #[derive(Clone)]
     pub struct IngressIpv6Expression {
         /// CloudFormation property `Evaluate`; required.
@@ -4081,7 +3225,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressIpv6Expression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_traffic_policy::IngressIpv6ToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressIpOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 evaluate,
@@ -4091,40 +3234,32 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressIpv6Expression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressIpv6Expression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static INGRESS_IPV6_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(49), pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_IPV6_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(49), pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressIpv6ToEvaluate`.
     #[derive(Clone, Default)]
     pub struct IngressIpv6ToEvaluate {
         /// CloudFormation property `Attribute`.
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressIpv6Attribute>>,
     }
 
-    impl crate::resource::ToExpr for IngressIpv6ToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressIpv6ToEvaluate;
+        opt {
+            attribute = "Attribute",
         }
     }
 
-    /// The definition `IngressStringExpression`.
     #[derive(Clone)]
     pub struct IngressStringExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -4137,7 +3272,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressStringExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_traffic_policy::IngressStringToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressStringOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 evaluate,
@@ -4147,24 +3281,19 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressStringExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressStringExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            values = "Values",
         }
     }
 
-    pub(super) static INGRESS_STRING_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Evaluate", crate::resource::Rule { shape: Some(&INGRESS_STRING_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_STRING_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Evaluate", crate::resource::Rule { shape: Some(&INGRESS_STRING_TO_EVALUATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressStringToEvaluate`.
     #[derive(Clone, Default)]
     pub struct IngressStringToEvaluate {
         /// CloudFormation property `Analysis`.
@@ -4173,23 +3302,18 @@ pub mod mail_manager_traffic_policy {
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressStringEmailAttribute>>,
     }
 
-    impl crate::resource::ToExpr for IngressStringToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressStringToEvaluate;
+        opt {
+            analysis = "Analysis",
+            attribute = "Attribute",
         }
     }
 
-    pub(super) static INGRESS_STRING_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Analysis", crate::resource::Rule { shape: Some(&INGRESS_ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_STRING_TO_EVALUATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Analysis", crate::resource::Rule { shape: Some(&INGRESS_ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IngressTlsProtocolExpression`.
     #[derive(Clone)]
     pub struct IngressTlsProtocolExpression {
         /// CloudFormation property `Evaluate`; required.
@@ -4202,7 +3326,6 @@ pub mod mail_manager_traffic_policy {
 
     impl IngressTlsProtocolExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluate: crate::cfn::ses::mail_manager_traffic_policy::IngressTlsProtocolToEvaluate, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressTlsProtocolOperator>>, value: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressTlsProtocolAttribute>>) -> Self {
             Self {
                 evaluate,
@@ -4212,42 +3335,29 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    impl crate::resource::ToExpr for IngressTlsProtocolExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Evaluate", self.evaluate);
-            p.set("Operator", self.operator);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressTlsProtocolExpression;
+        req {
+            evaluate = "Evaluate",
+            operator = "Operator",
+            value = "Value",
         }
     }
 
-    /// The definition `IngressTlsProtocolToEvaluate`.
     #[derive(Clone, Default)]
     pub struct IngressTlsProtocolToEvaluate {
         /// CloudFormation property `Attribute`.
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::ses::mail_manager_traffic_policy::IngressTlsAttribute>>,
     }
 
-    impl crate::resource::ToExpr for IngressTlsProtocolToEvaluate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressTlsProtocolToEvaluate;
+        opt {
+            attribute = "Attribute",
         }
     }
 
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AcceptAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceptAction {
         /// `ALLOW`
         Allow,
@@ -4255,34 +3365,17 @@ pub mod mail_manager_traffic_policy {
         Deny,
     }
 
-    impl crate::value::CfnEnum for AcceptAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceptAction, ["ALLOW", "DENY"]);
 
-    /// Allowed values of `IngressAddressListEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressAddressListEmailAttribute {
         /// `RECIPIENT`
         Recipient,
     }
 
-    impl crate::value::CfnEnum for IngressAddressListEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Recipient => "RECIPIENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressAddressListEmailAttribute, ["RECIPIENT"]);
 
-    /// Allowed values of `IngressBooleanOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressBooleanOperator {
         /// `IS_TRUE`
         IsTrue,
@@ -4290,34 +3383,17 @@ pub mod mail_manager_traffic_policy {
         IsFalse,
     }
 
-    impl crate::value::CfnEnum for IngressBooleanOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IsTrue => "IS_TRUE",
-                Self::IsFalse => "IS_FALSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressBooleanOperator, ["IS_TRUE", "IS_FALSE"]);
 
-    /// Allowed values of `IngressIpv4Attribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpv4Attribute {
         /// `SENDER_IP`
         SenderIp,
     }
 
-    impl crate::value::CfnEnum for IngressIpv4Attribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SenderIp => "SENDER_IP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressIpv4Attribute, ["SENDER_IP"]);
 
-    /// Allowed values of `IngressIpOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpOperator {
         /// `CIDR_MATCHES`
         CidrMatches,
@@ -4325,50 +3401,25 @@ pub mod mail_manager_traffic_policy {
         NotCidrMatches,
     }
 
-    impl crate::value::CfnEnum for IngressIpOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CidrMatches => "CIDR_MATCHES",
-                Self::NotCidrMatches => "NOT_CIDR_MATCHES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressIpOperator, ["CIDR_MATCHES", "NOT_CIDR_MATCHES"]);
 
-    /// Allowed values of `IngressIpv6Attribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpv6Attribute {
         /// `SENDER_IPV6`
         SenderIpv6,
     }
 
-    impl crate::value::CfnEnum for IngressIpv6Attribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SenderIpv6 => "SENDER_IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressIpv6Attribute, ["SENDER_IPV6"]);
 
-    /// Allowed values of `IngressStringEmailAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressStringEmailAttribute {
         /// `RECIPIENT`
         Recipient,
     }
 
-    impl crate::value::CfnEnum for IngressStringEmailAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Recipient => "RECIPIENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressStringEmailAttribute, ["RECIPIENT"]);
 
-    /// Allowed values of `IngressStringOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressStringOperator {
         /// `EQUALS`
         Equals,
@@ -4382,37 +3433,17 @@ pub mod mail_manager_traffic_policy {
         Contains,
     }
 
-    impl crate::value::CfnEnum for IngressStringOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::StartsWith => "STARTS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Contains => "CONTAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressStringOperator, ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]);
 
-    /// Allowed values of `IngressTlsAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsAttribute {
         /// `TLS_PROTOCOL`
         TlsProtocol,
     }
 
-    impl crate::value::CfnEnum for IngressTlsAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TlsProtocol => "TLS_PROTOCOL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressTlsAttribute, ["TLS_PROTOCOL"]);
 
-    /// Allowed values of `IngressTlsProtocolOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsProtocolOperator {
         /// `MINIMUM_TLS_VERSION`
         MinimumTlsVersion,
@@ -4420,18 +3451,9 @@ pub mod mail_manager_traffic_policy {
         Is,
     }
 
-    impl crate::value::CfnEnum for IngressTlsProtocolOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MinimumTlsVersion => "MINIMUM_TLS_VERSION",
-                Self::Is => "IS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressTlsProtocolOperator, ["MINIMUM_TLS_VERSION", "IS"]);
 
-    /// Allowed values of `IngressTlsProtocolAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsProtocolAttribute {
         /// `TLS1_2`
         Tls12,
@@ -4439,15 +3461,7 @@ pub mod mail_manager_traffic_policy {
         Tls13,
     }
 
-    impl crate::value::CfnEnum for IngressTlsProtocolAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tls12 => "TLS1_2",
-                Self::Tls13 => "TLS1_3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngressTlsProtocolAttribute, ["TLS1_2", "TLS1_3"]);
 }
 
 /// Resource Type definition for AWS::SES::MultiRegionEndpoint
@@ -4471,7 +3485,6 @@ pub struct MultiRegionEndpoint {
 
 impl MultiRegionEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(details: crate::cfn::ses::multi_region_endpoint::Details, endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             details,
@@ -4481,29 +3494,22 @@ impl MultiRegionEndpoint {
     }
 }
 
-impl crate::resource::Resource for MultiRegionEndpoint {
-    const TYPE: &'static str = "AWS::SES::MultiRegionEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTI_REGION_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource MultiRegionEndpoint = "AWS::SES::MultiRegionEndpoint", shape: Some(&MULTI_REGION_ENDPOINT_SHAPE);
+    req {
+        details = "Details",
+        endpoint_name = "EndpointName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Details", self.details);
-        p.set("EndpointName", self.endpoint_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MULTI_REGION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Details", crate::resource::Rule { shape: Some(&self::multi_region_endpoint::DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::multi_region_endpoint::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTI_REGION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Details", crate::resource::Rule { shape: Some(&self::multi_region_endpoint::DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::multi_region_endpoint::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod multi_region_endpoint {
     //! Nested property types and enums of [`MultiRegionEndpoint`](super::MultiRegionEndpoint).
@@ -4527,22 +3533,17 @@ pub mod multi_region_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for Details {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RouteDetails", self.route_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested Details;
+        req {
+            route_details = "RouteDetails",
         }
     }
 
-    pub(super) static DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RouteDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RouteDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `RouteDetailsItem`.
     #[derive(Clone)]
     pub struct RouteDetailsItem {
         /// The name of an AWS-Region to be a secondary region for the multi-region endpoint (global-endpoint)
@@ -4553,7 +3554,6 @@ pub mod multi_region_endpoint {
 
     impl RouteDetailsItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region: region.into(),
@@ -4561,21 +3561,17 @@ pub mod multi_region_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for RouteDetailsItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteDetailsItem;
+        req {
+            region = "Region",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SES::ReceiptFilter
@@ -4599,22 +3595,22 @@ impl ReceiptFilter {
     }
 }
 
-impl crate::resource::Resource for ReceiptFilter {
-    const TYPE: &'static str = "AWS::SES::ReceiptFilter";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Filter", self.filter);
-        p
+crate::resource::props! {
+    resource ReceiptFilter = "AWS::SES::ReceiptFilter", shape: Some(&RECEIPT_FILTER_SHAPE);
+    req {
+        filter = "Filter",
     }
 }
 
+static RECEIPT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Filter", crate::resource::Rule { shape: Some(&self::receipt_filter::FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ReceiptFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReceiptFilter> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -4645,15 +3641,19 @@ pub mod receipt_filter {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IpFilter", self.ip_filter);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            ip_filter = "IpFilter",
+        }
+        opt {
+            name = "Name",
         }
     }
+
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IpFilter", crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that provides the IP addresses to block or allow, and whether to block or allow incoming mail from them.
     #[derive(Clone)]
@@ -4670,7 +3670,6 @@ pub mod receipt_filter {
 
     impl IpFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::receipt_filter::Policy>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -4679,18 +3678,20 @@ pub mod receipt_filter {
         }
     }
 
-    impl crate::resource::ToExpr for IpFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.set("Policy", self.policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpFilter;
+        req {
+            cidr = "Cidr",
+            policy = "Policy",
         }
     }
 
+    pub(super) static IP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Indicates whether to block or allow incoming mail from the specified IP addresses.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Policy {
         /// `Allow`
         Allow,
@@ -4698,15 +3699,7 @@ pub mod receipt_filter {
         Block,
     }
 
-    impl crate::value::CfnEnum for Policy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "Allow",
-                Self::Block => "Block",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Policy, ["Allow", "Block"]);
 }
 
 /// Resource Type definition for AWS::SES::ReceiptRule
@@ -4730,7 +3723,6 @@ pub struct ReceiptRule {
 
 impl ReceiptRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule: crate::cfn::ses::receipt_rule::Rule, rule_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             after: ::std::option::Option::None,
@@ -4740,34 +3732,26 @@ impl ReceiptRule {
     }
 }
 
-impl crate::resource::Resource for ReceiptRule {
-    const TYPE: &'static str = "AWS::SES::ReceiptRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECEIPT_RULE_SHAPE)
+crate::resource::props! {
+    resource ReceiptRule = "AWS::SES::ReceiptRule", shape: Some(&RECEIPT_RULE_SHAPE);
+    req {
+        rule = "Rule",
+        rule_set_name = "RuleSetName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("After", self.after);
-        p.set("Rule", self.rule);
-        p.set("RuleSetName", self.rule_set_name);
-        p
+    opt {
+        after = "After",
     }
 }
 
-static RECEIPT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rule", crate::resource::Rule { shape: Some(&self::receipt_rule::RULE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECEIPT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rule", crate::resource::Rule { shape: Some(&self::receipt_rule::RULE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReceiptRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReceiptRule> {
-    /// `Fn::GetAtt` `RuleName`.
-    #[inline]
-    pub fn attr_rule_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleName`.
+        attr_rule_name: ::std::string::String = "RuleName",
     }
 }
 
@@ -4803,25 +3787,21 @@ pub mod receipt_rule {
         pub tls_policy: ::std::option::Option<crate::value::Val<crate::cfn::ses::receipt_rule::TlsPolicy>>,
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actions", self.actions);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Name", self.name);
-            p.set_opt("Recipients", self.recipients);
-            p.set_opt("ScanEnabled", self.scan_enabled);
-            p.set_opt("TlsPolicy", self.tls_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        opt {
+            actions = "Actions",
+            enabled = "Enabled",
+            name = "Name",
+            recipients = "Recipients",
+            scan_enabled = "ScanEnabled",
+            tls_policy = "TlsPolicy",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An action that Amazon SES can take when it receives an email on behalf of one or more email addresses or domains that you own. An instance of this data type can represent only one action.
     #[derive(Clone, Default)]
@@ -4860,28 +3840,29 @@ pub mod receipt_rule {
         pub workmail_action: ::std::option::Option<crate::cfn::ses::receipt_rule::WorkmailAction>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddHeaderAction", self.add_header_action);
-            p.set_opt("BounceAction", self.bounce_action);
-            p.set_opt("ConnectAction", self.connect_action);
-            p.set_opt("LambdaAction", self.lambda_action);
-            p.set_opt("S3Action", self.s3_action);
-            p.set_opt("SNSAction", self.sns_action);
-            p.set_opt("StopAction", self.stop_action);
-            p.set_opt("WorkmailAction", self.workmail_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            add_header_action = "AddHeaderAction",
+            bounce_action = "BounceAction",
+            connect_action = "ConnectAction",
+            lambda_action = "LambdaAction",
+            s3_action = "S3Action",
+            sns_action = "SNSAction",
+            stop_action = "StopAction",
+            workmail_action = "WorkmailAction",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectAction", crate::resource::Rule { shape: Some(&CONNECT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Action", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BounceAction", crate::resource::Rule { shape: Some(&BOUNCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectAction", crate::resource::Rule { shape: Some(&CONNECT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaAction", crate::resource::Rule { shape: Some(&LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Action", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SNSAction", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StopAction", crate::resource::Rule { shape: Some(&STOP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkmailAction", crate::resource::Rule { shape: Some(&WORKMAIL_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action adds a header to the received email.
     #[derive(Clone)]
@@ -4898,7 +3879,6 @@ pub mod receipt_rule {
 
     impl AddHeaderAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, header_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_name: header_name.into(),
@@ -4907,13 +3887,11 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AddHeaderAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderName", self.header_name);
-            p.set("HeaderValue", self.header_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddHeaderAction;
+        req {
+            header_name = "HeaderName",
+            header_value = "HeaderValue",
         }
     }
 
@@ -4944,7 +3922,6 @@ pub mod receipt_rule {
 
     impl BounceAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sender: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, smtp_reply_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 message: message.into(),
@@ -4956,18 +3933,22 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for BounceAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Message", self.message);
-            p.set("Sender", self.sender);
-            p.set("SmtpReplyCode", self.smtp_reply_code);
-            p.set_opt("StatusCode", self.status_code);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BounceAction;
+        req {
+            message = "Message",
+            sender = "Sender",
+            smtp_reply_code = "SmtpReplyCode",
+        }
+        opt {
+            status_code = "StatusCode",
+            topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static BOUNCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action parses the received message and starts an email contact in Amazon Connect on your behalf.
     #[derive(Clone)]
@@ -4984,7 +3965,6 @@ pub mod receipt_rule {
 
     impl ConnectAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 iam_role_arn: iam_role_arn.into(),
@@ -4993,22 +3973,18 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IAMRoleARN", self.iam_role_arn);
-            p.set("InstanceARN", self.instance_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectAction;
+        req {
+            iam_role_arn = "IAMRoleARN",
+            instance_arn = "InstanceARN",
         }
     }
 
-    pub(super) static CONNECT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IAMRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
-            ("InstanceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9-]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IAMRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("InstanceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9-]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action calls an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
     #[derive(Clone)]
@@ -5029,7 +4005,6 @@ pub mod receipt_rule {
 
     impl LambdaAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 function_arn: function_arn.into(),
@@ -5039,16 +4014,21 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionArn", self.function_arn);
-            p.set_opt("InvocationType", self.invocation_type);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaAction;
+        req {
+            function_arn = "FunctionArn",
+        }
+        opt {
+            invocation_type = "InvocationType",
+            topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action saves the received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
     #[derive(Clone)]
@@ -5077,7 +4057,6 @@ pub mod receipt_rule {
 
     impl S3Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -5089,24 +4068,25 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for S3Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("IamRoleArn", self.iam_role_arn);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("ObjectKeyPrefix", self.object_key_prefix);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Action;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            iam_role_arn = "IamRoleArn",
+            kms_key_arn = "KmsKeyArn",
+            object_key_prefix = "ObjectKeyPrefix",
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The action to publish the email content to an Amazon SNS topic. When executed, this action will send the email as a notification to the specified SNS topic.
     #[derive(Clone, Default)]
@@ -5121,15 +4101,17 @@ pub mod receipt_rule {
         pub topic_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SnsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encoding", self.encoding);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsAction;
+        opt {
+            encoding = "Encoding",
+            topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action terminates the evaluation of the receipt rule set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
     #[derive(Clone)]
@@ -5146,7 +4128,6 @@ pub mod receipt_rule {
 
     impl StopAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::receipt_rule::Scope>>) -> Self {
             Self {
                 scope: scope.into(),
@@ -5155,15 +4136,19 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for StopAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Scope", self.scope);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StopAction;
+        req {
+            scope = "Scope",
+        }
+        opt {
+            topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static STOP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds the rule automatically during its setup procedure.
     #[derive(Clone)]
@@ -5180,7 +4165,6 @@ pub mod receipt_rule {
 
     impl WorkmailAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(organization_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 organization_arn: organization_arn.into(),
@@ -5189,18 +4173,22 @@ pub mod receipt_rule {
         }
     }
 
-    impl crate::resource::ToExpr for WorkmailAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OrganizationArn", self.organization_arn);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkmailAction;
+        req {
+            organization_arn = "OrganizationArn",
+        }
+        opt {
+            topic_arn = "TopicArn",
         }
     }
 
+    pub(super) static WORKMAIL_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvocationType {
         /// `Event`
         Event,
@@ -5208,18 +4196,10 @@ pub mod receipt_rule {
         RequestResponse,
     }
 
-    impl crate::value::CfnEnum for InvocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Event => "Event",
-                Self::RequestResponse => "RequestResponse",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InvocationType, ["Event", "RequestResponse"]);
 
     /// The encoding to use for the email within the Amazon SNS notification. The default value is UTF-8. Use BASE64 if you need to preserve all special characters, especially when the original message uses a different encoding format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Encoding {
         /// `Base64`
         Base64,
@@ -5227,34 +4207,19 @@ pub mod receipt_rule {
         Utf8,
     }
 
-    impl crate::value::CfnEnum for Encoding {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Base64 => "Base64",
-                Self::Utf8 => "UTF-8",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Encoding, ["Base64", "UTF-8"]);
 
     /// The scope of the StopAction. The only acceptable value is RuleSet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `RuleSet`
         RuleSet,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RuleSet => "RuleSet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["RuleSet"]);
 
     /// Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsPolicy {
         /// `Optional`
         Optional,
@@ -5262,15 +4227,7 @@ pub mod receipt_rule {
         Require,
     }
 
-    impl crate::value::CfnEnum for TlsPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "Optional",
-                Self::Require => "Require",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TlsPolicy, ["Optional", "Require"]);
 }
 
 /// Resource Type definition for AWS::SES::ReceiptRuleSet
@@ -5284,13 +4241,10 @@ pub struct ReceiptRuleSet {
     pub rule_set_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ReceiptRuleSet {
-    const TYPE: &'static str = "AWS::SES::ReceiptRuleSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RuleSetName", self.rule_set_name);
-        p
+crate::resource::props! {
+    resource ReceiptRuleSet = "AWS::SES::ReceiptRuleSet", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        rule_set_name = "RuleSetName",
     }
 }
 
@@ -5309,46 +4263,29 @@ pub struct Template {
     pub template: ::std::option::Option<crate::cfn::ses::template::Template>,
 }
 
-impl crate::resource::Resource for Template {
-    const TYPE: &'static str = "AWS::SES::Template";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEMPLATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Template", self.template);
-        p
+crate::resource::props! {
+    resource Template = "AWS::SES::Template", shape: Some(&TEMPLATE_SHAPE);
+    opt {
+        tags = "Tags",
+        template = "Template",
     }
 }
 
-static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Template", crate::resource::Rule { shape: Some(&self::template::TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Template", crate::resource::Rule { shape: Some(&self::template::TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Template`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Template> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod template {
     //! Nested property types and enums of [`Template`](super::Template).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The content of the email, composed of a subject line, an HTML part, and a text-only part
     #[derive(Clone)]
@@ -5373,7 +4310,6 @@ pub mod template {
 
     impl Template {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subject_part: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 html_part: ::std::option::Option::None,
@@ -5384,23 +4320,21 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for Template {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HtmlPart", self.html_part);
-            p.set("SubjectPart", self.subject_part);
-            p.set_opt("TemplateName", self.template_name);
-            p.set_opt("TextPart", self.text_part);
-            p.into_expr()
+    crate::resource::props! {
+        nested Template;
+        req {
+            subject_part = "SubjectPart",
+        }
+        opt {
+            html_part = "HtmlPart",
+            template_name = "TemplateName",
+            text_part = "TextPart",
         }
     }
 
-    pub(super) static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SES::Tenant
@@ -5432,7 +4366,6 @@ pub struct Tenant {
 
 impl Tenant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(tenant_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             reputation_entity: ::std::option::Option::None,
@@ -5444,39 +4377,31 @@ impl Tenant {
     }
 }
 
-impl crate::resource::Resource for Tenant {
-    const TYPE: &'static str = "AWS::SES::Tenant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TENANT_SHAPE)
+crate::resource::props! {
+    resource Tenant = "AWS::SES::Tenant", shape: Some(&TENANT_SHAPE);
+    req {
+        tenant_name = "TenantName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ReputationEntity", self.reputation_entity);
-        p.set_opt("ResourceAssociations", self.resource_associations);
-        p.set_opt("SuppressionAttributes", self.suppression_attributes);
-        p.set_opt("Tags", self.tags);
-        p.set("TenantName", self.tenant_name);
-        p
+    opt {
+        reputation_entity = "ReputationEntity",
+        resource_associations = "ResourceAssociations",
+        suppression_attributes = "SuppressionAttributes",
+        tags = "Tags",
     }
 }
 
-static TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReputationEntity", crate::resource::Rule { shape: Some(&self::tenant::REPUTATION_ENTITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceAssociations", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::tenant::RESOURCE_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tenant::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TenantName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-_]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReputationEntity", crate::resource::Rule { shape: Some(&self::tenant::REPUTATION_ENTITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceAssociations", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::tenant::RESOURCE_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ses::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TenantName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-_]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Tenant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Tenant> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -5502,20 +4427,16 @@ pub mod tenant {
         }
     }
 
-    impl crate::resource::ToExpr for ReputationEntity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policy", self.policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReputationEntity;
+        req {
+            policy = "Policy",
         }
     }
 
-    pub(super) static REPUTATION_ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policy", crate::resource::Rule { shape: Some(&REPUTATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPUTATION_ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policy", crate::resource::Rule { shape: Some(&REPUTATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The reputation policy for the tenant.
     #[derive(Clone)]
@@ -5528,7 +4449,6 @@ pub mod tenant {
 
     impl ReputationPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(reputation_entity_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 reputation_entity_policy: reputation_entity_policy.into(),
@@ -5536,20 +4456,16 @@ pub mod tenant {
         }
     }
 
-    impl crate::resource::ToExpr for ReputationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReputationEntityPolicy", self.reputation_entity_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReputationPolicy;
+        req {
+            reputation_entity_policy = "ReputationEntityPolicy",
         }
     }
 
-    pub(super) static REPUTATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReputationEntityPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:ses:[a-z0-9-]+:aws:reputation-policy/(none|standard|strict)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPUTATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReputationEntityPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:ses:[a-z0-9-]+:aws:reputation-policy/(none|standard|strict)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The resource to associate with the tenant
     #[derive(Clone)]
@@ -5562,7 +4478,6 @@ pub mod tenant {
 
     impl ResourceAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -5570,20 +4485,16 @@ pub mod tenant {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceAssociation;
+        req {
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The suppression attributes for the tenant.
     #[derive(Clone)]
@@ -5600,7 +4511,6 @@ pub mod tenant {
 
     impl TenantSuppressionAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(suppressed_reasons: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ses::tenant::SuppressedReasons>>>, suppression_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::ses::tenant::SuppressionScope>>) -> Self {
             Self {
                 suppressed_reasons: suppressed_reasons.into(),
@@ -5609,25 +4519,15 @@ pub mod tenant {
         }
     }
 
-    impl crate::resource::ToExpr for TenantSuppressionAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SuppressedReasons", self.suppressed_reasons);
-            p.set("SuppressionScope", self.suppression_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested TenantSuppressionAttributes;
+        req {
+            suppressed_reasons = "SuppressedReasons",
+            suppression_scope = "SuppressionScope",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `SuppressedReasons`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SuppressedReasons {
         /// `BOUNCE`
         Bounce,
@@ -5635,18 +4535,10 @@ pub mod tenant {
         Complaint,
     }
 
-    impl crate::value::CfnEnum for SuppressedReasons {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bounce => "BOUNCE",
-                Self::Complaint => "COMPLAINT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SuppressedReasons, ["BOUNCE", "COMPLAINT"]);
 
     /// The scope of the suppression list for the tenant.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SuppressionScope {
         /// `ACCOUNT`
         Account,
@@ -5654,15 +4546,7 @@ pub mod tenant {
         Tenant,
     }
 
-    impl crate::value::CfnEnum for SuppressionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Account => "ACCOUNT",
-                Self::Tenant => "TENANT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SuppressionScope, ["ACCOUNT", "TENANT"]);
 }
 
 /// Resource Type definition for AWS::SES::VdmAttributes
@@ -5680,34 +4564,24 @@ pub struct VdmAttributes {
     pub guardian_attributes: ::std::option::Option<crate::cfn::ses::vdm_attributes::GuardianAttributes>,
 }
 
-impl crate::resource::Resource for VdmAttributes {
-    const TYPE: &'static str = "AWS::SES::VdmAttributes";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VDM_ATTRIBUTES_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DashboardAttributes", self.dashboard_attributes);
-        p.set_opt("GuardianAttributes", self.guardian_attributes);
-        p
+crate::resource::props! {
+    resource VdmAttributes = "AWS::SES::VdmAttributes", shape: Some(&VDM_ATTRIBUTES_SHAPE);
+    opt {
+        dashboard_attributes = "DashboardAttributes",
+        guardian_attributes = "GuardianAttributes",
     }
 }
 
-static VDM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DashboardAttributes", crate::resource::Rule { shape: Some(&self::vdm_attributes::DASHBOARD_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GuardianAttributes", crate::resource::Rule { shape: Some(&self::vdm_attributes::GUARDIAN_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VDM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DashboardAttributes", crate::resource::Rule { shape: Some(&self::vdm_attributes::DASHBOARD_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GuardianAttributes", crate::resource::Rule { shape: Some(&self::vdm_attributes::GUARDIAN_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VdmAttributes`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VdmAttributes> {
-    /// `Fn::GetAtt` `VdmAttributesResourceId`.
-    #[inline]
-    pub fn attr_vdm_attributes_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VdmAttributesResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VdmAttributesResourceId`.
+        attr_vdm_attributes_resource_id: ::std::string::String = "VdmAttributesResourceId",
     }
 }
 
@@ -5723,20 +4597,16 @@ pub mod vdm_attributes {
         pub engagement_metrics: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashboardAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EngagementMetrics", self.engagement_metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashboardAttributes;
+        opt {
+            engagement_metrics = "EngagementMetrics",
         }
     }
 
-    pub(super) static DASHBOARD_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EngagementMetrics", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASHBOARD_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EngagementMetrics", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Preferences regarding the Guardian feature.
     #[derive(Clone, Default)]
@@ -5747,18 +4617,14 @@ pub mod vdm_attributes {
         pub optimized_shared_delivery: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GuardianAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OptimizedSharedDelivery", self.optimized_shared_delivery);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardianAttributes;
+        opt {
+            optimized_shared_delivery = "OptimizedSharedDelivery",
         }
     }
 
-    pub(super) static GUARDIAN_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OptimizedSharedDelivery", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDIAN_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OptimizedSharedDelivery", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("ENABLED|DISABLED")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -21,7 +21,6 @@ pub struct DrtAccess {
 
 impl DrtAccess {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             log_bucket_list: ::std::option::Option::None,
@@ -30,34 +29,26 @@ impl DrtAccess {
     }
 }
 
-impl crate::resource::Resource for DrtAccess {
-    const TYPE: &'static str = "AWS::Shield::DRTAccess";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DRT_ACCESS_SHAPE)
+crate::resource::props! {
+    resource DrtAccess = "AWS::Shield::DRTAccess", shape: Some(&DRT_ACCESS_SHAPE);
+    req {
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LogBucketList", self.log_bucket_list);
-        p.set("RoleArn", self.role_arn);
-        p
+    opt {
+        log_bucket_list = "LogBucketList",
     }
 }
 
-static DRT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogBucketList", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DRT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogBucketList", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DrtAccess`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DrtAccess> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -80,7 +71,6 @@ pub struct ProactiveEngagement {
 
 impl ProactiveEngagement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(emergency_contact_list: ::std::vec::Vec<crate::cfn::shield::proactive_engagement::EmergencyContact>, proactive_engagement_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shield::proactive_engagement::ProactiveEngagementStatus>>) -> Self {
         Self {
             emergency_contact_list,
@@ -89,33 +79,23 @@ impl ProactiveEngagement {
     }
 }
 
-impl crate::resource::Resource for ProactiveEngagement {
-    const TYPE: &'static str = "AWS::Shield::ProactiveEngagement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROACTIVE_ENGAGEMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EmergencyContactList", self.emergency_contact_list);
-        p.set("ProactiveEngagementStatus", self.proactive_engagement_status);
-        p
+crate::resource::props! {
+    resource ProactiveEngagement = "AWS::Shield::ProactiveEngagement", shape: Some(&PROACTIVE_ENGAGEMENT_SHAPE);
+    req {
+        emergency_contact_list = "EmergencyContactList",
+        proactive_engagement_status = "ProactiveEngagementStatus",
     }
 }
 
-static PROACTIVE_ENGAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EmergencyContactList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::proactive_engagement::EMERGENCY_CONTACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROACTIVE_ENGAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EmergencyContactList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::proactive_engagement::EMERGENCY_CONTACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProactiveEngagement`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProactiveEngagement> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -141,7 +121,6 @@ pub mod proactive_engagement {
 
     impl EmergencyContact {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contact_notes: ::std::option::Option::None,
@@ -151,28 +130,26 @@ pub mod proactive_engagement {
         }
     }
 
-    impl crate::resource::ToExpr for EmergencyContact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContactNotes", self.contact_notes);
-            p.set("EmailAddress", self.email_address);
-            p.set_opt("PhoneNumber", self.phone_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmergencyContact;
+        req {
+            email_address = "EmailAddress",
+        }
+        opt {
+            contact_notes = "ContactNotes",
+            phone_number = "PhoneNumber",
         }
     }
 
-    pub(super) static EMERGENCY_CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContactNotes", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-,:/()+@]*$")), ..crate::resource::Rule::NONE }),
-            ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^\\S+@\\S+\\.\\S+$")), ..crate::resource::Rule::NONE }),
-            ("PhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMERGENCY_CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContactNotes", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-,:/()+@]*$")), ..crate::resource::Rule::NONE }),
+        ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^\\S+@\\S+\\.\\S+$")), ..crate::resource::Rule::NONE }),
+        ("PhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support.
     /// If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProactiveEngagementStatus {
         /// `ENABLED`
         Enabled,
@@ -180,15 +157,7 @@ pub mod proactive_engagement {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ProactiveEngagementStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProactiveEngagementStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// Enables AWS Shield Advanced for a specific AWS resource. The resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted zone, AWS Global Accelerator standard accelerator, Elastic IP Address, Application Load Balancer, or a Classic Load Balancer. You can protect Amazon EC2 instances and Network Load Balancers by association with protected Amazon EC2 Elastic IP addresses.
@@ -220,7 +189,6 @@ pub struct Protection {
 
 impl Protection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_layer_automatic_response_configuration: ::std::option::Option::None,
@@ -232,44 +200,33 @@ impl Protection {
     }
 }
 
-impl crate::resource::Resource for Protection {
-    const TYPE: &'static str = "AWS::Shield::Protection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROTECTION_SHAPE)
+crate::resource::props! {
+    resource Protection = "AWS::Shield::Protection", shape: Some(&PROTECTION_SHAPE);
+    req {
+        name = "Name",
+        resource_arn = "ResourceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationLayerAutomaticResponseConfiguration", self.application_layer_automatic_response_configuration);
-        p.set_opt("HealthCheckArns", self.health_check_arns);
-        p.set("Name", self.name);
-        p.set("ResourceArn", self.resource_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        application_layer_automatic_response_configuration = "ApplicationLayerAutomaticResponseConfiguration",
+        health_check_arns = "HealthCheckArns",
+        tags = "Tags",
     }
 }
 
-static PROTECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HealthCheckArns", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[ a-zA-Z0-9_\\.\\-]*")), ..crate::resource::Rule::NONE }),
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::protection::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROTECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthCheckArns", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[ a-zA-Z0-9_\\.\\-]*")), ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::shield::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Protection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Protection> {
-    /// `Fn::GetAtt` `ProtectionArn`.
-    #[inline]
-    pub fn attr_protection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProtectionArn")
-    }
-    /// `Fn::GetAtt` `ProtectionId`.
-    #[inline]
-    pub fn attr_protection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProtectionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProtectionArn`.
+        attr_protection_arn: ::std::string::String = "ProtectionArn",
+        /// `Fn::GetAtt` `ProtectionId`.
+        attr_protection_id: ::std::string::String = "ProtectionId",
     }
 }
 
@@ -291,7 +248,6 @@ pub mod protection {
 
     impl ApplicationLayerAutomaticResponseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: crate::cfn::shield::protection::Action, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shield::protection::Status>>) -> Self {
             Self {
                 action,
@@ -300,13 +256,11 @@ pub mod protection {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationLayerAutomaticResponseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationLayerAutomaticResponseConfiguration;
+        req {
+            action = "Action",
+            status = "Status",
         }
     }
 
@@ -325,25 +279,16 @@ pub mod protection {
         pub count: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Block", self.block);
-            p.set_opt("Count", self.count);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            block = "Block",
+            count = "Count",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Indicates whether automatic application layer DDoS mitigation is enabled for the protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -351,15 +296,7 @@ pub mod protection {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// A grouping of protected resources so they can be handled as a collective. This resource grouping improves the accuracy of detection and reduces false positives.
@@ -398,7 +335,6 @@ pub struct ProtectionGroup {
 
 impl ProtectionGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(aggregation: impl ::std::convert::Into<crate::value::Val<crate::cfn::shield::protection_group::Aggregation>>, pattern: impl ::std::convert::Into<crate::value::Val<crate::cfn::shield::protection_group::Pattern>>, protection_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aggregation: aggregation.into(),
@@ -411,57 +347,42 @@ impl ProtectionGroup {
     }
 }
 
-impl crate::resource::Resource for ProtectionGroup {
-    const TYPE: &'static str = "AWS::Shield::ProtectionGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROTECTION_GROUP_SHAPE)
+crate::resource::props! {
+    resource ProtectionGroup = "AWS::Shield::ProtectionGroup", shape: Some(&PROTECTION_GROUP_SHAPE);
+    req {
+        aggregation = "Aggregation",
+        pattern = "Pattern",
+        protection_group_id = "ProtectionGroupId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Aggregation", self.aggregation);
-        p.set_opt("Members", self.members);
-        p.set("Pattern", self.pattern);
-        p.set("ProtectionGroupId", self.protection_group_id);
-        p.set_opt("ResourceType", self.resource_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        members = "Members",
+        resource_type = "ResourceType",
+        tags = "Tags",
     }
 }
 
-static PROTECTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Members", crate::resource::Rule { min_items: Some(0), max_items: Some(10000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProtectionGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::protection_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROTECTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Members", crate::resource::Rule { min_items: Some(0), max_items: Some(10000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProtectionGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::shield::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProtectionGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProtectionGroup> {
-    /// `Fn::GetAtt` `ProtectionGroupArn`.
-    #[inline]
-    pub fn attr_protection_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProtectionGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProtectionGroupArn`.
+        attr_protection_group_arn: ::std::string::String = "ProtectionGroupArn",
     }
 }
 
 pub mod protection_group {
     //! Nested property types and enums of [`ProtectionGroup`](super::ProtectionGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Defines how AWS Shield combines resource data for the group in order to detect, mitigate, and report events.
     /// * Sum - Use the total traffic across the group. This is a good choice for most cases. Examples include Elastic IP addresses for EC2 instances that scale manually or automatically.
     /// * Mean - Use the average of the traffic across the group. This is a good choice for resources that share traffic uniformly. Examples include accelerators and load balancers.
     /// * Max - Use the highest traffic from each resource. This is useful for resources that don't share traffic and for resources that share that traffic in a non-uniform way. Examples include Amazon CloudFront and origin resources for CloudFront distributions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Aggregation {
         /// `SUM`
         Sum,
@@ -471,19 +392,10 @@ pub mod protection_group {
         Max,
     }
 
-    impl crate::value::CfnEnum for Aggregation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sum => "SUM",
-                Self::Mean => "MEAN",
-                Self::Max => "MAX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Aggregation, ["SUM", "MEAN", "MAX"]);
 
     /// The criteria to use to choose the protected resources for inclusion in the group. You can include all resources that have protections, provide a list of resource Amazon Resource Names (ARNs), or include all resources of a specified resource type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pattern {
         /// `ALL`
         All,
@@ -493,19 +405,10 @@ pub mod protection_group {
         ByResourceType,
     }
 
-    impl crate::value::CfnEnum for Pattern {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Arbitrary => "ARBITRARY",
-                Self::ByResourceType => "BY_RESOURCE_TYPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Pattern, ["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"]);
 
     /// The resource type to include in the protection group. All protected resources of this type are included in the protection group. Newly protected resources of this type are automatically added to the group. You must set this when you set `Pattern` to `BY_RESOURCE_TYPE` and you must not set it for any other `Pattern` setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `CLOUDFRONT_DISTRIBUTION`
         CloudfrontDistribution,
@@ -521,17 +424,5 @@ pub mod protection_group {
         GlobalAccelerator,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudfrontDistribution => "CLOUDFRONT_DISTRIBUTION",
-                Self::Route53HostedZone => "ROUTE_53_HOSTED_ZONE",
-                Self::ElasticIpAllocation => "ELASTIC_IP_ALLOCATION",
-                Self::ClassicLoadBalancer => "CLASSIC_LOAD_BALANCER",
-                Self::ApplicationLoadBalancer => "APPLICATION_LOAD_BALANCER",
-                Self::GlobalAccelerator => "GLOBAL_ACCELERATOR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["CLOUDFRONT_DISTRIBUTION", "ROUTE_53_HOSTED_ZONE", "ELASTIC_IP_ALLOCATION", "CLASSIC_LOAD_BALANCER", "APPLICATION_LOAD_BALANCER", "GLOBAL_ACCELERATOR"]);
 }

@@ -23,7 +23,6 @@ pub struct ProfilePermission {
 
 impl ProfilePermission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statement_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: action.into(),
@@ -35,30 +34,23 @@ impl ProfilePermission {
     }
 }
 
-impl crate::resource::Resource for ProfilePermission {
-    const TYPE: &'static str = "AWS::Signer::ProfilePermission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_PERMISSION_SHAPE)
+crate::resource::props! {
+    resource ProfilePermission = "AWS::Signer::ProfilePermission", shape: Some(&PROFILE_PERMISSION_SHAPE);
+    req {
+        action = "Action",
+        principal = "Principal",
+        profile_name = "ProfileName",
+        statement_id = "StatementId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set("Principal", self.principal);
-        p.set("ProfileName", self.profile_name);
-        p.set_opt("ProfileVersion", self.profile_version);
-        p.set("StatementId", self.statement_id);
-        p
+    opt {
+        profile_version = "ProfileVersion",
     }
 }
 
-static PROFILE_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProfileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_]{2,64}$")), ..crate::resource::Rule::NONE }),
-        ("ProfileVersion", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProfileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("ProfileVersion", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// A signing profile is a signing template that can be used to carry out a pre-defined signing job.
 ///
@@ -81,7 +73,6 @@ pub struct SigningProfile {
 
 impl SigningProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(platform_id: impl ::std::convert::Into<crate::value::Val<crate::cfn::signer::signing_profile::PlatformId>>) -> Self {
         Self {
             platform_id: platform_id.into(),
@@ -91,56 +82,38 @@ impl SigningProfile {
     }
 }
 
-impl crate::resource::Resource for SigningProfile {
-    const TYPE: &'static str = "AWS::Signer::SigningProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIGNING_PROFILE_SHAPE)
+crate::resource::props! {
+    resource SigningProfile = "AWS::Signer::SigningProfile", shape: Some(&SIGNING_PROFILE_SHAPE);
+    req {
+        platform_id = "PlatformId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PlatformId", self.platform_id);
-        p.set_opt("SignatureValidityPeriod", self.signature_validity_period);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        signature_validity_period = "SignatureValidityPeriod",
+        tags = "Tags",
     }
 }
 
-static SIGNING_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::signing_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIGNING_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::signing_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SigningProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SigningProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ProfileName`.
-    #[inline]
-    pub fn attr_profile_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileName")
-    }
-    /// `Fn::GetAtt` `ProfileVersion`.
-    #[inline]
-    pub fn attr_profile_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileVersion")
-    }
-    /// `Fn::GetAtt` `ProfileVersionArn`.
-    #[inline]
-    pub fn attr_profile_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileVersionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ProfileName`.
+        attr_profile_name: ::std::string::String = "ProfileName",
+        /// `Fn::GetAtt` `ProfileVersion`.
+        attr_profile_version: ::std::string::String = "ProfileVersion",
+        /// `Fn::GetAtt` `ProfileVersionArn`.
+        attr_profile_version_arn: ::std::string::String = "ProfileVersionArn",
     }
 }
 
 pub mod signing_profile {
     //! Nested property types and enums of [`SigningProfile`](super::SigningProfile).
 
-    /// The definition `SignatureValidityPeriod`.
     #[derive(Clone, Default)]
     pub struct SignatureValidityPeriod {
         /// CloudFormation property `Type`.
@@ -149,25 +122,20 @@ pub mod signing_profile {
         pub value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SignatureValidityPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignatureValidityPeriod;
+        opt {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `PlatformId`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformId {
         /// `AWSLambda-SHA384-ECDSA`
         AwsLambdaSha384Ecdsa,
@@ -175,18 +143,9 @@ pub mod signing_profile {
         NotationOciSha384Ecdsa,
     }
 
-    impl crate::value::CfnEnum for PlatformId {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsLambdaSha384Ecdsa => "AWSLambda-SHA384-ECDSA",
-                Self::NotationOciSha384Ecdsa => "Notation-OCI-SHA384-ECDSA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlatformId, ["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -196,14 +155,5 @@ pub mod signing_profile {
         Years,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Months => "MONTHS",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DAYS", "MONTHS", "YEARS"]);
 }

@@ -31,7 +31,6 @@ pub struct Simulation {
 
 impl Simulation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             maximum_duration: ::std::option::Option::None,
@@ -43,46 +42,38 @@ impl Simulation {
     }
 }
 
-impl crate::resource::Resource for Simulation {
-    const TYPE: &'static str = "AWS::SimSpaceWeaver::Simulation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIMULATION_SHAPE)
+crate::resource::props! {
+    resource Simulation = "AWS::SimSpaceWeaver::Simulation", shape: Some(&SIMULATION_SHAPE);
+    req {
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MaximumDuration", self.maximum_duration);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("SchemaS3Location", self.schema_s3_location);
-        p.set_opt("SnapshotS3Location", self.snapshot_s3_location);
-        p
+    opt {
+        maximum_duration = "MaximumDuration",
+        schema_s3_location = "SchemaS3Location",
+        snapshot_s3_location = "SnapshotS3Location",
     }
 }
 
-static SIMULATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MaximumDuration", crate::resource::Rule { min_len: Some(2), max_len: Some(6), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{1,2048}$")), ..crate::resource::Rule::NONE }),
-        ("SchemaS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SnapshotS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIMULATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MaximumDuration", crate::resource::Rule { min_len: Some(2), max_len: Some(6), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{1,2048}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SchemaS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SnapshotS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Simulation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Simulation> {
-    /// `Fn::GetAtt` `DescribePayload`.
-    #[inline]
-    pub fn attr_describe_payload(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DescribePayload")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DescribePayload`.
+        attr_describe_payload: ::std::string::String = "DescribePayload",
     }
 }
 
 pub mod simulation {
     //! Nested property types and enums of [`Simulation`](super::Simulation).
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// The Schema S3 bucket name.
@@ -97,7 +88,6 @@ pub mod simulation {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -106,20 +96,16 @@ pub mod simulation {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("ObjectKey", self.object_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket_name = "BucketName",
+            object_key = "ObjectKey",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{3,63}$")), ..crate::resource::Rule::NONE }),
-            ("ObjectKey", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{3,63}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ObjectKey", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }

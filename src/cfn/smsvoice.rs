@@ -35,41 +35,31 @@ pub struct ConfigurationSet {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ConfigurationSet {
-    const TYPE: &'static str = "AWS::SMSVOICE::ConfigurationSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_SET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfigurationSetName", self.configuration_set_name);
-        p.set_opt("DefaultSenderId", self.default_sender_id);
-        p.set_opt("EventDestinations", self.event_destinations);
-        p.set_opt("MessageFeedbackEnabled", self.message_feedback_enabled);
-        p.set_opt("ProtectConfigurationId", self.protect_configuration_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ConfigurationSet = "AWS::SMSVOICE::ConfigurationSet", shape: Some(&CONFIGURATION_SET_SHAPE);
+    opt {
+        configuration_set_name = "ConfigurationSetName",
+        default_sender_id = "DefaultSenderId",
+        event_destinations = "EventDestinations",
+        message_feedback_enabled = "MessageFeedbackEnabled",
+        protect_configuration_id = "ProtectConfigurationId",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("DefaultSenderId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventDestinations", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_set::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProtectConfigurationId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_set::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("DefaultSenderId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventDestinations", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_set::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProtectConfigurationId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -107,7 +97,6 @@ pub mod configuration_set {
 
     impl EventDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, event_destination_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, matching_event_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cloud_watch_logs_destination: ::std::option::Option::None,
@@ -120,30 +109,27 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for EventDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsDestination", self.cloud_watch_logs_destination);
-            p.set("Enabled", self.enabled);
-            p.set("EventDestinationName", self.event_destination_name);
-            p.set_opt("KinesisFirehoseDestination", self.kinesis_firehose_destination);
-            p.set("MatchingEventTypes", self.matching_event_types);
-            p.set_opt("SnsDestination", self.sns_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventDestination;
+        req {
+            enabled = "Enabled",
+            event_destination_name = "EventDestinationName",
+            matching_event_types = "MatchingEventTypes",
+        }
+        opt {
+            cloud_watch_logs_destination = "CloudWatchLogsDestination",
+            kinesis_firehose_destination = "KinesisFirehoseDestination",
+            sns_destination = "SnsDestination",
         }
     }
 
-    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogsDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventDestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventDestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLogsDestination`.
     #[derive(Clone)]
     pub struct CloudWatchLogsDestination {
         /// The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to write event data to an Amazon CloudWatch destination.
@@ -158,7 +144,6 @@ pub mod configuration_set {
 
     impl CloudWatchLogsDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 iam_role_arn: iam_role_arn.into(),
@@ -167,24 +152,19 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IamRoleArn", self.iam_role_arn);
-            p.set("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsDestination;
+        req {
+            iam_role_arn = "IamRoleArn",
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-            ("LogGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("LogGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisFirehoseDestination`.
     #[derive(Clone)]
     pub struct KinesisFirehoseDestination {
         /// The Amazon Resource Name (ARN) of the delivery stream.
@@ -199,7 +179,6 @@ pub mod configuration_set {
 
     impl KinesisFirehoseDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream_arn: delivery_stream_arn.into(),
@@ -208,24 +187,19 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStreamArn", self.delivery_stream_arn);
-            p.set("IamRoleArn", self.iam_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseDestination;
+        req {
+            delivery_stream_arn = "DeliveryStreamArn",
+            iam_role_arn = "IamRoleArn",
         }
     }
 
-    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeliveryStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-            ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeliveryStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnsDestination`.
     #[derive(Clone)]
     pub struct SnsDestination {
         /// The Amazon Resource Name (ARN) of the Amazon SNS topic that you want to publish events to.
@@ -236,7 +210,6 @@ pub mod configuration_set {
 
     impl SnsDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 topic_arn: topic_arn.into(),
@@ -244,27 +217,16 @@ pub mod configuration_set {
         }
     }
 
-    impl crate::resource::ToExpr for SnsDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsDestination;
+        req {
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A notify configuration defines the settings used to send templated messages with AWS End User Messaging SMS managed messaging, including the display name, use case, enabled channels, and enabled countries.
@@ -308,7 +270,6 @@ pub struct NotifyConfiguration {
 
 impl NotifyConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled_channels: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::smsvoice::notify_configuration::EnabledChannels>>>, use_case: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::notify_configuration::UseCase>>) -> Self {
         Self {
             default_template_id: ::std::option::Option::None,
@@ -323,84 +284,58 @@ impl NotifyConfiguration {
     }
 }
 
-impl crate::resource::Resource for NotifyConfiguration {
-    const TYPE: &'static str = "AWS::SMSVOICE::NotifyConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFY_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource NotifyConfiguration = "AWS::SMSVOICE::NotifyConfiguration", shape: Some(&NOTIFY_CONFIGURATION_SHAPE);
+    req {
+        display_name = "DisplayName",
+        enabled_channels = "EnabledChannels",
+        use_case = "UseCase",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultTemplateId", self.default_template_id);
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set("DisplayName", self.display_name);
-        p.set("EnabledChannels", self.enabled_channels);
-        p.set_opt("EnabledCountries", self.enabled_countries);
-        p.set_opt("PoolId", self.pool_id);
-        p.set_opt("Tags", self.tags);
-        p.set("UseCase", self.use_case);
-        p
+    opt {
+        default_template_id = "DefaultTemplateId",
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        enabled_countries = "EnabledCountries",
+        pool_id = "PoolId",
+        tags = "Tags",
     }
 }
 
-static NOTIFY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultTemplateId", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_ -]+$")), ..crate::resource::Rule::NONE }),
-        ("EnabledChannels", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ("EnabledCountries", crate::resource::Rule { max_items: Some(300), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::notify_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultTemplateId", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_ -]+$")), ..crate::resource::Rule::NONE }),
+    ("EnabledChannels", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ("EnabledCountries", crate::resource::Rule { max_items: Some(300), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::notify_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NotifyConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NotifyConfiguration> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `NotifyConfigurationArn`.
-    #[inline]
-    pub fn attr_notify_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotifyConfigurationArn")
-    }
-    /// `Fn::GetAtt` `NotifyConfigurationId`.
-    #[inline]
-    pub fn attr_notify_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotifyConfigurationId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Tier`.
-    #[inline]
-    pub fn attr_tier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Tier")
-    }
-    /// `Fn::GetAtt` `TierUpgradeStatus`.
-    #[inline]
-    pub fn attr_tier_upgrade_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TierUpgradeStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `NotifyConfigurationArn`.
+        attr_notify_configuration_arn: ::std::string::String = "NotifyConfigurationArn",
+        /// `Fn::GetAtt` `NotifyConfigurationId`.
+        attr_notify_configuration_id: ::std::string::String = "NotifyConfigurationId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Tier`.
+        attr_tier: ::std::string::String = "Tier",
+        /// `Fn::GetAtt` `TierUpgradeStatus`.
+        attr_tier_upgrade_status: ::std::string::String = "TierUpgradeStatus",
     }
 }
 
 pub mod notify_configuration {
     //! Nested property types and enums of [`NotifyConfiguration`](super::NotifyConfiguration).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `EnabledChannels`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledChannels {
         /// `SMS`
         Sms,
@@ -412,33 +347,16 @@ pub mod notify_configuration {
         Rcs,
     }
 
-    impl crate::value::CfnEnum for EnabledChannels {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sms => "SMS",
-                Self::Voice => "VOICE",
-                Self::Mms => "MMS",
-                Self::Rcs => "RCS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnabledChannels, ["SMS", "VOICE", "MMS", "RCS"]);
 
     /// The use case for the notify configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCase {
         /// `CODE_VERIFICATION`
         CodeVerification,
     }
 
-    impl crate::value::CfnEnum for UseCase {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CodeVerification => "CODE_VERIFICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UseCase, ["CODE_VERIFICATION"]);
 }
 
 /// Resource Type definition for AWS::SMSVOICE::OptOutList
@@ -456,46 +374,25 @@ pub struct OptOutList {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for OptOutList {
-    const TYPE: &'static str = "AWS::SMSVOICE::OptOutList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OPT_OUT_LIST_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("OptOutListName", self.opt_out_list_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource OptOutList = "AWS::SMSVOICE::OptOutList", shape: Some(&OPT_OUT_LIST_SHAPE);
+    opt {
+        opt_out_list_name = "OptOutListName",
+        tags = "Tags",
     }
 }
 
-static OPT_OUT_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::opt_out_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OPT_OUT_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OptOutList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OptOutList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod opt_out_list {
-    //! Nested property types and enums of [`OptOutList`](super::OptOutList).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::SMSVOICE::PhoneNumber
@@ -514,7 +411,7 @@ pub struct PhoneNumber {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
     ///
     /// CloudFormation property `MandatoryKeywords`; required.
-    pub mandatory_keywords: crate::cfn::smsvoice::phone_number::MandatoryKeywords,
+    pub mandatory_keywords: crate::cfn::shared::group_engagement::MandatoryKeywords,
     /// Indicates if the phone number will be used for text messages, voice messages, or both.
     ///
     /// CloudFormation property `NumberCapabilities`; required; changing it replaces the resource.
@@ -530,7 +427,7 @@ pub struct PhoneNumber {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
     ///
     /// CloudFormation property `OptionalKeywords`.
-    pub optional_keywords: ::std::option::Option<::std::vec::Vec<crate::cfn::smsvoice::phone_number::OptionalKeyword>>,
+    pub optional_keywords: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_engagement::OptionalKeyword>>,
     /// By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests.
     ///
     /// CloudFormation property `SelfManagedOptOutsEnabled`.
@@ -547,8 +444,7 @@ pub struct PhoneNumber {
 
 impl PhoneNumber {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(iso_country_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mandatory_keywords: crate::cfn::smsvoice::phone_number::MandatoryKeywords, number_capabilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::smsvoice::phone_number::NumberCapabilities>>>, number_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::phone_number::NumberType>>) -> Self {
+    pub fn new(iso_country_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mandatory_keywords: crate::cfn::shared::group_engagement::MandatoryKeywords, number_capabilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::smsvoice::phone_number::NumberCapabilities>>>, number_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::phone_number::NumberType>>) -> Self {
         Self {
             deletion_protection_enabled: ::std::option::Option::None,
             iso_country_code: iso_country_code.into(),
@@ -564,182 +460,49 @@ impl PhoneNumber {
     }
 }
 
-impl crate::resource::Resource for PhoneNumber {
-    const TYPE: &'static str = "AWS::SMSVOICE::PhoneNumber";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PHONE_NUMBER_SHAPE)
+crate::resource::props! {
+    resource PhoneNumber = "AWS::SMSVOICE::PhoneNumber", shape: Some(&PHONE_NUMBER_SHAPE);
+    req {
+        iso_country_code = "IsoCountryCode",
+        mandatory_keywords = "MandatoryKeywords",
+        number_capabilities = "NumberCapabilities",
+        number_type = "NumberType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set("IsoCountryCode", self.iso_country_code);
-        p.set("MandatoryKeywords", self.mandatory_keywords);
-        p.set("NumberCapabilities", self.number_capabilities);
-        p.set("NumberType", self.number_type);
-        p.set_opt("OptOutListName", self.opt_out_list_name);
-        p.set_opt("OptionalKeywords", self.optional_keywords);
-        p.set_opt("SelfManagedOptOutsEnabled", self.self_managed_opt_outs_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TwoWay", self.two_way);
-        p
+    opt {
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        opt_out_list_name = "OptOutListName",
+        optional_keywords = "OptionalKeywords",
+        self_managed_opt_outs_enabled = "SelfManagedOptOutsEnabled",
+        tags = "Tags",
+        two_way = "TwoWay",
     }
 }
 
-static PHONE_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IsoCountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
-        ("MandatoryKeywords", crate::resource::Rule { shape: Some(&self::phone_number::MANDATORY_KEYWORDS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
-        ("OptionalKeywords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::phone_number::OPTIONAL_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::phone_number::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TwoWay", crate::resource::Rule { shape: Some(&self::phone_number::TWO_WAY_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PHONE_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IsoCountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
+    ("MandatoryKeywords", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::MANDATORY_KEYWORDS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
+    ("OptionalKeywords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::OPTIONAL_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TwoWay", crate::resource::Rule { shape: Some(&self::phone_number::TWO_WAY_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PhoneNumber`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PhoneNumber> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PhoneNumber`.
-    #[inline]
-    pub fn attr_phone_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PhoneNumber")
-    }
-    /// `Fn::GetAtt` `PhoneNumberId`.
-    #[inline]
-    pub fn attr_phone_number_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PhoneNumberId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PhoneNumber`.
+        attr_phone_number: ::std::string::String = "PhoneNumber",
+        /// `Fn::GetAtt` `PhoneNumberId`.
+        attr_phone_number_id: ::std::string::String = "PhoneNumberId",
     }
 }
 
 pub mod phone_number {
     //! Nested property types and enums of [`PhoneNumber`](super::PhoneNumber).
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-    #[derive(Clone)]
-    pub struct MandatoryKeywords {
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-        ///
-        /// CloudFormation property `HELP`; required.
-        pub help: crate::cfn::smsvoice::phone_number::MandatoryKeyword,
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-        ///
-        /// CloudFormation property `STOP`; required.
-        pub stop: crate::cfn::smsvoice::phone_number::MandatoryKeyword,
-    }
-
-    impl MandatoryKeywords {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(help: crate::cfn::smsvoice::phone_number::MandatoryKeyword, stop: crate::cfn::smsvoice::phone_number::MandatoryKeyword) -> Self {
-            Self {
-                help,
-                stop,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MandatoryKeywords {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HELP", self.help);
-            p.set("STOP", self.stop);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MANDATORY_KEYWORDS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HELP", crate::resource::Rule { shape: Some(&MANDATORY_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("STOP", crate::resource::Rule { shape: Some(&MANDATORY_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-    #[derive(Clone)]
-    pub struct MandatoryKeyword {
-        /// CloudFormation property `Message`; required.
-        pub message: crate::value::Val<::std::string::String>,
-    }
-
-    impl MandatoryKeyword {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                message: message.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MandatoryKeyword {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Message", self.message);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MANDATORY_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Clone)]
-    pub struct OptionalKeyword {
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::smsvoice::phone_number::Action>,
-        /// CloudFormation property `Keyword`; required.
-        pub keyword: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Message`; required.
-        pub message: crate::value::Val<::std::string::String>,
-    }
-
-    impl OptionalKeyword {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::phone_number::Action>>, keyword: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action: action.into(),
-                keyword: keyword.into(),
-                message: message.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for OptionalKeyword {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Keyword", self.keyword);
-            p.set("Message", self.message);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static OPTIONAL_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Keyword", crate::resource::Rule { max_len: Some(30), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)(stop|help)$)[ \\S]+")), ..crate::resource::Rule::NONE }),
-            ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_engagement::{Action, MandatoryKeyword, MandatoryKeywords, OptionalKeyword};
 
     /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
     #[derive(Clone)]
@@ -760,7 +523,6 @@ pub mod phone_number {
 
     impl TwoWay {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 channel_arn: ::std::option::Option::None,
@@ -770,26 +532,23 @@ pub mod phone_number {
         }
     }
 
-    impl crate::resource::ToExpr for TwoWay {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelArn", self.channel_arn);
-            p.set_opt("ChannelRole", self.channel_role);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TwoWay;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            channel_arn = "ChannelArn",
+            channel_role = "ChannelRole",
         }
     }
 
-    pub(super) static TWO_WAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-            ("ChannelRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TWO_WAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+        ("ChannelRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `NumberCapabilities`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NumberCapabilities {
         /// `SMS`
         Sms,
@@ -799,19 +558,10 @@ pub mod phone_number {
         Mms,
     }
 
-    impl crate::value::CfnEnum for NumberCapabilities {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sms => "SMS",
-                Self::Voice => "VOICE",
-                Self::Mms => "MMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NumberCapabilities, ["SMS", "VOICE", "MMS"]);
 
     /// The type of phone number to request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NumberType {
         /// `LONG_CODE`
         LongCode,
@@ -823,39 +573,7 @@ pub mod phone_number {
         Simulator,
     }
 
-    impl crate::value::CfnEnum for NumberType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LongCode => "LONG_CODE",
-                Self::TollFree => "TOLL_FREE",
-                Self::TenDlc => "TEN_DLC",
-                Self::Simulator => "SIMULATOR",
-            }
-        }
-    }
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `AUTOMATIC_RESPONSE`
-        AutomaticResponse,
-        /// `OPT_OUT`
-        OptOut,
-        /// `OPT_IN`
-        OptIn,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutomaticResponse => "AUTOMATIC_RESPONSE",
-                Self::OptOut => "OPT_OUT",
-                Self::OptIn => "OPT_IN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NumberType, ["LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"]);
 }
 
 /// Resource Type definition for AWS::SMSVOICE::Pool
@@ -870,7 +588,7 @@ pub struct Pool {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
     ///
     /// CloudFormation property `MandatoryKeywords`; required.
-    pub mandatory_keywords: crate::cfn::smsvoice::pool::MandatoryKeywords,
+    pub mandatory_keywords: crate::cfn::shared::group_engagement::MandatoryKeywords,
     /// The name of the OptOutList to associate with the pool. You can use the OptOutListName or OptOutListArn.
     ///
     /// CloudFormation property `OptOutListName`.
@@ -878,7 +596,7 @@ pub struct Pool {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
     ///
     /// CloudFormation property `OptionalKeywords`.
-    pub optional_keywords: ::std::option::Option<::std::vec::Vec<crate::cfn::smsvoice::pool::OptionalKeyword>>,
+    pub optional_keywords: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_engagement::OptionalKeyword>>,
     /// The origination identity to use such as a PhoneNumberId, PhoneNumberArn, SenderId or SenderIdArn and it's IsoCountryCode.
     ///
     /// CloudFormation property `OriginationIdentities`; required.
@@ -903,8 +621,7 @@ pub struct Pool {
 
 impl Pool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(mandatory_keywords: crate::cfn::smsvoice::pool::MandatoryKeywords, origination_identities: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
+    pub fn new(mandatory_keywords: crate::cfn::shared::group_engagement::MandatoryKeywords, origination_identities: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             deletion_protection_enabled: ::std::option::Option::None,
             mandatory_keywords,
@@ -919,176 +636,46 @@ impl Pool {
     }
 }
 
-impl crate::resource::Resource for Pool {
-    const TYPE: &'static str = "AWS::SMSVOICE::Pool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POOL_SHAPE)
+crate::resource::props! {
+    resource Pool = "AWS::SMSVOICE::Pool", shape: Some(&POOL_SHAPE);
+    req {
+        mandatory_keywords = "MandatoryKeywords",
+        origination_identities = "OriginationIdentities",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set("MandatoryKeywords", self.mandatory_keywords);
-        p.set_opt("OptOutListName", self.opt_out_list_name);
-        p.set_opt("OptionalKeywords", self.optional_keywords);
-        p.set("OriginationIdentities", self.origination_identities);
-        p.set_opt("SelfManagedOptOutsEnabled", self.self_managed_opt_outs_enabled);
-        p.set_opt("SharedRoutesEnabled", self.shared_routes_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TwoWay", self.two_way);
-        p
+    opt {
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        opt_out_list_name = "OptOutListName",
+        optional_keywords = "OptionalKeywords",
+        self_managed_opt_outs_enabled = "SelfManagedOptOutsEnabled",
+        shared_routes_enabled = "SharedRoutesEnabled",
+        tags = "Tags",
+        two_way = "TwoWay",
     }
 }
 
-static POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MandatoryKeywords", crate::resource::Rule { shape: Some(&self::pool::MANDATORY_KEYWORDS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
-        ("OptionalKeywords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pool::OPTIONAL_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OriginationIdentities", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pool::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TwoWay", crate::resource::Rule { shape: Some(&self::pool::TWO_WAY_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MandatoryKeywords", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::MANDATORY_KEYWORDS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:/-]+$")), ..crate::resource::Rule::NONE }),
+    ("OptionalKeywords", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::OPTIONAL_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OriginationIdentities", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TwoWay", crate::resource::Rule { shape: Some(&self::pool::TWO_WAY_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pool> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
     }
 }
 
 pub mod pool {
     //! Nested property types and enums of [`Pool`](super::Pool).
 
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-    #[derive(Clone)]
-    pub struct MandatoryKeywords {
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-        ///
-        /// CloudFormation property `HELP`; required.
-        pub help: crate::cfn::smsvoice::pool::MandatoryKeyword,
-        /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-        ///
-        /// CloudFormation property `STOP`; required.
-        pub stop: crate::cfn::smsvoice::pool::MandatoryKeyword,
-    }
-
-    impl MandatoryKeywords {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(help: crate::cfn::smsvoice::pool::MandatoryKeyword, stop: crate::cfn::smsvoice::pool::MandatoryKeyword) -> Self {
-            Self {
-                help,
-                stop,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MandatoryKeywords {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HELP", self.help);
-            p.set("STOP", self.stop);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MANDATORY_KEYWORDS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HELP", crate::resource::Rule { shape: Some(&MANDATORY_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("STOP", crate::resource::Rule { shape: Some(&MANDATORY_KEYWORD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
-    #[derive(Clone)]
-    pub struct MandatoryKeyword {
-        /// CloudFormation property `Message`; required.
-        pub message: crate::value::Val<::std::string::String>,
-    }
-
-    impl MandatoryKeyword {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                message: message.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MandatoryKeyword {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Message", self.message);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MANDATORY_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
-    #[derive(Clone)]
-    pub struct OptionalKeyword {
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::smsvoice::pool::Action>,
-        /// CloudFormation property `Keyword`; required.
-        pub keyword: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Message`; required.
-        pub message: crate::value::Val<::std::string::String>,
-    }
-
-    impl OptionalKeyword {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::pool::Action>>, keyword: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, message: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action: action.into(),
-                keyword: keyword.into(),
-                message: message.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for OptionalKeyword {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Keyword", self.keyword);
-            p.set("Message", self.message);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static OPTIONAL_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Keyword", crate::resource::Rule { max_len: Some(30), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)(stop|help)$)[ \\S]+")), ..crate::resource::Rule::NONE }),
-            ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_engagement::{Action, MandatoryKeyword, MandatoryKeywords, OptionalKeyword};
 
     /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
     #[derive(Clone)]
@@ -1109,7 +696,6 @@ pub mod pool {
 
     impl TwoWay {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 channel_arn: ::std::option::Option::None,
@@ -1119,45 +705,21 @@ pub mod pool {
         }
     }
 
-    impl crate::resource::ToExpr for TwoWay {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelArn", self.channel_arn);
-            p.set_opt("ChannelRole", self.channel_role);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TwoWay;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            channel_arn = "ChannelArn",
+            channel_role = "ChannelRole",
         }
     }
 
-    pub(super) static TWO_WAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ \\S]+")), ..crate::resource::Rule::NONE }),
-            ("ChannelRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `AUTOMATIC_RESPONSE`
-        AutomaticResponse,
-        /// `OPT_OUT`
-        OptOut,
-        /// `OPT_IN`
-        OptIn,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutomaticResponse => "AUTOMATIC_RESPONSE",
-                Self::OptOut => "OPT_OUT",
-                Self::OptIn => "OPT_IN",
-            }
-        }
-    }
+    pub(super) static TWO_WAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ \\S]+")), ..crate::resource::Rule::NONE }),
+        ("ChannelRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SMSVOICE::ProtectConfiguration
@@ -1179,47 +741,33 @@ pub struct ProtectConfiguration {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ProtectConfiguration {
-    const TYPE: &'static str = "AWS::SMSVOICE::ProtectConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROTECT_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CountryRuleSet", self.country_rule_set);
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ProtectConfiguration = "AWS::SMSVOICE::ProtectConfiguration", shape: Some(&PROTECT_CONFIGURATION_SHAPE);
+    opt {
+        country_rule_set = "CountryRuleSet",
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        tags = "Tags",
     }
 }
 
-static PROTECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CountryRuleSet", crate::resource::Rule { shape: Some(&self::protect_configuration::COUNTRY_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::protect_configuration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROTECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CountryRuleSet", crate::resource::Rule { shape: Some(&self::protect_configuration::COUNTRY_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProtectConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProtectConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ProtectConfigurationId`.
-    #[inline]
-    pub fn attr_protect_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProtectConfigurationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ProtectConfigurationId`.
+        attr_protect_configuration_id: ::std::string::String = "ProtectConfigurationId",
     }
 }
 
 pub mod protect_configuration {
     //! Nested property types and enums of [`ProtectConfiguration`](super::ProtectConfiguration).
 
-    /// The definition `CountryRuleSet`.
     #[derive(Clone, Default)]
     pub struct CountryRuleSet {
         /// CloudFormation property `MMS`.
@@ -1230,26 +778,21 @@ pub mod protect_configuration {
         pub voice: ::std::option::Option<::std::vec::Vec<crate::cfn::smsvoice::protect_configuration::CountryRule>>,
     }
 
-    impl crate::resource::ToExpr for CountryRuleSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MMS", self.mms);
-            p.set_opt("SMS", self.sms);
-            p.set_opt("VOICE", self.voice);
-            p.into_expr()
+    crate::resource::props! {
+        nested CountryRuleSet;
+        opt {
+            mms = "MMS",
+            sms = "SMS",
+            voice = "VOICE",
         }
     }
 
-    pub(super) static COUNTRY_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MMS", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SMS", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VOICE", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COUNTRY_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MMS", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SMS", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VOICE", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COUNTRY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CountryRule`.
     #[derive(Clone)]
     pub struct CountryRule {
         /// The two-letter ISO country code
@@ -1264,7 +807,6 @@ pub mod protect_configuration {
 
     impl CountryRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(country_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protect_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::smsvoice::protect_configuration::ProtectStatus>>) -> Self {
             Self {
                 country_code: country_code.into(),
@@ -1273,31 +815,20 @@ pub mod protect_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CountryRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CountryCode", self.country_code);
-            p.set("ProtectStatus", self.protect_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CountryRule;
+        req {
+            country_code = "CountryCode",
+            protect_status = "ProtectStatus",
         }
     }
 
-    pub(super) static COUNTRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COUNTRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The types of protection that can be used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtectStatus {
         /// `ALLOW`
         Allow,
@@ -1309,17 +840,7 @@ pub mod protect_configuration {
         Filter,
     }
 
-    impl crate::value::CfnEnum for ProtectStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::Monitor => "MONITOR",
-                Self::Filter => "FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtectStatus, ["ALLOW", "BLOCK", "MONITOR", "FILTER"]);
 }
 
 /// An AWS RCS Agent in AWS End User Messaging SMS. The RCS agent is the top-level resource representing your brand for RCS messaging, and serves as an origination identity for sending RCS messages. A newly created agent is in CREATED status; it advances through TESTING, PARTIAL and ACTIVE only as testing and country launch registrations are submitted and approved by carriers.
@@ -1373,86 +894,50 @@ pub struct RcsAgent {
     pub two_way_rcs_events_enabled: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for RcsAgent {
-    const TYPE: &'static str = "AWS::SMSVOICE::RcsAgent";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RCS_AGENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set_opt("OptOutListName", self.opt_out_list_name);
-        p.set_opt("SelfManagedOptOutsEnabled", self.self_managed_opt_outs_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TwoWayChannelArn", self.two_way_channel_arn);
-        p.set_opt("TwoWayChannelRole", self.two_way_channel_role);
-        p.set_opt("TwoWayEnabled", self.two_way_enabled);
-        p.set_opt("TwoWayMediaS3BucketName", self.two_way_media_s3_bucket_name);
-        p.set_opt("TwoWayMediaS3KeyPrefix", self.two_way_media_s3_key_prefix);
-        p.set_opt("TwoWayMediaS3Role", self.two_way_media_s3_role);
-        p.set_opt("TwoWayRcsEventsEnabled", self.two_way_rcs_events_enabled);
-        p
+crate::resource::props! {
+    resource RcsAgent = "AWS::SMSVOICE::RcsAgent", shape: Some(&RCS_AGENT_SHAPE);
+    opt {
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        opt_out_list_name = "OptOutListName",
+        self_managed_opt_outs_enabled = "SelfManagedOptOutsEnabled",
+        tags = "Tags",
+        two_way_channel_arn = "TwoWayChannelArn",
+        two_way_channel_role = "TwoWayChannelRole",
+        two_way_enabled = "TwoWayEnabled",
+        two_way_media_s3_bucket_name = "TwoWayMediaS3BucketName",
+        two_way_media_s3_key_prefix = "TwoWayMediaS3KeyPrefix",
+        two_way_media_s3_role = "TwoWayMediaS3Role",
+        two_way_rcs_events_enabled = "TwoWayRcsEventsEnabled",
     }
 }
 
-static RCS_AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::rcs_agent::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TwoWayChannelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("TwoWayChannelRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ("TwoWayMediaS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("TwoWayMediaS3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("TwoWayMediaS3Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ("TwoWayRcsEventsEnabled", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RCS_AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OptOutListName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TwoWayChannelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("TwoWayChannelRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ("TwoWayMediaS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("TwoWayMediaS3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("TwoWayMediaS3Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ("TwoWayRcsEventsEnabled", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RcsAgent`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RcsAgent> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
+        /// `Fn::GetAtt` `RcsAgentArn`.
+        attr_rcs_agent_arn: ::std::string::String = "RcsAgentArn",
+        /// `Fn::GetAtt` `RcsAgentId`.
+        attr_rcs_agent_id: ::std::string::String = "RcsAgentId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TestingAgent`.
+        attr_testing_agent: crate::value::Json = "TestingAgent",
     }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
-    }
-    /// `Fn::GetAtt` `RcsAgentArn`.
-    #[inline]
-    pub fn attr_rcs_agent_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RcsAgentArn")
-    }
-    /// `Fn::GetAtt` `RcsAgentId`.
-    #[inline]
-    pub fn attr_rcs_agent_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RcsAgentId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TestingAgent`.
-    #[inline]
-    pub fn attr_testing_agent(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("TestingAgent")
-    }
-}
-
-pub mod rcs_agent {
-    //! Nested property types and enums of [`RcsAgent`](super::RcsAgent).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A registration that has been created.
@@ -1472,7 +957,6 @@ pub struct Registration {
 
 impl Registration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(registration_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             registration_type: registration_type.into(),
@@ -1481,66 +965,35 @@ impl Registration {
     }
 }
 
-impl crate::resource::Resource for Registration {
-    const TYPE: &'static str = "AWS::SMSVOICE::Registration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRATION_SHAPE)
+crate::resource::props! {
+    resource Registration = "AWS::SMSVOICE::Registration", shape: Some(&REGISTRATION_SHAPE);
+    req {
+        registration_type = "RegistrationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RegistrationType", self.registration_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RegistrationType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::registration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RegistrationType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement_secretsmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Registration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Registration> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `CurrentVersionNumber`.
+        attr_current_version_number: i64 = "CurrentVersionNumber",
+        /// `Fn::GetAtt` `RegistrationArn`.
+        attr_registration_arn: ::std::string::String = "RegistrationArn",
+        /// `Fn::GetAtt` `RegistrationId`.
+        attr_registration_id: ::std::string::String = "RegistrationId",
+        /// `Fn::GetAtt` `RegistrationStatus`.
+        attr_registration_status: ::std::string::String = "RegistrationStatus",
     }
-    /// `Fn::GetAtt` `CurrentVersionNumber`.
-    #[inline]
-    pub fn attr_current_version_number(self) -> crate::value::Val<i64> {
-        self.__get_att("CurrentVersionNumber")
-    }
-    /// `Fn::GetAtt` `RegistrationArn`.
-    #[inline]
-    pub fn attr_registration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationArn")
-    }
-    /// `Fn::GetAtt` `RegistrationId`.
-    #[inline]
-    pub fn attr_registration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationId")
-    }
-    /// `Fn::GetAtt` `RegistrationStatus`.
-    #[inline]
-    pub fn attr_registration_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationStatus")
-    }
-}
-
-pub mod registration {
-    //! Nested property types and enums of [`Registration`](super::Registration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::SMSVOICE::RegistrationAttachment
@@ -1562,68 +1015,35 @@ pub struct RegistrationAttachment {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for RegistrationAttachment {
-    const TYPE: &'static str = "AWS::SMSVOICE::RegistrationAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRATION_ATTACHMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttachmentBody", self.attachment_body);
-        p.set_opt("AttachmentUrl", self.attachment_url);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource RegistrationAttachment = "AWS::SMSVOICE::RegistrationAttachment", shape: Some(&REGISTRATION_ATTACHMENT_SHAPE);
+    opt {
+        attachment_body = "AttachmentBody",
+        attachment_url = "AttachmentUrl",
+        tags = "Tags",
     }
 }
 
-static REGISTRATION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttachmentBody", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("AttachmentUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::registration_attachment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRATION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttachmentBody", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("AttachmentUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement_secretsmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegistrationAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistrationAttachment> {
-    /// `Fn::GetAtt` `AttachmentStatus`.
-    #[inline]
-    pub fn attr_attachment_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentStatus`.
+        attr_attachment_status: ::std::string::String = "AttachmentStatus",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `RegistrationAttachmentArn`.
+        attr_registration_attachment_arn: ::std::string::String = "RegistrationAttachmentArn",
+        /// `Fn::GetAtt` `RegistrationAttachmentId`.
+        attr_registration_attachment_id: ::std::string::String = "RegistrationAttachmentId",
+        /// `Fn::GetAtt` `UploadedAttachmentUrl`.
+        attr_uploaded_attachment_url: ::std::string::String = "UploadedAttachmentUrl",
     }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `RegistrationAttachmentArn`.
-    #[inline]
-    pub fn attr_registration_attachment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationAttachmentArn")
-    }
-    /// `Fn::GetAtt` `RegistrationAttachmentId`.
-    #[inline]
-    pub fn attr_registration_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationAttachmentId")
-    }
-    /// `Fn::GetAtt` `UploadedAttachmentUrl`.
-    #[inline]
-    pub fn attr_uploaded_attachment_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UploadedAttachmentUrl")
-    }
-}
-
-pub mod registration_attachment {
-    //! Nested property types and enums of [`RegistrationAttachment`](super::RegistrationAttachment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::SMSVOICE::ResourcePolicy
@@ -1643,7 +1063,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -1652,26 +1071,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::SMSVOICE::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::SMSVOICE::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::SMSVOICE::SenderId
 ///
@@ -1698,7 +1108,6 @@ pub struct SenderId {
 
 impl SenderId {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(iso_country_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sender_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deletion_protection_enabled: ::std::option::Option::None,
@@ -1709,49 +1118,30 @@ impl SenderId {
     }
 }
 
-impl crate::resource::Resource for SenderId {
-    const TYPE: &'static str = "AWS::SMSVOICE::SenderId";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SENDER_ID_SHAPE)
+crate::resource::props! {
+    resource SenderId = "AWS::SMSVOICE::SenderId", shape: Some(&SENDER_ID_SHAPE);
+    req {
+        iso_country_code = "IsoCountryCode",
+        sender_id = "SenderId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set("IsoCountryCode", self.iso_country_code);
-        p.set("SenderId", self.sender_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        tags = "Tags",
     }
 }
 
-static SENDER_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IsoCountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
-        ("SenderId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::sender_id::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SENDER_ID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IsoCountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
+    ("SenderId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SenderId`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SenderId> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod sender_id {
-    //! Nested property types and enums of [`SenderId`](super::SenderId).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A destination phone number that has been registered for verification with AWS End User Messaging SMS. A newly created number is in PENDING status; it becomes VERIFIED only after the recipient supplies the one-time code out of band.
@@ -1771,7 +1161,6 @@ pub struct VerifiedDestinationNumber {
 
 impl VerifiedDestinationNumber {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_phone_number: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_phone_number: destination_phone_number.into(),
@@ -1780,59 +1169,31 @@ impl VerifiedDestinationNumber {
     }
 }
 
-impl crate::resource::Resource for VerifiedDestinationNumber {
-    const TYPE: &'static str = "AWS::SMSVOICE::VerifiedDestinationNumber";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERIFIED_DESTINATION_NUMBER_SHAPE)
+crate::resource::props! {
+    resource VerifiedDestinationNumber = "AWS::SMSVOICE::VerifiedDestinationNumber", shape: Some(&VERIFIED_DESTINATION_NUMBER_SHAPE);
+    req {
+        destination_phone_number = "DestinationPhoneNumber",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationPhoneNumber", self.destination_phone_number);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static VERIFIED_DESTINATION_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^\\+?[1-9][0-9]{1,18}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::verified_destination_number::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERIFIED_DESTINATION_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^\\+?[1-9][0-9]{1,18}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VerifiedDestinationNumber`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VerifiedDestinationNumber> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VerifiedDestinationNumberArn`.
+        attr_verified_destination_number_arn: ::std::string::String = "VerifiedDestinationNumberArn",
+        /// `Fn::GetAtt` `VerifiedDestinationNumberId`.
+        attr_verified_destination_number_id: ::std::string::String = "VerifiedDestinationNumberId",
     }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VerifiedDestinationNumberArn`.
-    #[inline]
-    pub fn attr_verified_destination_number_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedDestinationNumberArn")
-    }
-    /// `Fn::GetAtt` `VerifiedDestinationNumberId`.
-    #[inline]
-    pub fn attr_verified_destination_number_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedDestinationNumberId")
-    }
-}
-
-pub mod verified_destination_number {
-    //! Nested property types and enums of [`VerifiedDestinationNumber`](super::VerifiedDestinationNumber).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

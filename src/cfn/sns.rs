@@ -57,7 +57,6 @@ pub struct Subscription {
 
 impl Subscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delivery_policy: ::std::option::Option::None,
@@ -75,32 +74,35 @@ impl Subscription {
     }
 }
 
-impl crate::resource::Resource for Subscription {
-    const TYPE: &'static str = "AWS::SNS::Subscription";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeliveryPolicy", self.delivery_policy);
-        p.set_opt("Endpoint", self.endpoint);
-        p.set_opt("FilterPolicy", self.filter_policy);
-        p.set_opt("FilterPolicyScope", self.filter_policy_scope);
-        p.set("Protocol", self.protocol);
-        p.set_opt("RawMessageDelivery", self.raw_message_delivery);
-        p.set_opt("RedrivePolicy", self.redrive_policy);
-        p.set_opt("Region", self.region);
-        p.set_opt("ReplayPolicy", self.replay_policy);
-        p.set_opt("SubscriptionRoleArn", self.subscription_role_arn);
-        p.set("TopicArn", self.topic_arn);
-        p
+crate::resource::props! {
+    resource Subscription = "AWS::SNS::Subscription", shape: Some(&SUBSCRIPTION_SHAPE);
+    req {
+        protocol = "Protocol",
+        topic_arn = "TopicArn",
+    }
+    opt {
+        delivery_policy = "DeliveryPolicy",
+        endpoint = "Endpoint",
+        filter_policy = "FilterPolicy",
+        filter_policy_scope = "FilterPolicyScope",
+        raw_message_delivery = "RawMessageDelivery",
+        redrive_policy = "RedrivePolicy",
+        region = "Region",
+        replay_policy = "ReplayPolicy",
+        subscription_role_arn = "SubscriptionRoleArn",
     }
 }
 
+static SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubscriptionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Subscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subscription> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -175,92 +177,59 @@ pub struct Topic {
     pub tracing_config: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Topic {
-    const TYPE: &'static str = "AWS::SNS::Topic";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TOPIC_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArchivePolicy", self.archive_policy);
-        p.set_opt("ContentBasedDeduplication", self.content_based_deduplication);
-        p.set_opt("DataProtectionPolicy", self.data_protection_policy);
-        p.set_opt("DeliveryStatusLogging", self.delivery_status_logging);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("FifoThroughputScope", self.fifo_throughput_scope);
-        p.set_opt("FifoTopic", self.fifo_topic);
-        p.set_opt("KmsMasterKeyId", self.kms_master_key_id);
-        p.set_opt("MaximumMessageSize", self.maximum_message_size);
-        p.set_opt("SignatureVersion", self.signature_version);
-        p.set_opt("Subscription", self.subscription);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TopicName", self.topic_name);
-        p.set_opt("TracingConfig", self.tracing_config);
-        p
+crate::resource::props! {
+    resource Topic = "AWS::SNS::Topic", shape: Some(&TOPIC_SHAPE);
+    opt {
+        archive_policy = "ArchivePolicy",
+        content_based_deduplication = "ContentBasedDeduplication",
+        data_protection_policy = "DataProtectionPolicy",
+        delivery_status_logging = "DeliveryStatusLogging",
+        display_name = "DisplayName",
+        fifo_throughput_scope = "FifoThroughputScope",
+        fifo_topic = "FifoTopic",
+        kms_master_key_id = "KmsMasterKeyId",
+        maximum_message_size = "MaximumMessageSize",
+        signature_version = "SignatureVersion",
+        subscription = "Subscription",
+        tags = "Tags",
+        topic_name = "TopicName",
+        tracing_config = "TracingConfig",
     }
 }
 
-static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::topic::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ArchivePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("DataProtectionPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("DeliveryStatusLogging", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::topic::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsMasterKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::topic::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Topic`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Topic> {
-    /// `Fn::GetAtt` `ContentBasedDeduplication`.
-    #[inline]
-    pub fn attr_content_based_deduplication(self) -> crate::value::Val<bool> {
-        self.__get_att("ContentBasedDeduplication")
-    }
-    /// `Fn::GetAtt` `DisplayName`.
-    #[inline]
-    pub fn attr_display_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DisplayName")
-    }
-    /// `Fn::GetAtt` `FifoThroughputScope`.
-    #[inline]
-    pub fn attr_fifo_throughput_scope(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FifoThroughputScope")
-    }
-    /// `Fn::GetAtt` `FifoTopic`.
-    #[inline]
-    pub fn attr_fifo_topic(self) -> crate::value::Val<bool> {
-        self.__get_att("FifoTopic")
-    }
-    /// `Fn::GetAtt` `KmsMasterKeyId`.
-    #[inline]
-    pub fn attr_kms_master_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsMasterKeyId")
-    }
-    /// `Fn::GetAtt` `MaximumMessageSize`.
-    #[inline]
-    pub fn attr_maximum_message_size(self) -> crate::value::Val<i64> {
-        self.__get_att("MaximumMessageSize")
-    }
-    /// `Fn::GetAtt` `SignatureVersion`.
-    #[inline]
-    pub fn attr_signature_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SignatureVersion")
-    }
-    /// `Fn::GetAtt` `TopicArn`.
-    #[inline]
-    pub fn attr_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TopicArn")
-    }
-    /// `Fn::GetAtt` `TopicName`.
-    #[inline]
-    pub fn attr_topic_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TopicName")
-    }
-    /// `Fn::GetAtt` `TracingConfig`.
-    #[inline]
-    pub fn attr_tracing_config(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TracingConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContentBasedDeduplication`.
+        attr_content_based_deduplication: bool = "ContentBasedDeduplication",
+        /// `Fn::GetAtt` `DisplayName`.
+        attr_display_name: ::std::string::String = "DisplayName",
+        /// `Fn::GetAtt` `FifoThroughputScope`.
+        attr_fifo_throughput_scope: ::std::string::String = "FifoThroughputScope",
+        /// `Fn::GetAtt` `FifoTopic`.
+        attr_fifo_topic: bool = "FifoTopic",
+        /// `Fn::GetAtt` `KmsMasterKeyId`.
+        attr_kms_master_key_id: ::std::string::String = "KmsMasterKeyId",
+        /// `Fn::GetAtt` `MaximumMessageSize`.
+        attr_maximum_message_size: i64 = "MaximumMessageSize",
+        /// `Fn::GetAtt` `SignatureVersion`.
+        attr_signature_version: ::std::string::String = "SignatureVersion",
+        /// `Fn::GetAtt` `TopicArn`.
+        attr_topic_arn: ::std::string::String = "TopicArn",
+        /// `Fn::GetAtt` `TopicName`.
+        attr_topic_name: ::std::string::String = "TopicName",
+        /// `Fn::GetAtt` `TracingConfig`.
+        attr_tracing_config: ::std::string::String = "TracingConfig",
     }
 }
 
@@ -291,7 +260,6 @@ pub mod topic {
 
     impl LoggingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::sns::topic::Protocol>>) -> Self {
             Self {
                 failure_feedback_role_arn: ::std::option::Option::None,
@@ -302,17 +270,22 @@ pub mod topic {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureFeedbackRoleArn", self.failure_feedback_role_arn);
-            p.set("Protocol", self.protocol);
-            p.set_opt("SuccessFeedbackRoleArn", self.success_feedback_role_arn);
-            p.set_opt("SuccessFeedbackSampleRate", self.success_feedback_sample_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        req {
+            protocol = "Protocol",
+        }
+        opt {
+            failure_feedback_role_arn = "FailureFeedbackRoleArn",
+            success_feedback_role_arn = "SuccessFeedbackRoleArn",
+            success_feedback_sample_rate = "SuccessFeedbackSampleRate",
         }
     }
+
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureFeedbackRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SuccessFeedbackRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``Subscription`` is an embedded property that describes the subscription endpoints of an SNS topic.
     /// For full control over subscription behavior (for example, delivery policy, filtering, raw message delivery, and cross-region subscriptions), use the [AWS::SNS::Subscription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html) resource.
@@ -330,7 +303,6 @@ pub mod topic {
 
     impl Subscription {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -339,26 +311,22 @@ pub mod topic {
         }
     }
 
-    impl crate::resource::ToExpr for Subscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subscription;
+        req {
+            endpoint = "Endpoint",
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates one of the supported protocols for the Amazon SNS topic.
     /// At least one of the other three ``LoggingConfig`` properties is recommend along with ``Protocol``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http/s`
         HttpS,
@@ -372,18 +340,7 @@ pub mod topic {
         Application,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpS => "http/s",
-                Self::Sqs => "sqs",
-                Self::Lambda => "lambda",
-                Self::Firehose => "firehose",
-                Self::Application => "application",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["http/s", "sqs", "lambda", "firehose", "application"]);
 }
 
 /// Schema for AWS::SNS::TopicInlinePolicy
@@ -401,7 +358,6 @@ pub struct TopicInlinePolicy {
 
 impl TopicInlinePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -410,16 +366,18 @@ impl TopicInlinePolicy {
     }
 }
 
-impl crate::resource::Resource for TopicInlinePolicy {
-    const TYPE: &'static str = "AWS::SNS::TopicInlinePolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("TopicArn", self.topic_arn);
-        p
+crate::resource::props! {
+    resource TopicInlinePolicy = "AWS::SNS::TopicInlinePolicy", shape: Some(&TOPIC_INLINE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        topic_arn = "TopicArn",
     }
 }
+
+static TOPIC_INLINE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::SNS::TopicPolicy`` resource associates SNS topics with a policy. For an example snippet, see [Declaring an policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sns-policy) in the *User Guide*.
 ///
@@ -438,7 +396,6 @@ pub struct TopicPolicy {
 
 impl TopicPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, topics: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -447,22 +404,18 @@ impl TopicPolicy {
     }
 }
 
-impl crate::resource::Resource for TopicPolicy {
-    const TYPE: &'static str = "AWS::SNS::TopicPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("Topics", self.topics);
-        p
+crate::resource::props! {
+    resource TopicPolicy = "AWS::SNS::TopicPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        policy_document = "PolicyDocument",
+        topics = "Topics",
     }
 }
 
 /// Attributes of [`TopicPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TopicPolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

@@ -109,145 +109,77 @@ pub struct Queue {
     pub visibility_timeout: ::std::option::Option<crate::value::Val<i64>>,
 }
 
-impl crate::resource::Resource for Queue {
-    const TYPE: &'static str = "AWS::SQS::Queue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContentBasedDeduplication", self.content_based_deduplication);
-        p.set_opt("DeduplicationScope", self.deduplication_scope);
-        p.set_opt("DelaySeconds", self.delay_seconds);
-        p.set_opt("FifoQueue", self.fifo_queue);
-        p.set_opt("FifoThroughputLimit", self.fifo_throughput_limit);
-        p.set_opt("KmsDataKeyReusePeriodSeconds", self.kms_data_key_reuse_period_seconds);
-        p.set_opt("KmsMasterKeyId", self.kms_master_key_id);
-        p.set_opt("MaximumMessageSize", self.maximum_message_size);
-        p.set_opt("MessageRetentionPeriod", self.message_retention_period);
-        p.set_opt("QueueName", self.queue_name);
-        p.set_opt("ReceiveMessageWaitTimeSeconds", self.receive_message_wait_time_seconds);
-        p.set_opt("RedriveAllowPolicy", self.redrive_allow_policy);
-        p.set_opt("RedrivePolicy", self.redrive_policy);
-        p.set_opt("SqsManagedSseEnabled", self.sqs_managed_sse_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VisibilityTimeout", self.visibility_timeout);
-        p
+crate::resource::props! {
+    resource Queue = "AWS::SQS::Queue", shape: Some(&QUEUE_SHAPE);
+    opt {
+        content_based_deduplication = "ContentBasedDeduplication",
+        deduplication_scope = "DeduplicationScope",
+        delay_seconds = "DelaySeconds",
+        fifo_queue = "FifoQueue",
+        fifo_throughput_limit = "FifoThroughputLimit",
+        kms_data_key_reuse_period_seconds = "KmsDataKeyReusePeriodSeconds",
+        kms_master_key_id = "KmsMasterKeyId",
+        maximum_message_size = "MaximumMessageSize",
+        message_retention_period = "MessageRetentionPeriod",
+        queue_name = "QueueName",
+        receive_message_wait_time_seconds = "ReceiveMessageWaitTimeSeconds",
+        redrive_allow_policy = "RedriveAllowPolicy",
+        redrive_policy = "RedrivePolicy",
+        sqs_managed_sse_enabled = "SqsManagedSseEnabled",
+        tags = "Tags",
+        visibility_timeout = "VisibilityTimeout",
     }
 }
 
-static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-        ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
-        ("MessageRetentionPeriod", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ("ReceiveMessageWaitTimeSeconds", crate::resource::Rule { min: Some(0.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::queue::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VisibilityTimeout", crate::resource::Rule { min: Some(0.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+    ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("KmsMasterKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
+    ("MessageRetentionPeriod", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ("ReceiveMessageWaitTimeSeconds", crate::resource::Rule { min: Some(0.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VisibilityTimeout", crate::resource::Rule { min: Some(0.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Queue> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ContentBasedDeduplication`.
+        attr_content_based_deduplication: bool = "ContentBasedDeduplication",
+        /// `Fn::GetAtt` `DeduplicationScope`.
+        attr_deduplication_scope: ::std::string::String = "DeduplicationScope",
+        /// `Fn::GetAtt` `DelaySeconds`.
+        attr_delay_seconds: i64 = "DelaySeconds",
+        /// `Fn::GetAtt` `FifoQueue`.
+        attr_fifo_queue: bool = "FifoQueue",
+        /// `Fn::GetAtt` `FifoThroughputLimit`.
+        attr_fifo_throughput_limit: ::std::string::String = "FifoThroughputLimit",
+        /// `Fn::GetAtt` `KmsDataKeyReusePeriodSeconds`.
+        attr_kms_data_key_reuse_period_seconds: i64 = "KmsDataKeyReusePeriodSeconds",
+        /// `Fn::GetAtt` `KmsMasterKeyId`.
+        attr_kms_master_key_id: ::std::string::String = "KmsMasterKeyId",
+        /// `Fn::GetAtt` `MaximumMessageSize`.
+        attr_maximum_message_size: i64 = "MaximumMessageSize",
+        /// `Fn::GetAtt` `MessageRetentionPeriod`.
+        attr_message_retention_period: i64 = "MessageRetentionPeriod",
+        /// `Fn::GetAtt` `QueueName`.
+        attr_queue_name: ::std::string::String = "QueueName",
+        /// `Fn::GetAtt` `QueueUrl`.
+        attr_queue_url: ::std::string::String = "QueueUrl",
+        /// `Fn::GetAtt` `ReceiveMessageWaitTimeSeconds`.
+        attr_receive_message_wait_time_seconds: i64 = "ReceiveMessageWaitTimeSeconds",
+        /// `Fn::GetAtt` `RedrivePolicy.deadLetterTargetArn`.
+        attr_redrive_policy_dead_letter_target_arn: ::std::string::String = "RedrivePolicy.deadLetterTargetArn",
+        /// `Fn::GetAtt` `RedrivePolicy.maxReceiveCount`.
+        attr_redrive_policy_max_receive_count: i64 = "RedrivePolicy.maxReceiveCount",
+        /// `Fn::GetAtt` `SqsManagedSseEnabled`.
+        attr_sqs_managed_sse_enabled: bool = "SqsManagedSseEnabled",
+        /// `Fn::GetAtt` `VisibilityTimeout`.
+        attr_visibility_timeout: i64 = "VisibilityTimeout",
     }
-    /// `Fn::GetAtt` `ContentBasedDeduplication`.
-    #[inline]
-    pub fn attr_content_based_deduplication(self) -> crate::value::Val<bool> {
-        self.__get_att("ContentBasedDeduplication")
-    }
-    /// `Fn::GetAtt` `DeduplicationScope`.
-    #[inline]
-    pub fn attr_deduplication_scope(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeduplicationScope")
-    }
-    /// `Fn::GetAtt` `DelaySeconds`.
-    #[inline]
-    pub fn attr_delay_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("DelaySeconds")
-    }
-    /// `Fn::GetAtt` `FifoQueue`.
-    #[inline]
-    pub fn attr_fifo_queue(self) -> crate::value::Val<bool> {
-        self.__get_att("FifoQueue")
-    }
-    /// `Fn::GetAtt` `FifoThroughputLimit`.
-    #[inline]
-    pub fn attr_fifo_throughput_limit(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FifoThroughputLimit")
-    }
-    /// `Fn::GetAtt` `KmsDataKeyReusePeriodSeconds`.
-    #[inline]
-    pub fn attr_kms_data_key_reuse_period_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("KmsDataKeyReusePeriodSeconds")
-    }
-    /// `Fn::GetAtt` `KmsMasterKeyId`.
-    #[inline]
-    pub fn attr_kms_master_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsMasterKeyId")
-    }
-    /// `Fn::GetAtt` `MaximumMessageSize`.
-    #[inline]
-    pub fn attr_maximum_message_size(self) -> crate::value::Val<i64> {
-        self.__get_att("MaximumMessageSize")
-    }
-    /// `Fn::GetAtt` `MessageRetentionPeriod`.
-    #[inline]
-    pub fn attr_message_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("MessageRetentionPeriod")
-    }
-    /// `Fn::GetAtt` `QueueName`.
-    #[inline]
-    pub fn attr_queue_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueueName")
-    }
-    /// `Fn::GetAtt` `QueueUrl`.
-    #[inline]
-    pub fn attr_queue_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueueUrl")
-    }
-    /// `Fn::GetAtt` `ReceiveMessageWaitTimeSeconds`.
-    #[inline]
-    pub fn attr_receive_message_wait_time_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("ReceiveMessageWaitTimeSeconds")
-    }
-    /// `Fn::GetAtt` `RedrivePolicy.deadLetterTargetArn`.
-    #[inline]
-    pub fn attr_redrive_policy_dead_letter_target_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RedrivePolicy.deadLetterTargetArn")
-    }
-    /// `Fn::GetAtt` `RedrivePolicy.maxReceiveCount`.
-    #[inline]
-    pub fn attr_redrive_policy_max_receive_count(self) -> crate::value::Val<i64> {
-        self.__get_att("RedrivePolicy.maxReceiveCount")
-    }
-    /// `Fn::GetAtt` `SqsManagedSseEnabled`.
-    #[inline]
-    pub fn attr_sqs_managed_sse_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("SqsManagedSseEnabled")
-    }
-    /// `Fn::GetAtt` `VisibilityTimeout`.
-    #[inline]
-    pub fn attr_visibility_timeout(self) -> crate::value::Val<i64> {
-        self.__get_att("VisibilityTimeout")
-    }
-}
-
-pub mod queue {
-    //! Nested property types and enums of [`Queue`](super::Queue).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Schema for SQS QueueInlinePolicy
@@ -265,7 +197,6 @@ pub struct QueueInlinePolicy {
 
 impl QueueInlinePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, queue: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -274,16 +205,17 @@ impl QueueInlinePolicy {
     }
 }
 
-impl crate::resource::Resource for QueueInlinePolicy {
-    const TYPE: &'static str = "AWS::SQS::QueueInlinePolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("Queue", self.queue);
-        p
+crate::resource::props! {
+    resource QueueInlinePolicy = "AWS::SQS::QueueInlinePolicy", shape: Some(&QUEUE_INLINE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        queue = "Queue",
     }
 }
+
+static QUEUE_INLINE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::SQS::QueuePolicy`` type applies a policy to SQS queues. For an example snippet, see [Declaring an policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sqs-policy) in the *User Guide*.
 ///
@@ -302,7 +234,6 @@ pub struct QueuePolicy {
 
 impl QueuePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, queues: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -311,22 +242,18 @@ impl QueuePolicy {
     }
 }
 
-impl crate::resource::Resource for QueuePolicy {
-    const TYPE: &'static str = "AWS::SQS::QueuePolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("Queues", self.queues);
-        p
+crate::resource::props! {
+    resource QueuePolicy = "AWS::SQS::QueuePolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        policy_document = "PolicyDocument",
+        queues = "Queues",
     }
 }
 
 /// Attributes of [`QueuePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QueuePolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

@@ -69,7 +69,6 @@ pub struct Association {
 
 impl Association {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             apply_only_at_cron_interval: ::std::option::Option::None,
@@ -95,92 +94,78 @@ impl Association {
     }
 }
 
-impl crate::resource::Resource for Association {
-    const TYPE: &'static str = "AWS::SSM::Association";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource Association = "AWS::SSM::Association", shape: Some(&ASSOCIATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplyOnlyAtCronInterval", self.apply_only_at_cron_interval);
-        p.set_opt("AssociationDispatchAssumeRole", self.association_dispatch_assume_role);
-        p.set_opt("AssociationName", self.association_name);
-        p.set_opt("AutomationTargetParameterName", self.automation_target_parameter_name);
-        p.set_opt("CalendarNames", self.calendar_names);
-        p.set_opt("ComplianceSeverity", self.compliance_severity);
-        p.set_opt("DocumentVersion", self.document_version);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("MaxConcurrency", self.max_concurrency);
-        p.set_opt("MaxErrors", self.max_errors);
-        p.set("Name", self.name);
-        p.set_opt("OutputLocation", self.output_location);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("ScheduleExpression", self.schedule_expression);
-        p.set_opt("ScheduleOffset", self.schedule_offset);
-        p.set_opt("SyncCompliance", self.sync_compliance);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Targets", self.targets);
-        p.set_opt("WaitForSuccessTimeoutSeconds", self.wait_for_success_timeout_seconds);
-        p
+    opt {
+        apply_only_at_cron_interval = "ApplyOnlyAtCronInterval",
+        association_dispatch_assume_role = "AssociationDispatchAssumeRole",
+        association_name = "AssociationName",
+        automation_target_parameter_name = "AutomationTargetParameterName",
+        calendar_names = "CalendarNames",
+        compliance_severity = "ComplianceSeverity",
+        document_version = "DocumentVersion",
+        instance_id = "InstanceId",
+        max_concurrency = "MaxConcurrency",
+        max_errors = "MaxErrors",
+        output_location = "OutputLocation",
+        parameters = "Parameters",
+        schedule_expression = "ScheduleExpression",
+        schedule_offset = "ScheduleOffset",
+        sync_compliance = "SyncCompliance",
+        tags = "Tags",
+        targets = "Targets",
+        wait_for_success_timeout_seconds = "WaitForSuccessTimeoutSeconds",
     }
 }
 
-static ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociationDispatchAssumeRole", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("AssociationName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("AutomationTargetParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("DocumentVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)")), ..crate::resource::Rule::NONE }),
-        ("MaxConcurrency", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$")), ..crate::resource::Rule::NONE }),
-        ("MaxErrors", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
-        ("OutputLocation", crate::resource::Rule { shape: Some(&self::association::INSTANCE_ASSOCIATION_OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("ScheduleOffset", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::association::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WaitForSuccessTimeoutSeconds", crate::resource::Rule { min: Some(15.0), max: Some(172800.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociationDispatchAssumeRole", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("AssociationName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("AutomationTargetParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("DocumentVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)")), ..crate::resource::Rule::NONE }),
+    ("MaxConcurrency", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$")), ..crate::resource::Rule::NONE }),
+    ("MaxErrors", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
+    ("OutputLocation", crate::resource::Rule { shape: Some(&self::association::INSTANCE_ASSOCIATION_OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("ScheduleOffset", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ssm::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::association::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WaitForSuccessTimeoutSeconds", crate::resource::Rule { min: Some(15.0), max: Some(172800.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Association`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Association> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
 pub mod association {
     //! Nested property types and enums of [`Association`](super::Association).
 
-    /// The definition `InstanceAssociationOutputLocation`.
     #[derive(Clone, Default)]
     pub struct InstanceAssociationOutputLocation {
         /// CloudFormation property `S3Location`.
         pub s3_location: ::std::option::Option<crate::cfn::ssm::association::S3OutputLocation>,
     }
 
-    impl crate::resource::ToExpr for InstanceAssociationOutputLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceAssociationOutputLocation;
+        opt {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static INSTANCE_ASSOCIATION_OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_ASSOCIATION_OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&S3_OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3OutputLocation`.
     #[derive(Clone, Default)]
     pub struct S3OutputLocation {
         /// CloudFormation property `OutputS3BucketName`.
@@ -191,33 +176,21 @@ pub mod association {
         pub output_s3_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3OutputLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutputS3BucketName", self.output_s3_bucket_name);
-            p.set_opt("OutputS3KeyPrefix", self.output_s3_key_prefix);
-            p.set_opt("OutputS3Region", self.output_s3_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3OutputLocation;
+        opt {
+            output_s3_bucket_name = "OutputS3BucketName",
+            output_s3_key_prefix = "OutputS3KeyPrefix",
+            output_s3_region = "OutputS3Region",
         }
     }
 
-    pub(super) static S3_OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutputS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("OutputS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("OutputS3Region", crate::resource::Rule { min_len: Some(3), max_len: Some(20), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("OutputS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("OutputS3Region", crate::resource::Rule { min_len: Some(3), max_len: Some(20), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Target`.
     #[derive(Clone)]
     pub struct Target {
         /// CloudFormation property `Key`; required.
@@ -228,7 +201,6 @@ pub mod association {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -237,25 +209,20 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ComplianceSeverity`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComplianceSeverity {
         /// `CRITICAL`
         Critical,
@@ -269,21 +236,9 @@ pub mod association {
         Unspecified,
     }
 
-    impl crate::value::CfnEnum for ComplianceSeverity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Critical => "CRITICAL",
-                Self::High => "HIGH",
-                Self::Medium => "MEDIUM",
-                Self::Low => "LOW",
-                Self::Unspecified => "UNSPECIFIED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComplianceSeverity, ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"]);
 
-    /// Allowed values of `SyncCompliance`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncCompliance {
         /// `AUTO`
         Auto,
@@ -291,15 +246,7 @@ pub mod association {
         Manual,
     }
 
-    impl crate::value::CfnEnum for SyncCompliance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "AUTO",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SyncCompliance, ["AUTO", "MANUAL"]);
 }
 
 /// Resource Type definition for AWS::SSM::CloudConnector. Enables AWS Systems Manager to manage resources in external cloud providers.
@@ -335,7 +282,6 @@ pub struct CloudConnector {
 
 impl CloudConnector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(config_connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::ssm::cloud_connector::CloudConnectorConfiguration, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             config_connector_arn: config_connector_arn.into(),
@@ -348,57 +294,40 @@ impl CloudConnector {
     }
 }
 
-impl crate::resource::Resource for CloudConnector {
-    const TYPE: &'static str = "AWS::SSM::CloudConnector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource CloudConnector = "AWS::SSM::CloudConnector", shape: Some(&CLOUD_CONNECTOR_SHAPE);
+    req {
+        config_connector_arn = "ConfigConnectorArn",
+        configuration = "Configuration",
+        display_name = "DisplayName",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigConnectorArn", self.config_connector_arn);
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CLOUD_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:connector/.+$")), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::cloud_connector::CLOUD_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w-/.@+=,]{1,1017}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_connector::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:connector/.+$")), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::cloud_connector::CLOUD_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w-/.@+=,]{1,1017}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudConnector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudConnector> {
-    /// `Fn::GetAtt` `CloudConnectorArn`.
-    #[inline]
-    pub fn attr_cloud_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudConnectorArn")
-    }
-    /// `Fn::GetAtt` `CloudConnectorId`.
-    #[inline]
-    pub fn attr_cloud_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudConnectorId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CloudConnectorArn`.
+        attr_cloud_connector_arn: ::std::string::String = "CloudConnectorArn",
+        /// `Fn::GetAtt` `CloudConnectorId`.
+        attr_cloud_connector_id: ::std::string::String = "CloudConnectorId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -424,20 +353,16 @@ pub mod cloud_connector {
         }
     }
 
-    impl crate::resource::ToExpr for CloudConnectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AzureConfiguration", self.azure_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudConnectorConfiguration;
+        req {
+            azure_configuration = "AzureConfiguration",
         }
     }
 
-    pub(super) static CLOUD_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureConfiguration", crate::resource::Rule { shape: Some(&AZURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureConfiguration", crate::resource::Rule { shape: Some(&AZURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for connecting to Azure.
     #[derive(Clone)]
@@ -466,7 +391,6 @@ pub mod cloud_connector {
 
     impl AzureConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_display_name: ::std::option::Option::None,
@@ -478,28 +402,26 @@ pub mod cloud_connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationDisplayName", self.application_display_name);
-            p.set("ApplicationId", self.application_id);
-            p.set_opt("Targets", self.targets);
-            p.set_opt("TenantDisplayName", self.tenant_display_name);
-            p.set("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureConfiguration;
+        req {
+            application_id = "ApplicationId",
+            tenant_id = "TenantId",
+        }
+        opt {
+            application_display_name = "ApplicationDisplayName",
+            targets = "Targets",
+            tenant_display_name = "TenantDisplayName",
         }
     }
 
-    pub(super) static AZURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
-            ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Targets", crate::resource::Rule { shape: Some(&CONFIGURATION_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TenantDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
+        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Targets", crate::resource::Rule { shape: Some(&CONFIGURATION_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TenantDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The targets for the cloud connector. If omitted, the entire tenant is targeted.
     #[derive(Clone)]
@@ -520,20 +442,16 @@ pub mod cloud_connector {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Subscriptions", self.subscriptions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationTargets;
+        req {
+            subscriptions = "Subscriptions",
         }
     }
 
-    pub(super) static CONFIGURATION_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Subscriptions", crate::resource::Rule { min_items: Some(1), max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&AZURE_SUBSCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Subscriptions", crate::resource::Rule { min_items: Some(1), max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&AZURE_SUBSCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An Azure subscription with its ID and optional display name.
     #[derive(Clone)]
@@ -550,7 +468,6 @@ pub mod cloud_connector {
 
     impl AzureSubscription {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 display_name: ::std::option::Option::None,
@@ -559,29 +476,20 @@ pub mod cloud_connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureSubscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisplayName", self.display_name);
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureSubscription;
+        req {
+            id = "Id",
+        }
+        opt {
+            display_name = "DisplayName",
         }
     }
 
-    pub(super) static AZURE_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::SSM::Document resource is an SSM document in AWS Systems Manager that defines the actions that Systems Manager performs, which can be used to set up and run commands on your instances.
@@ -633,7 +541,6 @@ pub struct Document {
 
 impl Document {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             attachments: ::std::option::Option::None,
@@ -650,44 +557,36 @@ impl Document {
     }
 }
 
-impl crate::resource::Resource for Document {
-    const TYPE: &'static str = "AWS::SSM::Document";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOCUMENT_SHAPE)
+crate::resource::props! {
+    resource Document = "AWS::SSM::Document", shape: Some(&DOCUMENT_SHAPE);
+    req {
+        content = "Content",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Attachments", self.attachments);
-        p.set("Content", self.content);
-        p.set_opt("DocumentFormat", self.document_format);
-        p.set_opt("DocumentType", self.document_type);
-        p.set_opt("Name", self.name);
-        p.set_opt("Requires", self.requires);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetType", self.target_type);
-        p.set_opt("UpdateMethod", self.update_method);
-        p.set_opt("VersionName", self.version_name);
-        p
+    opt {
+        attachments = "Attachments",
+        document_format = "DocumentFormat",
+        document_type = "DocumentType",
+        name = "Name",
+        requires = "Requires",
+        tags = "Tags",
+        target_type = "TargetType",
+        update_method = "UpdateMethod",
+        version_name = "VersionName",
     }
 }
 
-static DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Attachments", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::document::ATTACHMENTS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("Requires", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::document::DOCUMENT_REQUIRES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::document::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetType", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^\\/[\\w\\.\\-\\:\\/]*$")), ..crate::resource::Rule::NONE }),
-        ("VersionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{1,128}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Attachments", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::document::ATTACHMENTS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("Requires", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::document::DOCUMENT_REQUIRES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::document::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetType", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^\\/[\\w\\.\\-\\:\\/]*$")), ..crate::resource::Rule::NONE }),
+    ("VersionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{1,128}$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod document {
     //! Nested property types and enums of [`Document`](super::Document).
 
-    /// The definition `AttachmentsSource`.
     #[derive(Clone, Default)]
     pub struct AttachmentsSource {
         /// The key of a key-value pair that identifies the location of an attachment to a document.
@@ -704,25 +603,20 @@ pub mod document {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AttachmentsSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Name", self.name);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttachmentsSource;
+        opt {
+            key = "Key",
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static ATTACHMENTS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTACHMENTS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentRequires`.
     #[derive(Clone, Default)]
     pub struct DocumentRequires {
         /// The name of the required SSM document. The name can be an Amazon Resource Name (ARN).
@@ -735,32 +629,26 @@ pub mod document {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentRequires {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentRequires;
+        opt {
+            name = "Name",
+            version = "Version",
         }
     }
 
-    pub(super) static DOCUMENT_REQUIRES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_REQUIRES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The key of a key-value pair that identifies the location of an attachment to a document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Key {
         /// `SourceUrl`
         SourceUrl,
@@ -770,19 +658,10 @@ pub mod document {
         AttachmentReference,
     }
 
-    impl crate::value::CfnEnum for Key {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SourceUrl => "SourceUrl",
-                Self::S3FileUrl => "S3FileUrl",
-                Self::AttachmentReference => "AttachmentReference",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Key, ["SourceUrl", "S3FileUrl", "AttachmentReference"]);
 
     /// Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentFormat {
         /// `YAML`
         Yaml,
@@ -792,19 +671,10 @@ pub mod document {
         Text,
     }
 
-    impl crate::value::CfnEnum for DocumentFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Yaml => "YAML",
-                Self::Json => "JSON",
-                Self::Text => "TEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentFormat, ["YAML", "JSON", "TEXT"]);
 
     /// The type of document to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `ApplicationConfiguration`
         ApplicationConfiguration,
@@ -838,31 +708,10 @@ pub mod document {
         Session,
     }
 
-    impl crate::value::CfnEnum for DocumentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationConfiguration => "ApplicationConfiguration",
-                Self::ApplicationConfigurationSchema => "ApplicationConfigurationSchema",
-                Self::Automation => "Automation",
-                Self::AutomationChangeTemplate => "Automation.ChangeTemplate",
-                Self::AutoApprovalPolicy => "AutoApprovalPolicy",
-                Self::ChangeCalendar => "ChangeCalendar",
-                Self::CloudFormation => "CloudFormation",
-                Self::Command => "Command",
-                Self::DeploymentStrategy => "DeploymentStrategy",
-                Self::ManualApprovalPolicy => "ManualApprovalPolicy",
-                Self::Package => "Package",
-                Self::Policy => "Policy",
-                Self::ProblemAnalysis => "ProblemAnalysis",
-                Self::ProblemAnalysisTemplate => "ProblemAnalysisTemplate",
-                Self::Session => "Session",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentType, ["ApplicationConfiguration", "ApplicationConfigurationSchema", "Automation", "Automation.ChangeTemplate", "AutoApprovalPolicy", "ChangeCalendar", "CloudFormation", "Command", "DeploymentStrategy", "ManualApprovalPolicy", "Package", "Policy", "ProblemAnalysis", "ProblemAnalysisTemplate", "Session"]);
 
     /// Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateMethod {
         /// `Replace`
         Replace,
@@ -870,15 +719,7 @@ pub mod document {
         NewVersion,
     }
 
-    impl crate::value::CfnEnum for UpdateMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Replace => "Replace",
-                Self::NewVersion => "NewVersion",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateMethod, ["Replace", "NewVersion"]);
 }
 
 /// Resource type definition for AWS::SSM::MaintenanceWindow
@@ -934,7 +775,6 @@ pub struct MaintenanceWindow {
 
 impl MaintenanceWindow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(allow_unassociated_targets: impl ::std::convert::Into<crate::value::Val<bool>>, cutoff: impl ::std::convert::Into<crate::value::Val<i64>>, duration: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_unassociated_targets: allow_unassociated_targets.into(),
@@ -952,60 +792,41 @@ impl MaintenanceWindow {
     }
 }
 
-impl crate::resource::Resource for MaintenanceWindow {
-    const TYPE: &'static str = "AWS::SSM::MaintenanceWindow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAINTENANCE_WINDOW_SHAPE)
+crate::resource::props! {
+    resource MaintenanceWindow = "AWS::SSM::MaintenanceWindow", shape: Some(&MAINTENANCE_WINDOW_SHAPE);
+    req {
+        allow_unassociated_targets = "AllowUnassociatedTargets",
+        cutoff = "Cutoff",
+        duration = "Duration",
+        name = "Name",
+        schedule = "Schedule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AllowUnassociatedTargets", self.allow_unassociated_targets);
-        p.set("Cutoff", self.cutoff);
-        p.set_opt("Description", self.description);
-        p.set("Duration", self.duration);
-        p.set_opt("EndDate", self.end_date);
-        p.set("Name", self.name);
-        p.set("Schedule", self.schedule);
-        p.set_opt("ScheduleOffset", self.schedule_offset);
-        p.set_opt("ScheduleTimezone", self.schedule_timezone);
-        p.set_opt("StartDate", self.start_date);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        end_date = "EndDate",
+        schedule_offset = "ScheduleOffset",
+        schedule_timezone = "ScheduleTimezone",
+        start_date = "StartDate",
+        tags = "Tags",
     }
 }
 
-static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Cutoff", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Duration", crate::resource::Rule { min: Some(1.0), max: Some(24.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("ScheduleOffset", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cutoff", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Duration", crate::resource::Rule { min: Some(1.0), max: Some(24.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("ScheduleOffset", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ssm::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MaintenanceWindow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MaintenanceWindow> {
-    /// `Fn::GetAtt` `WindowId`.
-    #[inline]
-    pub fn attr_window_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WindowId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `WindowId`.
+        attr_window_id: ::std::string::String = "WindowId",
     }
-}
-
-pub mod maintenance_window {
-    //! Nested property types and enums of [`MaintenanceWindow`](super::MaintenanceWindow).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource type definition for AWS::SSM::MaintenanceWindowTarget
@@ -1041,7 +862,6 @@ pub struct MaintenanceWindowTarget {
 
 impl MaintenanceWindowTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssm::maintenance_window_target::ResourceType>>, targets: ::std::vec::Vec<crate::cfn::ssm::maintenance_window_target::Targets>, window_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1054,48 +874,39 @@ impl MaintenanceWindowTarget {
     }
 }
 
-impl crate::resource::Resource for MaintenanceWindowTarget {
-    const TYPE: &'static str = "AWS::SSM::MaintenanceWindowTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAINTENANCE_WINDOW_TARGET_SHAPE)
+crate::resource::props! {
+    resource MaintenanceWindowTarget = "AWS::SSM::MaintenanceWindowTarget", shape: Some(&MAINTENANCE_WINDOW_TARGET_SHAPE);
+    req {
+        resource_type = "ResourceType",
+        targets = "Targets",
+        window_id = "WindowId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("OwnerInformation", self.owner_information);
-        p.set("ResourceType", self.resource_type);
-        p.set("Targets", self.targets);
-        p.set("WindowId", self.window_id);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        owner_information = "OwnerInformation",
     }
 }
 
-static MAINTENANCE_WINDOW_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("OwnerInformation", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window_target::TARGETS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WindowId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^mw-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAINTENANCE_WINDOW_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("OwnerInformation", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window_target::TARGETS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WindowId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^mw-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MaintenanceWindowTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MaintenanceWindowTarget> {
-    /// `Fn::GetAtt` `WindowTargetId`.
-    #[inline]
-    pub fn attr_window_target_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WindowTargetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `WindowTargetId`.
+        attr_window_target_id: ::std::string::String = "WindowTargetId",
     }
 }
 
 pub mod maintenance_window_target {
     //! Nested property types and enums of [`MaintenanceWindowTarget`](super::MaintenanceWindowTarget).
 
-    /// The definition `Targets`.
     #[derive(Clone)]
     pub struct Targets {
         /// User-defined criteria for sending commands that target managed nodes that meet the criteria.
@@ -1110,7 +921,6 @@ pub mod maintenance_window_target {
 
     impl Targets {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -1119,25 +929,21 @@ pub mod maintenance_window_target {
         }
     }
 
-    impl crate::resource::ToExpr for Targets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Targets;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of target that is being registered with the maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `INSTANCE`
         Instance,
@@ -1145,15 +951,7 @@ pub mod maintenance_window_target {
         ResourceGroup,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "INSTANCE",
-                Self::ResourceGroup => "RESOURCE_GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["INSTANCE", "RESOURCE_GROUP"]);
 }
 
 /// Resource Type definition for AWS::SSM::MaintenanceWindowTask
@@ -1219,7 +1017,6 @@ pub struct MaintenanceWindowTask {
 
 impl MaintenanceWindowTask {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, task_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, task_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssm::maintenance_window_task::TaskType>>, window_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cutoff_behavior: ::std::option::Option::None,
@@ -1240,59 +1037,54 @@ impl MaintenanceWindowTask {
     }
 }
 
-impl crate::resource::Resource for MaintenanceWindowTask {
-    const TYPE: &'static str = "AWS::SSM::MaintenanceWindowTask";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAINTENANCE_WINDOW_TASK_SHAPE)
+crate::resource::props! {
+    resource MaintenanceWindowTask = "AWS::SSM::MaintenanceWindowTask", shape: Some(&MAINTENANCE_WINDOW_TASK_SHAPE);
+    req {
+        priority = "Priority",
+        task_arn = "TaskArn",
+        task_type = "TaskType",
+        window_id = "WindowId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CutoffBehavior", self.cutoff_behavior);
-        p.set_opt("Description", self.description);
-        p.set_opt("LoggingInfo", self.logging_info);
-        p.set_opt("MaxConcurrency", self.max_concurrency);
-        p.set_opt("MaxErrors", self.max_errors);
-        p.set_opt("Name", self.name);
-        p.set("Priority", self.priority);
-        p.set_opt("ServiceRoleArn", self.service_role_arn);
-        p.set_opt("Targets", self.targets);
-        p.set("TaskArn", self.task_arn);
-        p.set_opt("TaskInvocationParameters", self.task_invocation_parameters);
-        p.set_opt("TaskParameters", self.task_parameters);
-        p.set("TaskType", self.task_type);
-        p.set("WindowId", self.window_id);
-        p
+    opt {
+        cutoff_behavior = "CutoffBehavior",
+        description = "Description",
+        logging_info = "LoggingInfo",
+        max_concurrency = "MaxConcurrency",
+        max_errors = "MaxErrors",
+        name = "Name",
+        service_role_arn = "ServiceRoleArn",
+        targets = "Targets",
+        task_invocation_parameters = "TaskInvocationParameters",
+        task_parameters = "TaskParameters",
     }
 }
 
-static MAINTENANCE_WINDOW_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("MaxConcurrency", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")), ..crate::resource::Rule::NONE }),
-        ("MaxErrors", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window_task::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TaskArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("WindowId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^mw-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAINTENANCE_WINDOW_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("LoggingInfo", crate::resource::Rule { shape: Some(&self::maintenance_window_task::LOGGING_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxConcurrency", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")), ..crate::resource::Rule::NONE }),
+    ("MaxErrors", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window_task::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("TaskInvocationParameters", crate::resource::Rule { shape: Some(&self::maintenance_window_task::TASK_INVOCATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TaskParameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("WindowId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^mw-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MaintenanceWindowTask`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MaintenanceWindowTask> {
-    /// `Fn::GetAtt` `WindowTaskId`.
-    #[inline]
-    pub fn attr_window_task_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WindowTaskId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `WindowTaskId`.
+        attr_window_task_id: ::std::string::String = "WindowTaskId",
     }
 }
 
 pub mod maintenance_window_task {
     //! Nested property types and enums of [`MaintenanceWindowTask`](super::MaintenanceWindowTask).
 
-    /// The definition `LoggingInfo`.
     #[derive(Clone)]
     pub struct LoggingInfo {
         /// CloudFormation property `Region`; required.
@@ -1305,7 +1097,6 @@ pub mod maintenance_window_task {
 
     impl LoggingInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region: region.into(),
@@ -1315,18 +1106,21 @@ pub mod maintenance_window_task {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Region", self.region);
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Prefix", self.s3_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingInfo;
+        req {
+            region = "Region",
+            s3_bucket = "S3Bucket",
+        }
+        opt {
+            s3_prefix = "S3Prefix",
         }
     }
 
-    /// The definition `Target`.
+    pub(super) static LOGGING_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct Target {
         /// CloudFormation property `Key`; required.
@@ -1337,7 +1131,6 @@ pub mod maintenance_window_task {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -1346,24 +1139,19 @@ pub mod maintenance_window_task {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(163), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TaskInvocationParameters`.
     #[derive(Clone, Default)]
     pub struct TaskInvocationParameters {
         /// CloudFormation property `MaintenanceWindowAutomationParameters`.
@@ -1376,19 +1164,21 @@ pub mod maintenance_window_task {
         pub maintenance_window_step_functions_parameters: ::std::option::Option<crate::cfn::ssm::maintenance_window_task::MaintenanceWindowStepFunctionsParameters>,
     }
 
-    impl crate::resource::ToExpr for TaskInvocationParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaintenanceWindowAutomationParameters", self.maintenance_window_automation_parameters);
-            p.set_opt("MaintenanceWindowLambdaParameters", self.maintenance_window_lambda_parameters);
-            p.set_opt("MaintenanceWindowRunCommandParameters", self.maintenance_window_run_command_parameters);
-            p.set_opt("MaintenanceWindowStepFunctionsParameters", self.maintenance_window_step_functions_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskInvocationParameters;
+        opt {
+            maintenance_window_automation_parameters = "MaintenanceWindowAutomationParameters",
+            maintenance_window_lambda_parameters = "MaintenanceWindowLambdaParameters",
+            maintenance_window_run_command_parameters = "MaintenanceWindowRunCommandParameters",
+            maintenance_window_step_functions_parameters = "MaintenanceWindowStepFunctionsParameters",
         }
     }
 
-    /// The definition `MaintenanceWindowAutomationParameters`.
+    pub(super) static TASK_INVOCATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaintenanceWindowAutomationParameters", crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaintenanceWindowRunCommandParameters", crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowAutomationParameters {
         /// CloudFormation property `DocumentVersion`.
@@ -1397,17 +1187,18 @@ pub mod maintenance_window_task {
         pub parameters: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindowAutomationParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocumentVersion", self.document_version);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindowAutomationParameters;
+        opt {
+            document_version = "DocumentVersion",
+            parameters = "Parameters",
         }
     }
 
-    /// The definition `MaintenanceWindowLambdaParameters`.
+    pub(super) static MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowLambdaParameters {
         /// CloudFormation property `ClientContext`.
@@ -1418,18 +1209,15 @@ pub mod maintenance_window_task {
         pub qualifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindowLambdaParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientContext", self.client_context);
-            p.set_opt("Payload", self.payload);
-            p.set_opt("Qualifier", self.qualifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindowLambdaParameters;
+        opt {
+            client_context = "ClientContext",
+            payload = "Payload",
+            qualifier = "Qualifier",
         }
     }
 
-    /// The definition `MaintenanceWindowRunCommandParameters`.
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowRunCommandParameters {
         /// CloudFormation property `CloudWatchOutputConfig`.
@@ -1456,26 +1244,28 @@ pub mod maintenance_window_task {
         pub timeout_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindowRunCommandParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchOutputConfig", self.cloud_watch_output_config);
-            p.set_opt("Comment", self.comment);
-            p.set_opt("DocumentHash", self.document_hash);
-            p.set_opt("DocumentHashType", self.document_hash_type);
-            p.set_opt("DocumentVersion", self.document_version);
-            p.set_opt("NotificationConfig", self.notification_config);
-            p.set_opt("OutputS3BucketName", self.output_s3_bucket_name);
-            p.set_opt("OutputS3KeyPrefix", self.output_s3_key_prefix);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("ServiceRoleArn", self.service_role_arn);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindowRunCommandParameters;
+        opt {
+            cloud_watch_output_config = "CloudWatchOutputConfig",
+            comment = "Comment",
+            document_hash = "DocumentHash",
+            document_hash_type = "DocumentHashType",
+            document_version = "DocumentVersion",
+            notification_config = "NotificationConfig",
+            output_s3_bucket_name = "OutputS3BucketName",
+            output_s3_key_prefix = "OutputS3KeyPrefix",
+            parameters = "Parameters",
+            service_role_arn = "ServiceRoleArn",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    /// The definition `CloudWatchOutputConfig`.
+    pub(super) static MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CloudWatchOutputConfig {
         /// The name of the CloudWatch log group where you want to send command output.
@@ -1488,17 +1278,14 @@ pub mod maintenance_window_task {
         pub cloud_watch_output_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchOutputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogGroupName", self.cloud_watch_log_group_name);
-            p.set_opt("CloudWatchOutputEnabled", self.cloud_watch_output_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchOutputConfig;
+        opt {
+            cloud_watch_log_group_name = "CloudWatchLogGroupName",
+            cloud_watch_output_enabled = "CloudWatchOutputEnabled",
         }
     }
 
-    /// The definition `NotificationConfig`.
     #[derive(Clone)]
     pub struct NotificationConfig {
         /// CloudFormation property `NotificationArn`; required.
@@ -1511,7 +1298,6 @@ pub mod maintenance_window_task {
 
     impl NotificationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(notification_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 notification_arn: notification_arn.into(),
@@ -1521,18 +1307,17 @@ pub mod maintenance_window_task {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NotificationArn", self.notification_arn);
-            p.set_opt("NotificationEvents", self.notification_events);
-            p.set_opt("NotificationType", self.notification_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationConfig;
+        req {
+            notification_arn = "NotificationArn",
+        }
+        opt {
+            notification_events = "NotificationEvents",
+            notification_type = "NotificationType",
         }
     }
 
-    /// The definition `MaintenanceWindowStepFunctionsParameters`.
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowStepFunctionsParameters {
         /// CloudFormation property `Input`.
@@ -1541,18 +1326,16 @@ pub mod maintenance_window_task {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindowStepFunctionsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Input", self.input);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindowStepFunctionsParameters;
+        opt {
+            input = "Input",
+            name = "Name",
         }
     }
 
     /// The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CutoffBehavior {
         /// `CANCEL_TASK`
         CancelTask,
@@ -1560,18 +1343,10 @@ pub mod maintenance_window_task {
         ContinueTask,
     }
 
-    impl crate::value::CfnEnum for CutoffBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CancelTask => "CANCEL_TASK",
-                Self::ContinueTask => "CONTINUE_TASK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CutoffBehavior, ["CANCEL_TASK", "CONTINUE_TASK"]);
 
     /// The type of task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `AUTOMATION`
         Automation,
@@ -1583,17 +1358,7 @@ pub mod maintenance_window_task {
         StepFunctions,
     }
 
-    impl crate::value::CfnEnum for TaskType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automation => "AUTOMATION",
-                Self::Lambda => "LAMBDA",
-                Self::RunCommand => "RUN_COMMAND",
-                Self::StepFunctions => "STEP_FUNCTIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskType, ["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"]);
 }
 
 /// Resource schema for AWS::SSM::OpsItem.
@@ -1633,7 +1398,6 @@ pub struct OpsItem {
 
 impl OpsItem {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             category: ::std::option::Option::None,
@@ -1647,96 +1411,53 @@ impl OpsItem {
     }
 }
 
-impl crate::resource::Resource for OpsItem {
-    const TYPE: &'static str = "AWS::SSM::OpsItem";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OPS_ITEM_SHAPE)
+crate::resource::props! {
+    resource OpsItem = "AWS::SSM::OpsItem", shape: Some(&OPS_ITEM_SHAPE);
+    req {
+        description = "Description",
+        source = "Source",
+        title = "Title",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Category", self.category);
-        p.set("Description", self.description);
-        p.set_opt("Priority", self.priority);
-        p.set_opt("Severity", self.severity);
-        p.set("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p.set("Title", self.title);
-        p
+    opt {
+        category = "Category",
+        priority = "Priority",
+        severity = "Severity",
+        tags = "Tags",
     }
 }
 
-static OPS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*\\S[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ("Severity", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::ops_item::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OPS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*\\S[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ("Severity", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OpsItem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OpsItem> {
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedBy`.
+        attr_last_modified_by: ::std::string::String = "LastModifiedBy",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `OpsItemArn`.
+        attr_ops_item_arn: ::std::string::String = "OpsItemArn",
+        /// `Fn::GetAtt` `OpsItemId`.
+        attr_ops_item_id: ::std::string::String = "OpsItemId",
+        /// `Fn::GetAtt` `OpsItemType`.
+        attr_ops_item_type: ::std::string::String = "OpsItemType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedBy`.
-    #[inline]
-    pub fn attr_last_modified_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedBy")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `OpsItemArn`.
-    #[inline]
-    pub fn attr_ops_item_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OpsItemArn")
-    }
-    /// `Fn::GetAtt` `OpsItemId`.
-    #[inline]
-    pub fn attr_ops_item_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OpsItemId")
-    }
-    /// `Fn::GetAtt` `OpsItemType`.
-    #[inline]
-    pub fn attr_ops_item_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OpsItemType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-}
-
-pub mod ops_item {
-    //! Nested property types and enums of [`OpsItem`](super::OpsItem).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong Parameter Store.
@@ -1792,7 +1513,6 @@ pub struct Parameter {
 
 impl Parameter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssm::parameter::Type>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allowed_pattern: ::std::option::Option::None,
@@ -1808,84 +1528,52 @@ impl Parameter {
     }
 }
 
-impl crate::resource::Resource for Parameter {
-    const TYPE: &'static str = "AWS::SSM::Parameter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARAMETER_SHAPE)
+crate::resource::props! {
+    resource Parameter = "AWS::SSM::Parameter", shape: Some(&PARAMETER_SHAPE);
+    req {
+        type_ = "Type",
+        value = "Value",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedPattern", self.allowed_pattern);
-        p.set_opt("DataType", self.data_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Policies", self.policies);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tier", self.tier);
-        p.set("Type", self.type_);
-        p.set("Value", self.value);
-        p
+    opt {
+        allowed_pattern = "AllowedPattern",
+        data_type = "DataType",
+        description = "Description",
+        name = "Name",
+        policies = "Policies",
+        tags = "Tags",
+        tier = "Tier",
     }
 }
 
-static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DataType", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Policies", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DataType", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Policies", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Parameter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Parameter> {
-    /// `Fn::GetAtt` `AllowedPattern`.
-    #[inline]
-    pub fn attr_allowed_pattern(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AllowedPattern")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DataType`.
-    #[inline]
-    pub fn attr_data_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataType")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Policies`.
-    #[inline]
-    pub fn attr_policies(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Policies")
-    }
-    /// `Fn::GetAtt` `Tier`.
-    #[inline]
-    pub fn attr_tier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Tier")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `Value`.
-    #[inline]
-    pub fn attr_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Value")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllowedPattern`.
+        attr_allowed_pattern: ::std::string::String = "AllowedPattern",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DataType`.
+        attr_data_type: ::std::string::String = "DataType",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Policies`.
+        attr_policies: ::std::string::String = "Policies",
+        /// `Fn::GetAtt` `Tier`.
+        attr_tier: ::std::string::String = "Tier",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `Value`.
+        attr_value: ::std::string::String = "Value",
     }
 }
 
@@ -1893,7 +1581,7 @@ pub mod parameter {
     //! Nested property types and enums of [`Parameter`](super::Parameter).
 
     /// The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The default is ``text``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `text`
         Text,
@@ -1901,18 +1589,10 @@ pub mod parameter {
         AwsEc2Image,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "text",
-                Self::AwsEc2Image => "aws:ec2:image",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["text", "aws:ec2:image"]);
 
     /// The parameter tier.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `Standard`
         Standard,
@@ -1922,20 +1602,11 @@ pub mod parameter {
         IntelligentTiering,
     }
 
-    impl crate::value::CfnEnum for Tier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::Advanced => "Advanced",
-                Self::IntelligentTiering => "Intelligent-Tiering",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tier, ["Standard", "Advanced", "Intelligent-Tiering"]);
 
     /// The type of parameter.
     /// Parameters of type ``SecureString`` are not supported by CFNlong.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `String`
         String,
@@ -1943,15 +1614,7 @@ pub mod parameter {
         StringList,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "String",
-                Self::StringList => "StringList",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["String", "StringList"]);
 }
 
 /// Resource Type definition for AWS::SSM::PatchBaseline
@@ -2023,7 +1686,6 @@ pub struct PatchBaseline {
 
 impl PatchBaseline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             approval_rules: ::std::option::Option::None,
@@ -2045,54 +1707,46 @@ impl PatchBaseline {
     }
 }
 
-impl crate::resource::Resource for PatchBaseline {
-    const TYPE: &'static str = "AWS::SSM::PatchBaseline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PATCH_BASELINE_SHAPE)
+crate::resource::props! {
+    resource PatchBaseline = "AWS::SSM::PatchBaseline", shape: Some(&PATCH_BASELINE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApprovalRules", self.approval_rules);
-        p.set_opt("ApprovedPatches", self.approved_patches);
-        p.set_opt("ApprovedPatchesComplianceLevel", self.approved_patches_compliance_level);
-        p.set_opt("ApprovedPatchesEnableNonSecurity", self.approved_patches_enable_non_security);
-        p.set_opt("AvailableSecurityUpdatesComplianceStatus", self.available_security_updates_compliance_status);
-        p.set_opt("DefaultBaseline", self.default_baseline);
-        p.set_opt("Description", self.description);
-        p.set_opt("GlobalFilters", self.global_filters);
-        p.set("Name", self.name);
-        p.set_opt("OperatingSystem", self.operating_system);
-        p.set_opt("PatchGroups", self.patch_groups);
-        p.set_opt("RejectedPatches", self.rejected_patches);
-        p.set_opt("RejectedPatchesAction", self.rejected_patches_action);
-        p.set_opt("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        approval_rules = "ApprovalRules",
+        approved_patches = "ApprovedPatches",
+        approved_patches_compliance_level = "ApprovedPatchesComplianceLevel",
+        approved_patches_enable_non_security = "ApprovedPatchesEnableNonSecurity",
+        available_security_updates_compliance_status = "AvailableSecurityUpdatesComplianceStatus",
+        default_baseline = "DefaultBaseline",
+        description = "Description",
+        global_filters = "GlobalFilters",
+        operating_system = "OperatingSystem",
+        patch_groups = "PatchGroups",
+        rejected_patches = "RejectedPatches",
+        rejected_patches_action = "RejectedPatchesAction",
+        sources = "Sources",
+        tags = "Tags",
     }
 }
 
-static PATCH_BASELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApprovalRules", crate::resource::Rule { shape: Some(&self::patch_baseline::RULE_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ApprovedPatches", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("GlobalFilters", crate::resource::Rule { shape: Some(&self::patch_baseline::PATCH_FILTER_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("PatchGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RejectedPatches", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::patch_baseline::PATCH_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::patch_baseline::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PATCH_BASELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApprovalRules", crate::resource::Rule { shape: Some(&self::patch_baseline::RULE_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ApprovedPatches", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("GlobalFilters", crate::resource::Rule { shape: Some(&self::patch_baseline::PATCH_FILTER_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("PatchGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RejectedPatches", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::patch_baseline::PATCH_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::servicecatalog_ssm::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PatchBaseline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PatchBaseline> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2106,20 +1760,16 @@ pub mod patch_baseline {
         pub patch_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::ssm::patch_baseline::Rule>>,
     }
 
-    impl crate::resource::ToExpr for RuleGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PatchRules", self.patch_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleGroup;
+        opt {
+            patch_rules = "PatchRules",
         }
     }
 
-    pub(super) static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PatchRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PatchRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines an approval rule for a patch baseline.
     #[derive(Clone, Default)]
@@ -2138,26 +1788,22 @@ pub mod patch_baseline {
         pub patch_filter_group: ::std::option::Option<crate::cfn::ssm::patch_baseline::PatchFilterGroup>,
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApproveAfterDays", self.approve_after_days);
-            p.set_opt("ApproveUntilDate", self.approve_until_date);
-            p.set_opt("ComplianceLevel", self.compliance_level);
-            p.set_opt("EnableNonSecurity", self.enable_non_security);
-            p.set_opt("PatchFilterGroup", self.patch_filter_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        opt {
+            approve_after_days = "ApproveAfterDays",
+            approve_until_date = "ApproveUntilDate",
+            compliance_level = "ComplianceLevel",
+            enable_non_security = "EnableNonSecurity",
+            patch_filter_group = "PatchFilterGroup",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApproveAfterDays", crate::resource::Rule { min: Some(0.0), max: Some(360.0), ..crate::resource::Rule::NONE }),
-            ("ApproveUntilDate", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("PatchFilterGroup", crate::resource::Rule { shape: Some(&PATCH_FILTER_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApproveAfterDays", crate::resource::Rule { min: Some(0.0), max: Some(360.0), ..crate::resource::Rule::NONE }),
+        ("ApproveUntilDate", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("PatchFilterGroup", crate::resource::Rule { shape: Some(&PATCH_FILTER_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The patch filter group that defines the criteria for the rule.
     #[derive(Clone, Default)]
@@ -2166,20 +1812,16 @@ pub mod patch_baseline {
         pub patch_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::ssm::patch_baseline::PatchFilter>>,
     }
 
-    impl crate::resource::ToExpr for PatchFilterGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PatchFilters", self.patch_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PatchFilterGroup;
+        opt {
+            patch_filters = "PatchFilters",
         }
     }
 
-    pub(super) static PATCH_FILTER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PatchFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PATCH_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATCH_FILTER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PatchFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PATCH_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines which patches should be included in a patch baseline.
     #[derive(Clone, Default)]
@@ -2190,21 +1832,17 @@ pub mod patch_baseline {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PatchFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PatchFilter;
+        opt {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static PATCH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATCH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only.
     #[derive(Clone, Default)]
@@ -2217,34 +1855,22 @@ pub mod patch_baseline {
         pub products: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PatchSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("Name", self.name);
-            p.set_opt("Products", self.products);
-            p.into_expr()
+    crate::resource::props! {
+        nested PatchSource;
+        opt {
+            configuration = "Configuration",
+            name = "Name",
+            products = "Products",
         }
     }
 
-    pub(super) static PATCH_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,50}$")), ..crate::resource::Rule::NONE }),
-            ("Products", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATCH_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,50}$")), ..crate::resource::Rule::NONE }),
+        ("Products", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ComplianceLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComplianceLevel {
         /// `CRITICAL`
         Critical,
@@ -2260,22 +1886,9 @@ pub mod patch_baseline {
         Unspecified,
     }
 
-    impl crate::value::CfnEnum for ComplianceLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Critical => "CRITICAL",
-                Self::High => "HIGH",
-                Self::Informational => "INFORMATIONAL",
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::Unspecified => "UNSPECIFIED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComplianceLevel, ["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"]);
 
-    /// Allowed values of `Key`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Key {
         /// `ADVISORY_ID`
         AdvisoryId,
@@ -2317,35 +1930,10 @@ pub mod patch_baseline {
         Version,
     }
 
-    impl crate::value::CfnEnum for Key {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AdvisoryId => "ADVISORY_ID",
-                Self::Arch => "ARCH",
-                Self::BugzillaId => "BUGZILLA_ID",
-                Self::Classification => "CLASSIFICATION",
-                Self::CveId => "CVE_ID",
-                Self::Epoch => "EPOCH",
-                Self::MsrcSeverity => "MSRC_SEVERITY",
-                Self::Name => "NAME",
-                Self::PatchId => "PATCH_ID",
-                Self::PatchSet => "PATCH_SET",
-                Self::Priority => "PRIORITY",
-                Self::Product => "PRODUCT",
-                Self::ProductFamily => "PRODUCT_FAMILY",
-                Self::Release => "RELEASE",
-                Self::Repository => "REPOSITORY",
-                Self::Section => "SECTION",
-                Self::Security => "SECURITY",
-                Self::Severity => "SEVERITY",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Key, ["ADVISORY_ID", "ARCH", "BUGZILLA_ID", "CLASSIFICATION", "CVE_ID", "EPOCH", "MSRC_SEVERITY", "NAME", "PATCH_ID", "PATCH_SET", "PRIORITY", "PRODUCT", "PRODUCT_FAMILY", "RELEASE", "REPOSITORY", "SECTION", "SECURITY", "SEVERITY", "VERSION"]);
 
     /// Defines the compliance level for approved patches. This means that if an approved patch is reported as missing, this is the severity of the compliance violation. The default value is UNSPECIFIED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApprovedPatchesComplianceLevel {
         /// `CRITICAL`
         Critical,
@@ -2361,22 +1949,10 @@ pub mod patch_baseline {
         Unspecified,
     }
 
-    impl crate::value::CfnEnum for ApprovedPatchesComplianceLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Critical => "CRITICAL",
-                Self::High => "HIGH",
-                Self::Medium => "MEDIUM",
-                Self::Low => "LOW",
-                Self::Informational => "INFORMATIONAL",
-                Self::Unspecified => "UNSPECIFIED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApprovedPatchesComplianceLevel, ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"]);
 
     /// The compliance status for vendor recommended security updates that are not approved by this patch baseline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailableSecurityUpdatesComplianceStatus {
         /// `NON_COMPLIANT`
         NonCompliant,
@@ -2384,18 +1960,10 @@ pub mod patch_baseline {
         Compliant,
     }
 
-    impl crate::value::CfnEnum for AvailableSecurityUpdatesComplianceStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NonCompliant => "NON_COMPLIANT",
-                Self::Compliant => "COMPLIANT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AvailableSecurityUpdatesComplianceStatus, ["NON_COMPLIANT", "COMPLIANT"]);
 
     /// Defines the operating system the patch baseline applies to. The Default value is WINDOWS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `WINDOWS`
         Windows,
@@ -2429,31 +1997,10 @@ pub mod patch_baseline {
         AlmaLinux,
     }
 
-    impl crate::value::CfnEnum for OperatingSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "WINDOWS",
-                Self::AmazonLinux => "AMAZON_LINUX",
-                Self::AmazonLinux2 => "AMAZON_LINUX_2",
-                Self::AmazonLinux2022 => "AMAZON_LINUX_2022",
-                Self::AmazonLinux2023 => "AMAZON_LINUX_2023",
-                Self::Ubuntu => "UBUNTU",
-                Self::RedhatEnterpriseLinux => "REDHAT_ENTERPRISE_LINUX",
-                Self::Suse => "SUSE",
-                Self::Centos => "CENTOS",
-                Self::OracleLinux => "ORACLE_LINUX",
-                Self::Debian => "DEBIAN",
-                Self::Macos => "MACOS",
-                Self::Raspbian => "RASPBIAN",
-                Self::RockyLinux => "ROCKY_LINUX",
-                Self::AlmaLinux => "ALMA_LINUX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatingSystem, ["WINDOWS", "AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023", "UBUNTU", "REDHAT_ENTERPRISE_LINUX", "SUSE", "CENTOS", "ORACLE_LINUX", "DEBIAN", "MACOS", "RASPBIAN", "ROCKY_LINUX", "ALMA_LINUX"]);
 
     /// The action for Patch Manager to take on patches included in the RejectedPackages list.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RejectedPatchesAction {
         /// `ALLOW_AS_DEPENDENCY`
         AllowAsDependency,
@@ -2461,15 +2008,7 @@ pub mod patch_baseline {
         Block,
     }
 
-    impl crate::value::CfnEnum for RejectedPatchesAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllowAsDependency => "ALLOW_AS_DEPENDENCY",
-                Self::Block => "BLOCK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RejectedPatchesAction, ["ALLOW_AS_DEPENDENCY", "BLOCK"]);
 }
 
 /// Resource Type definition for AWS::SSM::ResourceDataSync
@@ -2499,7 +2038,6 @@ pub struct ResourceDataSync {
 
 impl ResourceDataSync {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sync_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bucket_name: ::std::option::Option::None,
@@ -2515,46 +2053,38 @@ impl ResourceDataSync {
     }
 }
 
-impl crate::resource::Resource for ResourceDataSync {
-    const TYPE: &'static str = "AWS::SSM::ResourceDataSync";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_DATA_SYNC_SHAPE)
+crate::resource::props! {
+    resource ResourceDataSync = "AWS::SSM::ResourceDataSync", shape: Some(&RESOURCE_DATA_SYNC_SHAPE);
+    req {
+        sync_name = "SyncName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BucketName", self.bucket_name);
-        p.set_opt("BucketPrefix", self.bucket_prefix);
-        p.set_opt("BucketRegion", self.bucket_region);
-        p.set_opt("KMSKeyArn", self.kms_key_arn);
-        p.set_opt("S3Destination", self.s3_destination);
-        p.set_opt("SyncFormat", self.sync_format);
-        p.set("SyncName", self.sync_name);
-        p.set_opt("SyncSource", self.sync_source);
-        p.set_opt("SyncType", self.sync_type);
-        p
+    opt {
+        bucket_name = "BucketName",
+        bucket_prefix = "BucketPrefix",
+        bucket_region = "BucketRegion",
+        kms_key_arn = "KMSKeyArn",
+        s3_destination = "S3Destination",
+        sync_format = "SyncFormat",
+        sync_source = "SyncSource",
+        sync_type = "SyncType",
     }
 }
 
-static RESOURCE_DATA_SYNC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("S3Destination", crate::resource::Rule { shape: Some(&self::resource_data_sync::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SyncFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("SyncName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("SyncSource", crate::resource::Rule { shape: Some(&self::resource_data_sync::SYNC_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SyncType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_DATA_SYNC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("S3Destination", crate::resource::Rule { shape: Some(&self::resource_data_sync::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SyncFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("SyncName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("SyncSource", crate::resource::Rule { shape: Some(&self::resource_data_sync::SYNC_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SyncType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod resource_data_sync {
     //! Nested property types and enums of [`ResourceDataSync`](super::ResourceDataSync).
 
-    /// The definition `S3Destination`.
     #[derive(Clone)]
     pub struct S3Destination {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2571,7 +2101,6 @@ pub mod resource_data_sync {
 
     impl S3Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bucket_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sync_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssm::resource_data_sync::SyncFormat>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2583,30 +2112,27 @@ pub mod resource_data_sync {
         }
     }
 
-    impl crate::resource::ToExpr for S3Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set("BucketRegion", self.bucket_region);
-            p.set_opt("KMSKeyArn", self.kms_key_arn);
-            p.set("SyncFormat", self.sync_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Destination;
+        req {
+            bucket_name = "BucketName",
+            bucket_region = "BucketRegion",
+            sync_format = "SyncFormat",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
+            kms_key_arn = "KMSKeyArn",
         }
     }
 
-    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("SyncFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("SyncFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SyncSource`.
     #[derive(Clone)]
     pub struct SyncSource {
         /// CloudFormation property `AwsOrganizationsSource`.
@@ -2621,7 +2147,6 @@ pub mod resource_data_sync {
 
     impl SyncSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, source_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_organizations_source: ::std::option::Option::None,
@@ -2632,27 +2157,24 @@ pub mod resource_data_sync {
         }
     }
 
-    impl crate::resource::ToExpr for SyncSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsOrganizationsSource", self.aws_organizations_source);
-            p.set_opt("IncludeFutureRegions", self.include_future_regions);
-            p.set("SourceRegions", self.source_regions);
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyncSource;
+        req {
+            source_regions = "SourceRegions",
+            source_type = "SourceType",
+        }
+        opt {
+            aws_organizations_source = "AwsOrganizationsSource",
+            include_future_regions = "IncludeFutureRegions",
         }
     }
 
-    pub(super) static SYNC_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsOrganizationsSource", crate::resource::Rule { shape: Some(&AWS_ORGANIZATIONS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYNC_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsOrganizationsSource", crate::resource::Rule { shape: Some(&AWS_ORGANIZATIONS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AwsOrganizationsSource`.
     #[derive(Clone)]
     pub struct AwsOrganizationsSource {
         /// CloudFormation property `OrganizationSourceType`; required.
@@ -2663,7 +2185,6 @@ pub mod resource_data_sync {
 
     impl AwsOrganizationsSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(organization_source_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 organization_source_type: organization_source_type.into(),
@@ -2672,38 +2193,28 @@ pub mod resource_data_sync {
         }
     }
 
-    impl crate::resource::ToExpr for AwsOrganizationsSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OrganizationSourceType", self.organization_source_type);
-            p.set_opt("OrganizationalUnits", self.organizational_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsOrganizationsSource;
+        req {
+            organization_source_type = "OrganizationSourceType",
+        }
+        opt {
+            organizational_units = "OrganizationalUnits",
         }
     }
 
-    pub(super) static AWS_ORGANIZATIONS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationSourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("OrganizationalUnits", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_ORGANIZATIONS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrganizationSourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("OrganizationalUnits", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `SyncFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncFormat {
         /// `JsonSerDe`
         JsonSerDe,
     }
 
-    impl crate::value::CfnEnum for SyncFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::JsonSerDe => "JsonSerDe",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SyncFormat, ["JsonSerDe"]);
 }
 
 /// Resource Type definition for AWS::SSM::ResourcePolicy
@@ -2723,7 +2234,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -2732,38 +2242,25 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::SSM::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::SSM::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourcePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourcePolicy> {
-    /// `Fn::GetAtt` `PolicyHash`.
-    #[inline]
-    pub fn attr_policy_hash(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyHash")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyHash`.
+        attr_policy_hash: ::std::string::String = "PolicyHash",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
     }
 }
 
@@ -2784,7 +2281,6 @@ pub struct ServiceSetting {
 
 impl ServiceSetting {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(setting_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, setting_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             setting_id: setting_id.into(),
@@ -2793,48 +2289,29 @@ impl ServiceSetting {
     }
 }
 
-impl crate::resource::Resource for ServiceSetting {
-    const TYPE: &'static str = "AWS::SSM::ServiceSetting";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SETTING_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SettingId", self.setting_id);
-        p.set("SettingValue", self.setting_value);
-        p
+crate::resource::props! {
+    resource ServiceSetting = "AWS::SSM::ServiceSetting", shape: Some(&SERVICE_SETTING_SHAPE);
+    req {
+        setting_id = "SettingId",
+        setting_value = "SettingValue",
     }
 }
 
-static SERVICE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SettingId", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("SettingValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SettingId", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("SettingValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceSetting`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceSetting> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LastModifiedDate`.
-    #[inline]
-    pub fn attr_last_modified_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedDate")
-    }
-    /// `Fn::GetAtt` `LastModifiedUser`.
-    #[inline]
-    pub fn attr_last_modified_user(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedUser")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LastModifiedDate`.
+        attr_last_modified_date: ::std::string::String = "LastModifiedDate",
+        /// `Fn::GetAtt` `LastModifiedUser`.
+        attr_last_modified_user: ::std::string::String = "LastModifiedUser",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }

@@ -31,7 +31,6 @@ pub struct Contact {
 
 impl Contact {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssmcontacts::contact::Type>>) -> Self {
         Self {
             alias: alias.into(),
@@ -43,43 +42,37 @@ impl Contact {
     }
 }
 
-impl crate::resource::Resource for Contact {
-    const TYPE: &'static str = "AWS::SSMContacts::Contact";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_SHAPE)
+crate::resource::props! {
+    resource Contact = "AWS::SSMContacts::Contact", shape: Some(&CONTACT_SHAPE);
+    req {
+        alias = "Alias",
+        display_name = "DisplayName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Alias", self.alias);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("Plan", self.plan);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        plan = "Plan",
+        tags = "Tags",
     }
 }
 
-static CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-\\.]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::contact::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-\\.]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Contact`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Contact> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod contact {
     //! Nested property types and enums of [`Contact`](super::Contact).
+
+    pub use crate::cfn::shared::group_observability::{ChannelTargetInfo, ContactTargetInfo, Targets};
 
     /// A set amount of time that an escalation plan or engagement plan engages the specified contacts or contact methods.
     #[derive(Clone, Default)]
@@ -95,120 +88,20 @@ pub mod contact {
         /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
         ///
         /// CloudFormation property `Targets`.
-        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::ssmcontacts::contact::Targets>>,
+        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_observability::Targets>>,
     }
 
-    impl crate::resource::ToExpr for Stage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInMinutes", self.duration_in_minutes);
-            p.set_opt("RotationIds", self.rotation_ids);
-            p.set_opt("Targets", self.targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested Stage;
+        opt {
+            duration_in_minutes = "DurationInMinutes",
+            rotation_ids = "RotationIds",
+            targets = "Targets",
         }
     }
-
-    /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
-    #[derive(Clone, Default)]
-    pub struct Targets {
-        /// Information about the contact channel that SSM Incident Manager uses to engage the contact.
-        ///
-        /// CloudFormation property `ChannelTargetInfo`.
-        pub channel_target_info: ::std::option::Option<crate::cfn::ssmcontacts::contact::ChannelTargetInfo>,
-        /// The contact that SSM Incident Manager is engaging during an incident.
-        ///
-        /// CloudFormation property `ContactTargetInfo`.
-        pub contact_target_info: ::std::option::Option<crate::cfn::ssmcontacts::contact::ContactTargetInfo>,
-    }
-
-    impl crate::resource::ToExpr for Targets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelTargetInfo", self.channel_target_info);
-            p.set_opt("ContactTargetInfo", self.contact_target_info);
-            p.into_expr()
-        }
-    }
-
-    /// Information about the contact channel that SSM Incident Manager uses to engage the contact.
-    #[derive(Clone)]
-    pub struct ChannelTargetInfo {
-        /// The Amazon Resource Name (ARN) of the contact channel.
-        ///
-        /// CloudFormation property `ChannelId`; required.
-        pub channel_id: crate::value::Val<::std::string::String>,
-        /// The number of minutes to wait to retry sending engagement in the case the engagement initially fails.
-        ///
-        /// CloudFormation property `RetryIntervalInMinutes`; required.
-        pub retry_interval_in_minutes: crate::value::Val<i64>,
-    }
-
-    impl ChannelTargetInfo {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, retry_interval_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                channel_id: channel_id.into(),
-                retry_interval_in_minutes: retry_interval_in_minutes.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ChannelTargetInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChannelId", self.channel_id);
-            p.set("RetryIntervalInMinutes", self.retry_interval_in_minutes);
-            p.into_expr()
-        }
-    }
-
-    /// The contact that SSM Incident Manager is engaging during an incident.
-    #[derive(Clone)]
-    pub struct ContactTargetInfo {
-        /// The Amazon Resource Name (ARN) of the contact.
-        ///
-        /// CloudFormation property `ContactId`; required.
-        pub contact_id: crate::value::Val<::std::string::String>,
-        /// A Boolean value determining if the contact's acknowledgement stops the progress of stages in the plan.
-        ///
-        /// CloudFormation property `IsEssential`; required.
-        pub is_essential: crate::value::Val<bool>,
-    }
-
-    impl ContactTargetInfo {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(contact_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, is_essential: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                contact_id: contact_id.into(),
-                is_essential: is_essential.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ContactTargetInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactId", self.contact_id);
-            p.set("IsEssential", self.is_essential);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\/a-zA-Z0-9_+=\\-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PERSONAL`
         Personal,
@@ -218,16 +111,7 @@ pub mod contact {
         OncallSchedule,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Personal => "PERSONAL",
-                Self::Escalation => "ESCALATION",
-                Self::OncallSchedule => "ONCALL_SCHEDULE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]);
 }
 
 /// Resource Type definition for AWS::SSMContacts::ContactChannel
@@ -257,37 +141,27 @@ pub struct ContactChannel {
     pub defer_activation: ::std::option::Option<crate::value::Val<bool>>,
 }
 
-impl crate::resource::Resource for ContactChannel {
-    const TYPE: &'static str = "AWS::SSMContacts::ContactChannel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChannelAddress", self.channel_address);
-        p.set_opt("ChannelName", self.channel_name);
-        p.set_opt("ChannelType", self.channel_type);
-        p.set_opt("ContactId", self.contact_id);
-        p.set_opt("DeferActivation", self.defer_activation);
-        p
+crate::resource::props! {
+    resource ContactChannel = "AWS::SSMContacts::ContactChannel", shape: Some(&CONTACT_CHANNEL_SHAPE);
+    opt {
+        channel_address = "ChannelAddress",
+        channel_name = "ChannelName",
+        channel_type = "ChannelType",
+        contact_id = "ContactId",
+        defer_activation = "DeferActivation",
     }
 }
 
-static CONTACT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("[a-zA-Z 0-9_\\-+'&amp;\\uD83C-\\uDBFF\\uDC00-\\uDFFF\\u2000-\\u3300]+")), ..crate::resource::Rule::NONE }),
-        ("ContactId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z 0-9_\\-+'&amp;\\uD83C-\\uDBFF\\uDC00-\\uDFFF\\u2000-\\u3300]+")), ..crate::resource::Rule::NONE }),
+    ("ContactId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactChannel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -295,7 +169,7 @@ pub mod contact_channel {
     //! Nested property types and enums of [`ContactChannel`](super::ContactChannel).
 
     /// Device type, which specify notification channel. Currently supported values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelType {
         /// `SMS`
         Sms,
@@ -305,16 +179,7 @@ pub mod contact_channel {
         Email,
     }
 
-    impl crate::value::CfnEnum for ChannelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sms => "SMS",
-                Self::Voice => "VOICE",
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChannelType, ["SMS", "VOICE", "EMAIL"]);
 }
 
 /// Engagement Plan for a SSM Incident Manager Contact.
@@ -336,39 +201,31 @@ pub struct Plan {
     pub stages: ::std::option::Option<::std::vec::Vec<crate::cfn::ssmcontacts::plan::Stage>>,
 }
 
-impl crate::resource::Resource for Plan {
-    const TYPE: &'static str = "AWS::SSMContacts::Plan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLAN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactId", self.contact_id);
-        p.set_opt("RotationIds", self.rotation_ids);
-        p.set_opt("Stages", self.stages);
-        p
+crate::resource::props! {
+    resource Plan = "AWS::SSMContacts::Plan", shape: Some(&PLAN_SHAPE);
+    opt {
+        contact_id = "ContactId",
+        rotation_ids = "RotationIds",
+        stages = "Stages",
     }
 }
 
-static PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Plan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Plan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod plan {
     //! Nested property types and enums of [`Plan`](super::Plan).
+
+    pub use crate::cfn::shared::group_observability::{ChannelTargetInfo, ContactTargetInfo, Targets};
 
     /// A set amount of time that an escalation plan or engagement plan engages the specified contacts or contact methods.
     #[derive(Clone)]
@@ -380,12 +237,11 @@ pub mod plan {
         /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
         ///
         /// CloudFormation property `Targets`.
-        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::ssmcontacts::plan::Targets>>,
+        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_observability::Targets>>,
     }
 
     impl Stage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 duration_in_minutes: duration_in_minutes.into(),
@@ -394,104 +250,13 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Stage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DurationInMinutes", self.duration_in_minutes);
-            p.set_opt("Targets", self.targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested Stage;
+        req {
+            duration_in_minutes = "DurationInMinutes",
         }
-    }
-
-    /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
-    #[derive(Clone, Default)]
-    pub struct Targets {
-        /// Information about the contact channel that SSM Incident Manager uses to engage the contact.
-        ///
-        /// CloudFormation property `ChannelTargetInfo`.
-        pub channel_target_info: ::std::option::Option<crate::cfn::ssmcontacts::plan::ChannelTargetInfo>,
-        /// The contact that SSM Incident Manager is engaging during an incident.
-        ///
-        /// CloudFormation property `ContactTargetInfo`.
-        pub contact_target_info: ::std::option::Option<crate::cfn::ssmcontacts::plan::ContactTargetInfo>,
-    }
-
-    impl crate::resource::ToExpr for Targets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelTargetInfo", self.channel_target_info);
-            p.set_opt("ContactTargetInfo", self.contact_target_info);
-            p.into_expr()
-        }
-    }
-
-    /// Information about the contact channel that SSM Incident Manager uses to engage the contact.
-    #[derive(Clone)]
-    pub struct ChannelTargetInfo {
-        /// The Amazon Resource Name (ARN) of the contact channel.
-        ///
-        /// CloudFormation property `ChannelId`; required.
-        pub channel_id: crate::value::Val<::std::string::String>,
-        /// The number of minutes to wait to retry sending engagement in the case the engagement initially fails.
-        ///
-        /// CloudFormation property `RetryIntervalInMinutes`; required.
-        pub retry_interval_in_minutes: crate::value::Val<i64>,
-    }
-
-    impl ChannelTargetInfo {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, retry_interval_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                channel_id: channel_id.into(),
-                retry_interval_in_minutes: retry_interval_in_minutes.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ChannelTargetInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChannelId", self.channel_id);
-            p.set("RetryIntervalInMinutes", self.retry_interval_in_minutes);
-            p.into_expr()
-        }
-    }
-
-    /// The contact that SSM Incident Manager is engaging during an incident.
-    #[derive(Clone)]
-    pub struct ContactTargetInfo {
-        /// The Amazon Resource Name (ARN) of the contact.
-        ///
-        /// CloudFormation property `ContactId`; required.
-        pub contact_id: crate::value::Val<::std::string::String>,
-        /// A Boolean value determining if the contact's acknowledgement stops the progress of stages in the plan.
-        ///
-        /// CloudFormation property `IsEssential`; required.
-        pub is_essential: crate::value::Val<bool>,
-    }
-
-    impl ContactTargetInfo {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(contact_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, is_essential: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                contact_id: contact_id.into(),
-                is_essential: is_essential.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ContactTargetInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactId", self.contact_id);
-            p.set("IsEssential", self.is_essential);
-            p.into_expr()
+        opt {
+            targets = "Targets",
         }
     }
 }
@@ -527,7 +292,6 @@ pub struct Rotation {
 
 impl Rotation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recurrence: crate::cfn::ssmcontacts::rotation::RecurrenceSettings, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_ids: contact_ids.into(),
@@ -540,42 +304,34 @@ impl Rotation {
     }
 }
 
-impl crate::resource::Resource for Rotation {
-    const TYPE: &'static str = "AWS::SSMContacts::Rotation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROTATION_SHAPE)
+crate::resource::props! {
+    resource Rotation = "AWS::SSMContacts::Rotation", shape: Some(&ROTATION_SHAPE);
+    req {
+        contact_ids = "ContactIds",
+        name = "Name",
+        recurrence = "Recurrence",
+        start_time = "StartTime",
+        time_zone_id = "TimeZoneId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactIds", self.contact_ids);
-        p.set("Name", self.name);
-        p.set("Recurrence", self.recurrence);
-        p.set("StartTime", self.start_time);
-        p.set_opt("Tags", self.tags);
-        p.set("TimeZoneId", self.time_zone_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ROTATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactIds", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):ssm-contacts:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("Recurrence", crate::resource::Rule { shape: Some(&self::rotation::RECURRENCE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rotation::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[:a-zA-Z0-9_\\-\\s\\.\\\\/]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROTATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactIds", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):ssm-contacts:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("Recurrence", crate::resource::Rule { shape: Some(&self::rotation::RECURRENCE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[:a-zA-Z0-9_\\-\\s\\.\\\\/]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rotation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rotation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -611,30 +367,26 @@ pub mod rotation {
         pub weekly_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::ssmcontacts::rotation::WeeklySetting>>,
     }
 
-    impl crate::resource::ToExpr for RecurrenceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DailySettings", self.daily_settings);
-            p.set_opt("MonthlySettings", self.monthly_settings);
-            p.set_opt("NumberOfOnCalls", self.number_of_on_calls);
-            p.set_opt("RecurrenceMultiplier", self.recurrence_multiplier);
-            p.set_opt("ShiftCoverages", self.shift_coverages);
-            p.set_opt("WeeklySettings", self.weekly_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurrenceSettings;
+        opt {
+            daily_settings = "DailySettings",
+            monthly_settings = "MonthlySettings",
+            number_of_on_calls = "NumberOfOnCalls",
+            recurrence_multiplier = "RecurrenceMultiplier",
+            shift_coverages = "ShiftCoverages",
+            weekly_settings = "WeeklySettings",
         }
     }
 
-    pub(super) static RECURRENCE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DailySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MonthlySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MONTHLY_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NumberOfOnCalls", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RecurrenceMultiplier", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("ShiftCoverages", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SHIFT_COVERAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WeeklySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WEEKLY_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECURRENCE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DailySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MonthlySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MONTHLY_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NumberOfOnCalls", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RecurrenceMultiplier", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("ShiftCoverages", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SHIFT_COVERAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WeeklySettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WEEKLY_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// DayOfWeek for Month and HandOff Time for Monthly Recurring Rotation.
     #[derive(Clone)]
@@ -651,7 +403,6 @@ pub mod rotation {
 
     impl MonthlySetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day_of_month: impl ::std::convert::Into<crate::value::Val<i64>>, hand_off_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 day_of_month: day_of_month.into(),
@@ -660,22 +411,18 @@ pub mod rotation {
         }
     }
 
-    impl crate::resource::ToExpr for MonthlySetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfMonth", self.day_of_month);
-            p.set("HandOffTime", self.hand_off_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonthlySetting;
+        req {
+            day_of_month = "DayOfMonth",
+            hand_off_time = "HandOffTime",
         }
     }
 
-    pub(super) static MONTHLY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DayOfMonth", crate::resource::Rule { min: Some(1.0), max: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("HandOffTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONTHLY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DayOfMonth", crate::resource::Rule { min: Some(1.0), max: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("HandOffTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the days of the week included in on-call rotation coverage.
     #[derive(Clone)]
@@ -692,7 +439,6 @@ pub mod rotation {
 
     impl ShiftCoverage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(coverage_times: ::std::vec::Vec<crate::cfn::ssmcontacts::rotation::CoverageTime>, day_of_week: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssmcontacts::rotation::DayOfWeek>>) -> Self {
             Self {
                 coverage_times,
@@ -701,21 +447,17 @@ pub mod rotation {
         }
     }
 
-    impl crate::resource::ToExpr for ShiftCoverage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CoverageTimes", self.coverage_times);
-            p.set("DayOfWeek", self.day_of_week);
-            p.into_expr()
+    crate::resource::props! {
+        nested ShiftCoverage;
+        req {
+            coverage_times = "CoverageTimes",
+            day_of_week = "DayOfWeek",
         }
     }
 
-    pub(super) static SHIFT_COVERAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CoverageTimes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COVERAGE_TIME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHIFT_COVERAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CoverageTimes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COVERAGE_TIME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// StartTime and EndTime for the Shift
     #[derive(Clone)]
@@ -732,7 +474,6 @@ pub mod rotation {
 
     impl CoverageTime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -741,22 +482,18 @@ pub mod rotation {
         }
     }
 
-    impl crate::resource::ToExpr for CoverageTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested CoverageTime;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static COVERAGE_TIME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COVERAGE_TIME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// DayOfWeek for Rotation and HandOff Time for Weekly Recurring Rotation.
     #[derive(Clone)]
@@ -773,7 +510,6 @@ pub mod rotation {
 
     impl WeeklySetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day_of_week: impl ::std::convert::Into<crate::value::Val<crate::cfn::ssmcontacts::rotation::DayOfWeek>>, hand_off_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 day_of_week: day_of_week.into(),
@@ -782,31 +518,20 @@ pub mod rotation {
         }
     }
 
-    impl crate::resource::ToExpr for WeeklySetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfWeek", self.day_of_week);
-            p.set("HandOffTime", self.hand_off_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeeklySetting;
+        req {
+            day_of_week = "DayOfWeek",
+            hand_off_time = "HandOffTime",
         }
     }
 
-    pub(super) static WEEKLY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HandOffTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\\\\\/a-zA-Z0-9_+=\\-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEEKLY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HandOffTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The day of the week when weekly recurring on-call shift rotations begin.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MON`
         Mon,
@@ -824,18 +549,5 @@ pub mod rotation {
         Sun,
     }
 
-    impl crate::value::CfnEnum for DayOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mon => "MON",
-                Self::Tue => "TUE",
-                Self::Wed => "WED",
-                Self::Thu => "THU",
-                Self::Fri => "FRI",
-                Self::Sat => "SAT",
-                Self::Sun => "SUN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfWeek, ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]);
 }

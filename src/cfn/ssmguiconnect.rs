@@ -15,32 +15,22 @@ pub struct Preferences {
     pub connection_recording_preferences: ::std::option::Option<crate::cfn::ssmguiconnect::preferences::ConnectionRecordingPreferences>,
 }
 
-impl crate::resource::Resource for Preferences {
-    const TYPE: &'static str = "AWS::SSMGuiConnect::Preferences";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PREFERENCES_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionRecordingPreferences", self.connection_recording_preferences);
-        p
+crate::resource::props! {
+    resource Preferences = "AWS::SSMGuiConnect::Preferences", shape: Some(&PREFERENCES_SHAPE);
+    opt {
+        connection_recording_preferences = "ConnectionRecordingPreferences",
     }
 }
 
-static PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionRecordingPreferences", crate::resource::Rule { shape: Some(&self::preferences::CONNECTION_RECORDING_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionRecordingPreferences", crate::resource::Rule { shape: Some(&self::preferences::CONNECTION_RECORDING_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Preferences`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Preferences> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -62,7 +52,6 @@ pub mod preferences {
 
     impl ConnectionRecordingPreferences {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recording_destinations: crate::cfn::ssmguiconnect::preferences::RecordingDestinations) -> Self {
             Self {
                 kms_key_arn: kms_key_arn.into(),
@@ -71,22 +60,18 @@ pub mod preferences {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionRecordingPreferences {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KMSKeyArn", self.kms_key_arn);
-            p.set("RecordingDestinations", self.recording_destinations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionRecordingPreferences;
+        req {
+            kms_key_arn = "KMSKeyArn",
+            recording_destinations = "RecordingDestinations",
         }
     }
 
-    pub(super) static CONNECTION_RECORDING_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("RecordingDestinations", crate::resource::Rule { shape: Some(&RECORDING_DESTINATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_RECORDING_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RecordingDestinations", crate::resource::Rule { shape: Some(&RECORDING_DESTINATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines where recordings of RDP connections are stored.
     #[derive(Clone)]
@@ -107,20 +92,16 @@ pub mod preferences {
         }
     }
 
-    impl crate::resource::ToExpr for RecordingDestinations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Buckets", self.s3_buckets);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingDestinations;
+        req {
+            s3_buckets = "S3Buckets",
         }
     }
 
-    pub(super) static RECORDING_DESTINATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Buckets", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORDING_DESTINATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Buckets", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The S3 bucket where RDP connection recordings are stored.
     #[derive(Clone)]
@@ -137,7 +118,6 @@ pub mod preferences {
 
     impl S3Bucket {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -146,20 +126,16 @@ pub mod preferences {
         }
     }
 
-    impl crate::resource::ToExpr for S3Bucket {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("BucketOwner", self.bucket_owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Bucket;
+        req {
+            bucket_name = "BucketName",
+            bucket_owner = "BucketOwner",
         }
     }
 
-    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
-            ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -35,35 +35,27 @@ impl ReplicationSet {
     }
 }
 
-impl crate::resource::Resource for ReplicationSet {
-    const TYPE: &'static str = "AWS::SSMIncidents::ReplicationSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_SET_SHAPE)
+crate::resource::props! {
+    resource ReplicationSet = "AWS::SSMIncidents::ReplicationSet", shape: Some(&REPLICATION_SET_SHAPE);
+    req {
+        regions = "Regions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtected", self.deletion_protected);
-        p.set("Regions", self.regions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        deletion_protected = "DeletionProtected",
+        tags = "Tags",
     }
 }
 
-static REPLICATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::replication_set::REPLICATION_REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::replication_set::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::replication_set::REPLICATION_REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -83,22 +75,18 @@ pub mod replication_set {
         pub region_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationRegion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegionConfiguration", self.region_configuration);
-            p.set_opt("RegionName", self.region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRegion;
+        opt {
+            region_configuration = "RegionConfiguration",
+            region_name = "RegionName",
         }
     }
 
-    pub(super) static REPLICATION_REGION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegionConfiguration", crate::resource::Rule { shape: Some(&REGION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegionName", crate::resource::Rule { max_len: Some(20), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_REGION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegionConfiguration", crate::resource::Rule { shape: Some(&REGION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegionName", crate::resource::Rule { max_len: Some(20), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ReplicationSet regional configuration.
     #[derive(Clone)]
@@ -111,7 +99,6 @@ pub mod replication_set {
 
     impl RegionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 sse_kms_key_id: sse_kms_key_id.into(),
@@ -119,27 +106,16 @@ pub mod replication_set {
         }
     }
 
-    impl crate::resource::ToExpr for RegionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SseKmsKeyId", self.sse_kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegionConfiguration;
+        req {
+            sse_kms_key_id = "SseKmsKeyId",
         }
     }
 
-    pub(super) static REGION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SseKmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SseKmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource type definition for AWS::SSMIncidents::ResponsePlan
@@ -183,7 +159,6 @@ pub struct ResponsePlan {
 
 impl ResponsePlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(incident_template: crate::cfn::ssmincidents::response_plan::IncidentTemplate, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             actions: ::std::option::Option::None,
@@ -198,46 +173,38 @@ impl ResponsePlan {
     }
 }
 
-impl crate::resource::Resource for ResponsePlan {
-    const TYPE: &'static str = "AWS::SSMIncidents::ResponsePlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESPONSE_PLAN_SHAPE)
+crate::resource::props! {
+    resource ResponsePlan = "AWS::SSMIncidents::ResponsePlan", shape: Some(&RESPONSE_PLAN_SHAPE);
+    req {
+        incident_template = "IncidentTemplate",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Actions", self.actions);
-        p.set_opt("ChatChannel", self.chat_channel);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("Engagements", self.engagements);
-        p.set("IncidentTemplate", self.incident_template);
-        p.set_opt("Integrations", self.integrations);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        actions = "Actions",
+        chat_channel = "ChatChannel",
+        display_name = "DisplayName",
+        engagements = "Engagements",
+        integrations = "Integrations",
+        tags = "Tags",
     }
 }
 
-static RESPONSE_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::response_plan::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ChatChannel", crate::resource::Rule { shape: Some(&self::response_plan::CHAT_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Engagements", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:ssm-contacts:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IncidentTemplate", crate::resource::Rule { shape: Some(&self::response_plan::INCIDENT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Integrations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::response_plan::INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::response_plan::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESPONSE_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::response_plan::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ChatChannel", crate::resource::Rule { shape: Some(&self::response_plan::CHAT_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Engagements", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:ssm-contacts:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IncidentTemplate", crate::resource::Rule { shape: Some(&self::response_plan::INCIDENT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Integrations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::response_plan::INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResponsePlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResponsePlan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -253,20 +220,16 @@ pub mod response_plan {
         pub ssm_automation: ::std::option::Option<crate::cfn::ssmincidents::response_plan::SsmAutomation>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SsmAutomation", self.ssm_automation);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            ssm_automation = "SsmAutomation",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SsmAutomation", crate::resource::Rule { shape: Some(&SSM_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SsmAutomation", crate::resource::Rule { shape: Some(&SSM_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration to use when starting the SSM automation document.
     #[derive(Clone)]
@@ -299,7 +262,6 @@ pub mod response_plan {
 
     impl SsmAutomation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 document_name: document_name.into(),
@@ -312,29 +274,27 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for SsmAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentName", self.document_name);
-            p.set_opt("DocumentVersion", self.document_version);
-            p.set_opt("DynamicParameters", self.dynamic_parameters);
-            p.set_opt("Parameters", self.parameters);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("TargetAccount", self.target_account);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmAutomation;
+        req {
+            document_name = "DocumentName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            document_version = "DocumentVersion",
+            dynamic_parameters = "DynamicParameters",
+            parameters = "Parameters",
+            target_account = "TargetAccount",
         }
     }
 
-    pub(super) static SSM_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("DocumentVersion", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("DynamicParameters", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&DYNAMIC_SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("DocumentVersion", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("DynamicParameters", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&DYNAMIC_SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A parameter with a dynamic value to set when starting the SSM automation document.
     #[derive(Clone)]
@@ -349,7 +309,6 @@ pub mod response_plan {
 
     impl DynamicSsmParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::ssmincidents::response_plan::DynamicSsmParameterValue) -> Self {
             Self {
                 key: key.into(),
@@ -358,21 +317,17 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for DynamicSsmParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamicSsmParameter;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static DYNAMIC_SSM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DYNAMIC_SSM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Value of the dynamic parameter to set when starting the SSM automation document.
     #[derive(Clone, Default)]
@@ -383,12 +338,10 @@ pub mod response_plan {
         pub variable: ::std::option::Option<crate::value::Val<crate::cfn::ssmincidents::response_plan::VariableType>>,
     }
 
-    impl crate::resource::ToExpr for DynamicSsmParameterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Variable", self.variable);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamicSsmParameterValue;
+        opt {
+            variable = "Variable",
         }
     }
 
@@ -403,7 +356,6 @@ pub mod response_plan {
 
     impl SsmParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -412,22 +364,18 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for SsmParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmParameter;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static SSM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { max_len: Some(10000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The chat channel configuration.
     #[derive(Clone, Default)]
@@ -436,20 +384,16 @@ pub mod response_plan {
         pub chatbot_sns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ChatChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChatbotSns", self.chatbot_sns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChatChannel;
+        opt {
+            chatbot_sns = "ChatbotSns",
         }
     }
 
-    pub(super) static CHAT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChatbotSns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHAT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChatbotSns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The incident template configuration.
     #[derive(Clone)]
@@ -482,7 +426,6 @@ pub mod response_plan {
 
     impl IncidentTemplate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(impact: impl ::std::convert::Into<crate::value::Val<i64>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dedupe_string: ::std::option::Option::None,
@@ -495,37 +438,28 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for IncidentTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DedupeString", self.dedupe_string);
-            p.set("Impact", self.impact);
-            p.set_opt("IncidentTags", self.incident_tags);
-            p.set_opt("NotificationTargets", self.notification_targets);
-            p.set_opt("Summary", self.summary);
-            p.set("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncidentTemplate;
+        req {
+            impact = "Impact",
+            title = "Title",
+        }
+        opt {
+            dedupe_string = "DedupeString",
+            incident_tags = "IncidentTags",
+            notification_targets = "NotificationTargets",
+            summary = "Summary",
         }
     }
 
-    pub(super) static INCIDENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DedupeString", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Impact", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("IncidentTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotificationTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&NOTIFICATION_TARGET_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Summary", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INCIDENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DedupeString", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Impact", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("IncidentTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NotificationTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&NOTIFICATION_TARGET_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Summary", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A notification target.
     #[derive(Clone, Default)]
@@ -536,22 +470,17 @@ pub mod response_plan {
         pub sns_topic_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NotificationTargetItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SnsTopicArn", self.sns_topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationTargetItem;
+        opt {
+            sns_topic_arn = "SnsTopicArn",
         }
     }
 
-    pub(super) static NOTIFICATION_TARGET_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnsTopicArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_TARGET_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SnsTopicArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Integration`.
     #[derive(Clone, Default)]
     pub struct Integration {
         /// The pagerDuty configuration to use when starting the incident.
@@ -560,20 +489,16 @@ pub mod response_plan {
         pub pager_duty_configuration: ::std::option::Option<crate::cfn::ssmincidents::response_plan::PagerDutyConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Integration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PagerDutyConfiguration", self.pager_duty_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Integration;
+        opt {
+            pager_duty_configuration = "PagerDutyConfiguration",
         }
     }
 
-    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PagerDutyConfiguration", crate::resource::Rule { shape: Some(&PAGER_DUTY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PagerDutyConfiguration", crate::resource::Rule { shape: Some(&PAGER_DUTY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The pagerDuty configuration to use when starting the incident.
     #[derive(Clone)]
@@ -594,7 +519,6 @@ pub mod response_plan {
 
     impl PagerDutyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pager_duty_incident_configuration: crate::cfn::ssmincidents::response_plan::PagerDutyIncidentConfiguration, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -604,24 +528,20 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for PagerDutyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("PagerDutyIncidentConfiguration", self.pager_duty_incident_configuration);
-            p.set("SecretId", self.secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PagerDutyConfiguration;
+        req {
+            name = "Name",
+            pager_duty_incident_configuration = "PagerDutyIncidentConfiguration",
+            secret_id = "SecretId",
         }
     }
 
-    pub(super) static PAGER_DUTY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("PagerDutyIncidentConfiguration", crate::resource::Rule { shape: Some(&PAGER_DUTY_INCIDENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PAGER_DUTY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("PagerDutyIncidentConfiguration", crate::resource::Rule { shape: Some(&PAGER_DUTY_INCIDENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The pagerDuty incident configuration.
     #[derive(Clone)]
@@ -634,7 +554,6 @@ pub mod response_plan {
 
     impl PagerDutyIncidentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(service_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 service_id: service_id.into(),
@@ -642,23 +561,19 @@ pub mod response_plan {
         }
     }
 
-    impl crate::resource::ToExpr for PagerDutyIncidentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServiceId", self.service_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PagerDutyIncidentConfiguration;
+        req {
+            service_id = "ServiceId",
         }
     }
 
-    pub(super) static PAGER_DUTY_INCIDENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PAGER_DUTY_INCIDENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The variable types used as dynamic parameter value when starting the SSM automation document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VariableType {
         /// `INCIDENT_RECORD_ARN`
         IncidentRecordArn,
@@ -666,18 +581,10 @@ pub mod response_plan {
         InvolvedResources,
     }
 
-    impl crate::value::CfnEnum for VariableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IncidentRecordArn => "INCIDENT_RECORD_ARN",
-                Self::InvolvedResources => "INVOLVED_RESOURCES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VariableType, ["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"]);
 
     /// The account type to use when starting the SSM automation document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetAccount {
         /// `IMPACTED_ACCOUNT`
         ImpactedAccount,
@@ -685,13 +592,5 @@ pub mod response_plan {
         ResponsePlanOwnerAccount,
     }
 
-    impl crate::value::CfnEnum for TargetAccount {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ImpactedAccount => "IMPACTED_ACCOUNT",
-                Self::ResponsePlanOwnerAccount => "RESPONSE_PLAN_OWNER_ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetAccount, ["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"]);
 }

@@ -32,59 +32,41 @@ impl ConfigurationManager {
     }
 }
 
-impl crate::resource::Resource for ConfigurationManager {
-    const TYPE: &'static str = "AWS::SSMQuickSetup::ConfigurationManager";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_MANAGER_SHAPE)
+crate::resource::props! {
+    resource ConfigurationManager = "AWS::SSMQuickSetup::ConfigurationManager", shape: Some(&CONFIGURATION_MANAGER_SHAPE);
+    req {
+        configuration_definitions = "ConfigurationDefinitions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationDefinitions", self.configuration_definitions);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_MANAGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_manager::CONFIGURATION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,512}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ A-Za-z0-9_-]{1,50}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_MANAGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_manager::CONFIGURATION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,512}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ A-Za-z0-9_-]{1,50}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationManager`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationManager> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastModifiedAt`.
-    #[inline]
-    pub fn attr_last_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedAt")
-    }
-    /// `Fn::GetAtt` `ManagerArn`.
-    #[inline]
-    pub fn attr_manager_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagerArn")
-    }
-    /// `Fn::GetAtt` `StatusSummaries`.
-    #[inline]
-    pub fn attr_status_summaries(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusSummaries")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastModifiedAt`.
+        attr_last_modified_at: ::std::string::String = "LastModifiedAt",
+        /// `Fn::GetAtt` `ManagerArn`.
+        attr_manager_arn: ::std::string::String = "ManagerArn",
+        /// `Fn::GetAtt` `StatusSummaries`.
+        attr_status_summaries: crate::value::List<::std::string::String> = "StatusSummaries",
     }
 }
 
 pub mod configuration_manager {
     //! Nested property types and enums of [`ConfigurationManager`](super::ConfigurationManager).
 
-    /// The definition `ConfigurationDefinition`.
     #[derive(Clone)]
     pub struct ConfigurationDefinition {
         /// CloudFormation property `LocalDeploymentAdministrationRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -103,7 +85,6 @@ pub mod configuration_manager {
 
     impl ConfigurationDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameters: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 local_deployment_administration_role_arn: ::std::option::Option::None,
@@ -116,27 +97,26 @@ pub mod configuration_manager {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocalDeploymentAdministrationRoleArn", self.local_deployment_administration_role_arn);
-            p.set_opt("LocalDeploymentExecutionRoleName", self.local_deployment_execution_role_name);
-            p.set("Parameters", self.parameters);
-            p.set("Type", self.type_);
-            p.set_opt("TypeVersion", self.type_version);
-            p.set_opt("id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationDefinition;
+        req {
+            parameters = "Parameters",
+            type_ = "Type",
+        }
+        opt {
+            local_deployment_administration_role_arn = "LocalDeploymentAdministrationRoleArn",
+            local_deployment_execution_role_name = "LocalDeploymentExecutionRoleName",
+            type_version = "TypeVersion",
+            id = "id",
         }
     }
 
-    pub(super) static CONFIGURATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LocalDeploymentExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
-            ("TypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LocalDeploymentAdministrationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("LocalDeploymentExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
+        ("TypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to CloudFormation lifecycle events.
@@ -162,7 +142,6 @@ pub struct LifecycleAutomation {
 
 impl LifecycleAutomation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(automation_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, automation_parameters: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<crate::value::List<::std::string::String>>>, resource_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             automation_document: automation_document.into(),
@@ -173,35 +152,27 @@ impl LifecycleAutomation {
     }
 }
 
-impl crate::resource::Resource for LifecycleAutomation {
-    const TYPE: &'static str = "AWS::SSMQuickSetup::LifecycleAutomation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIFECYCLE_AUTOMATION_SHAPE)
+crate::resource::props! {
+    resource LifecycleAutomation = "AWS::SSMQuickSetup::LifecycleAutomation", shape: Some(&LIFECYCLE_AUTOMATION_SHAPE);
+    req {
+        automation_document = "AutomationDocument",
+        automation_parameters = "AutomationParameters",
+        resource_key = "ResourceKey",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutomationDocument", self.automation_document);
-        p.set("AutomationParameters", self.automation_parameters);
-        p.set("ResourceKey", self.resource_key);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LIFECYCLE_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutomationDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ResourceKey", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIFECYCLE_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutomationDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ResourceKey", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LifecycleAutomation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LifecycleAutomation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }

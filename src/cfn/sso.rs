@@ -39,7 +39,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_provider_arn: application_provider_arn.into(),
@@ -53,48 +52,37 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::SSO::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::SSO::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        application_provider_arn = "ApplicationProviderArn",
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationProviderArn", self.application_provider_arn);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("PortalOptions", self.portal_options);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        portal_options = "PortalOptions",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationProviderArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,5}){0,3}:sso::aws:applicationProvider/[a-zA-Z0-9-/]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("PortalOptions", crate::resource::Rule { shape: Some(&self::application::PORTAL_OPTIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationProviderArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,5}){0,3}:sso::aws:applicationProvider/[a-zA-Z0-9-/]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("PortalOptions", crate::resource::Rule { shape: Some(&self::application::PORTAL_OPTIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `IdentityStoreArn`.
-    #[inline]
-    pub fn attr_identity_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityStoreArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `IdentityStoreArn`.
+        attr_identity_store_arn: ::std::string::String = "IdentityStoreArn",
     }
 }
 
@@ -114,21 +102,17 @@ pub mod application {
         pub visibility: ::std::option::Option<crate::value::Val<crate::cfn::sso::application::Visibility>>,
     }
 
-    impl crate::resource::ToExpr for PortalOptionsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SignInOptions", self.sign_in_options);
-            p.set_opt("Visibility", self.visibility);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortalOptionsConfiguration;
+        opt {
+            sign_in_options = "SignInOptions",
+            visibility = "Visibility",
         }
     }
 
-    pub(super) static PORTAL_OPTIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SignInOptions", crate::resource::Rule { shape: Some(&SIGN_IN_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORTAL_OPTIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SignInOptions", crate::resource::Rule { shape: Some(&SIGN_IN_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that describes the sign-in options for an application portal
     #[derive(Clone)]
@@ -145,7 +129,6 @@ pub mod application {
 
     impl SignInOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(origin: impl ::std::convert::Into<crate::value::Val<crate::cfn::sso::application::Origin>>) -> Self {
             Self {
                 application_url: ::std::option::Option::None,
@@ -154,31 +137,27 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for SignInOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationUrl", self.application_url);
-            p.set("Origin", self.origin);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignInOptions;
+        req {
+            origin = "Origin",
+        }
+        opt {
+            application_url = "ApplicationUrl",
         }
     }
 
-    pub(super) static SIGN_IN_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^http(s)?:\\/\\/[-a-zA-Z0-9+&@#\\/%?=~_|!:,.;]*[-a-zA-Z0-9+&bb@#\\/%?=~_|]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGN_IN_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^http(s)?:\\/\\/[-a-zA-Z0-9+&@#\\/%?=~_|!:,.;]*[-a-zA-Z0-9+&bb@#\\/%?=~_|]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This determines how IAM Identity Center navigates the user to the target application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origin {
         /// `IDENTITY_CENTER`
         IdentityCenter,
@@ -186,18 +165,10 @@ pub mod application {
         Application,
     }
 
-    impl crate::value::CfnEnum for Origin {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IdentityCenter => "IDENTITY_CENTER",
-                Self::Application => "APPLICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Origin, ["IDENTITY_CENTER", "APPLICATION"]);
 
     /// Indicates whether this application is visible in the access portal
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `ENABLED`
         Enabled,
@@ -205,18 +176,10 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Visibility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Visibility, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether the application is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -224,15 +187,7 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for SSO application access grant to a user or group.
@@ -256,7 +211,6 @@ pub struct ApplicationAssignment {
 
 impl ApplicationAssignment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::sso::application_assignment::PrincipalType>>) -> Self {
         Self {
             application_arn: application_arn.into(),
@@ -266,34 +220,25 @@ impl ApplicationAssignment {
     }
 }
 
-impl crate::resource::Resource for ApplicationAssignment {
-    const TYPE: &'static str = "AWS::SSO::ApplicationAssignment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_ASSIGNMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationArn", self.application_arn);
-        p.set("PrincipalId", self.principal_id);
-        p.set("PrincipalType", self.principal_type);
-        p
+crate::resource::props! {
+    resource ApplicationAssignment = "AWS::SSO::ApplicationAssignment", shape: Some(&APPLICATION_ASSIGNMENT_SHAPE);
+    req {
+        application_arn = "ApplicationArn",
+        principal_id = "PrincipalId",
+        principal_type = "PrincipalType",
     }
 }
 
-static APPLICATION_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}")), ..crate::resource::Rule::NONE }),
-        ("PrincipalId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}")), ..crate::resource::Rule::NONE }),
+    ("PrincipalId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod application_assignment {
     //! Nested property types and enums of [`ApplicationAssignment`](super::ApplicationAssignment).
 
     /// The entity type for which the assignment will be created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalType {
         /// `USER`
         User,
@@ -301,15 +246,7 @@ pub mod application_assignment {
         Group,
     }
 
-    impl crate::value::CfnEnum for PrincipalType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::User => "USER",
-                Self::Group => "GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrincipalType, ["USER", "GROUP"]);
 }
 
 /// Resource Type definition for SSO assignmet
@@ -345,7 +282,6 @@ pub struct Assignment {
 
 impl Assignment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permission_set_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::sso::assignment::PrincipalType>>, target_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::sso::assignment::TargetType>>) -> Self {
         Self {
             instance_arn: instance_arn.into(),
@@ -358,39 +294,30 @@ impl Assignment {
     }
 }
 
-impl crate::resource::Resource for Assignment {
-    const TYPE: &'static str = "AWS::SSO::Assignment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSIGNMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceArn", self.instance_arn);
-        p.set("PermissionSetArn", self.permission_set_arn);
-        p.set("PrincipalId", self.principal_id);
-        p.set("PrincipalType", self.principal_type);
-        p.set("TargetId", self.target_id);
-        p.set("TargetType", self.target_type);
-        p
+crate::resource::props! {
+    resource Assignment = "AWS::SSO::Assignment", shape: Some(&ASSIGNMENT_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        permission_set_arn = "PermissionSetArn",
+        principal_id = "PrincipalId",
+        principal_type = "PrincipalType",
+        target_id = "TargetId",
+        target_type = "TargetType",
     }
 }
 
-static ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
-        ("PermissionSetArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}")), ..crate::resource::Rule::NONE }),
-        ("PrincipalId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("TargetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
+    ("PermissionSetArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}")), ..crate::resource::Rule::NONE }),
+    ("PrincipalId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("TargetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod assignment {
     //! Nested property types and enums of [`Assignment`](super::Assignment).
 
     /// The assignee's type, user/group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalType {
         /// `USER`
         User,
@@ -398,31 +325,16 @@ pub mod assignment {
         Group,
     }
 
-    impl crate::value::CfnEnum for PrincipalType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::User => "USER",
-                Self::Group => "GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrincipalType, ["USER", "GROUP"]);
 
     /// The type of resource to be provisioned to, only aws account now
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `AWS_ACCOUNT`
         AwsAccount,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsAccount => "AWS_ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["AWS_ACCOUNT"]);
 }
 
 /// Resource Type definition for Identity Center (SSO) Instance
@@ -438,61 +350,31 @@ pub struct Instance {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::SSO::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Instance = "AWS::SSO::Instance", shape: Some(&INSTANCE_SHAPE);
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&self::instance::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(75), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sso::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Instance> {
-    /// `Fn::GetAtt` `IdentityStoreId`.
-    #[inline]
-    pub fn attr_identity_store_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityStoreId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdentityStoreId`.
+        attr_identity_store_id: ::std::string::String = "IdentityStoreId",
+        /// `Fn::GetAtt` `InstanceArn`.
+        attr_instance_arn: ::std::string::String = "InstanceArn",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `InstanceArn`.
-    #[inline]
-    pub fn attr_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceArn")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod instance {
-    //! Nested property types and enums of [`Instance`](super::Instance).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for SSO InstanceAccessControlAttributeConfiguration
@@ -515,7 +397,6 @@ pub struct InstanceAccessControlAttributeConfiguration {
 
 impl InstanceAccessControlAttributeConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_control_attributes: ::std::option::Option::None,
@@ -525,34 +406,26 @@ impl InstanceAccessControlAttributeConfiguration {
     }
 }
 
-impl crate::resource::Resource for InstanceAccessControlAttributeConfiguration {
-    const TYPE: &'static str = "AWS::SSO::InstanceAccessControlAttributeConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource InstanceAccessControlAttributeConfiguration = "AWS::SSO::InstanceAccessControlAttributeConfiguration", shape: Some(&INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessControlAttributes", self.access_control_attributes);
-        p.set_opt("InstanceAccessControlAttributeConfiguration", self.instance_access_control_attribute_configuration);
-        p.set("InstanceArn", self.instance_arn);
-        p
+    opt {
+        access_control_attributes = "AccessControlAttributes",
+        instance_access_control_attribute_configuration = "InstanceAccessControlAttributeConfiguration",
     }
 }
 
-static INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessControlAttributes", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::instance_access_control_attribute_configuration::ACCESS_CONTROL_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InstanceAccessControlAttributeConfiguration", crate::resource::Rule { shape: Some(&self::instance_access_control_attribute_configuration::INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessControlAttributes", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::instance_access_control_attribute_configuration::ACCESS_CONTROL_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InstanceAccessControlAttributeConfiguration", crate::resource::Rule { shape: Some(&self::instance_access_control_attribute_configuration::INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod instance_access_control_attribute_configuration {
     //! Nested property types and enums of [`InstanceAccessControlAttributeConfiguration`](super::InstanceAccessControlAttributeConfiguration).
 
-    /// The definition `AccessControlAttribute`.
     #[derive(Clone)]
     pub struct AccessControlAttribute {
         /// CloudFormation property `Key`; required.
@@ -563,7 +436,6 @@ pub mod instance_access_control_attribute_configuration {
 
     impl AccessControlAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::sso::instance_access_control_attribute_configuration::AccessControlAttributeValue) -> Self {
             Self {
                 key: key.into(),
@@ -572,24 +444,19 @@ pub mod instance_access_control_attribute_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlAttribute;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]+")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AccessControlAttributeValue`.
     #[derive(Clone)]
     pub struct AccessControlAttributeValue {
         /// CloudFormation property `Source`; required.
@@ -598,7 +465,6 @@ pub mod instance_access_control_attribute_configuration {
 
     impl AccessControlAttributeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 source: source.into(),
@@ -606,20 +472,16 @@ pub mod instance_access_control_attribute_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlAttributeValue;
+        req {
+            source = "Source",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@\\[\\]\\{\\}\\$\\\\\"]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@\\[\\]\\{\\}\\$\\\\\"]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use  AccessControlAttributes property instead.
     #[derive(Clone)]
@@ -638,20 +500,16 @@ pub mod instance_access_control_attribute_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceAccessControlAttributeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessControlAttributes", self.access_control_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceAccessControlAttributeConfiguration;
+        req {
+            access_control_attributes = "AccessControlAttributes",
         }
     }
 
-    pub(super) static INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessControlAttributes", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessControlAttributes", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for SSO PermissionSet
@@ -695,7 +553,6 @@ pub struct PermissionSet {
 
 impl PermissionSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_managed_policy_references: ::std::option::Option::None,
@@ -712,56 +569,47 @@ impl PermissionSet {
     }
 }
 
-impl crate::resource::Resource for PermissionSet {
-    const TYPE: &'static str = "AWS::SSO::PermissionSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERMISSION_SET_SHAPE)
+crate::resource::props! {
+    resource PermissionSet = "AWS::SSO::PermissionSet", shape: Some(&PERMISSION_SET_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomerManagedPolicyReferences", self.customer_managed_policy_references);
-        p.set_opt("Description", self.description);
-        p.set_opt("InlinePolicy", self.inline_policy);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("ManagedPolicies", self.managed_policies);
-        p.set("Name", self.name);
-        p.set_opt("PermissionsBoundary", self.permissions_boundary);
-        p.set_opt("RelayStateType", self.relay_state_type);
-        p.set_opt("SessionDuration", self.session_duration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        customer_managed_policy_references = "CustomerManagedPolicyReferences",
+        description = "Description",
+        inline_policy = "InlinePolicy",
+        managed_policies = "ManagedPolicies",
+        permissions_boundary = "PermissionsBoundary",
+        relay_state_type = "RelayStateType",
+        session_duration = "SessionDuration",
+        tags = "Tags",
     }
 }
 
-static PERMISSION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerManagedPolicyReferences", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::permission_set::CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
-        ("ManagedPolicies", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ("PermissionsBoundary", crate::resource::Rule { shape: Some(&self::permission_set::PERMISSIONS_BOUNDARY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RelayStateType", crate::resource::Rule { min_len: Some(1), max_len: Some(240), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9&amp;$@#\\/%?=~\\-_'&quot;|!:,.;*+\\[\\]\\ \\(\\)\\{\\}]+")), ..crate::resource::Rule::NONE }),
-        ("SessionDuration", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(-?)P(?=\\d|T\\d)(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)([DW]))?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::permission_set::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERMISSION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerManagedPolicyReferences", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::permission_set::CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
+    ("ManagedPolicies", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+    ("PermissionsBoundary", crate::resource::Rule { shape: Some(&self::permission_set::PERMISSIONS_BOUNDARY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RelayStateType", crate::resource::Rule { min_len: Some(1), max_len: Some(240), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9&amp;$@#\\/%?=~\\-_'&quot;|!:,.;*+\\[\\]\\ \\(\\)\\{\\}]+")), ..crate::resource::Rule::NONE }),
+    ("SessionDuration", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(-?)P(?=\\d|T\\d)(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)([DW]))?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sso::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PermissionSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PermissionSet> {
-    /// `Fn::GetAtt` `PermissionSetArn`.
-    #[inline]
-    pub fn attr_permission_set_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PermissionSetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PermissionSetArn`.
+        attr_permission_set_arn: ::std::string::String = "PermissionSetArn",
     }
 }
 
 pub mod permission_set {
     //! Nested property types and enums of [`PermissionSet`](super::PermissionSet).
 
-    /// The definition `CustomerManagedPolicyReference`.
     #[derive(Clone)]
     pub struct CustomerManagedPolicyReference {
         /// CloudFormation property `Name`; required.
@@ -772,7 +620,6 @@ pub mod permission_set {
 
     impl CustomerManagedPolicyReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -781,24 +628,21 @@ pub mod permission_set {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedPolicyReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedPolicyReference;
+        req {
+            name = "Name",
+        }
+        opt {
+            path = "Path",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PermissionsBoundary`.
     #[derive(Clone, Default)]
     pub struct PermissionsBoundary {
         /// CloudFormation property `CustomerManagedPolicyReference`.
@@ -809,27 +653,16 @@ pub mod permission_set {
         pub managed_policy_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PermissionsBoundary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedPolicyReference", self.customer_managed_policy_reference);
-            p.set_opt("ManagedPolicyArn", self.managed_policy_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PermissionsBoundary;
+        opt {
+            customer_managed_policy_reference = "CustomerManagedPolicyReference",
+            managed_policy_arn = "ManagedPolicyArn",
         }
     }
 
-    pub(super) static PERMISSIONS_BOUNDARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerManagedPolicyReference", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedPolicyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERMISSIONS_BOUNDARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerManagedPolicyReference", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_POLICY_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedPolicyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 }

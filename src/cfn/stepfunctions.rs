@@ -10,7 +10,7 @@
 #[derive(Clone)]
 pub struct Activity {
     /// CloudFormation property `EncryptionConfiguration`; changing it replaces the resource.
-    pub encryption_configuration: ::std::option::Option<crate::cfn::stepfunctions::activity::EncryptionConfiguration>,
+    pub encryption_configuration: ::std::option::Option<crate::cfn::shared::stepfunctions::EncryptionConfiguration>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Tags`.
@@ -19,7 +19,6 @@ pub struct Activity {
 
 impl Activity {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption_configuration: ::std::option::Option::None,
@@ -29,128 +28,43 @@ impl Activity {
     }
 }
 
-impl crate::resource::Resource for Activity {
-    const TYPE: &'static str = "AWS::StepFunctions::Activity";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACTIVITY_SHAPE)
+crate::resource::props! {
+    resource Activity = "AWS::StepFunctions::Activity", shape: Some(&ACTIVITY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        tags = "Tags",
     }
 }
 
-static ACTIVITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::activity::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::activity::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACTIVITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::stepfunctions::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Activity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Activity> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EncryptionConfiguration.KmsDataKeyReusePeriodSeconds`.
-    #[inline]
-    pub fn attr_encryption_configuration_kms_data_key_reuse_period_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("EncryptionConfiguration.KmsDataKeyReusePeriodSeconds")
-    }
-    /// `Fn::GetAtt` `EncryptionConfiguration.KmsKeyId`.
-    #[inline]
-    pub fn attr_encryption_configuration_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionConfiguration.KmsKeyId")
-    }
-    /// `Fn::GetAtt` `EncryptionConfiguration.Type`.
-    #[inline]
-    pub fn attr_encryption_configuration_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionConfiguration.Type")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EncryptionConfiguration.KmsDataKeyReusePeriodSeconds`.
+        attr_encryption_configuration_kms_data_key_reuse_period_seconds: i64 = "EncryptionConfiguration.KmsDataKeyReusePeriodSeconds",
+        /// `Fn::GetAtt` `EncryptionConfiguration.KmsKeyId`.
+        attr_encryption_configuration_kms_key_id: ::std::string::String = "EncryptionConfiguration.KmsKeyId",
+        /// `Fn::GetAtt` `EncryptionConfiguration.Type`.
+        attr_encryption_configuration_type: ::std::string::String = "EncryptionConfiguration.Type",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod activity {
     //! Nested property types and enums of [`Activity`](super::Activity).
 
-    /// The definition `EncryptionConfiguration`.
-    #[derive(Clone)]
-    pub struct EncryptionConfiguration {
-        /// CloudFormation property `KmsDataKeyReusePeriodSeconds`.
-        pub kms_data_key_reuse_period_seconds: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::stepfunctions::activity::Type>,
-    }
-
-    impl EncryptionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::stepfunctions::activity::Type>>) -> Self {
-            Self {
-                kms_data_key_reuse_period_seconds: ::std::option::Option::None,
-                kms_key_id: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsDataKeyReusePeriodSeconds", self.kms_data_key_reuse_period_seconds);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `CUSTOMER_MANAGED_KMS_KEY`
-        CustomerManagedKmsKey,
-        /// `AWS_OWNED_KEY`
-        AwsOwnedKey,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManagedKmsKey => "CUSTOMER_MANAGED_KMS_KEY",
-                Self::AwsOwnedKey => "AWS_OWNED_KEY",
-            }
-        }
-    }
+    pub use crate::cfn::shared::stepfunctions::{EncryptionConfiguration, Type};
 }
 
 /// Resource schema for StateMachine
@@ -167,7 +81,7 @@ pub struct StateMachine {
     /// CloudFormation property `DefinitionSubstitutions`.
     pub definition_substitutions: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     /// CloudFormation property `EncryptionConfiguration`.
-    pub encryption_configuration: ::std::option::Option<crate::cfn::stepfunctions::state_machine::EncryptionConfiguration>,
+    pub encryption_configuration: ::std::option::Option<crate::cfn::shared::stepfunctions::EncryptionConfiguration>,
     /// CloudFormation property `LoggingConfiguration`.
     pub logging_configuration: ::std::option::Option<crate::cfn::stepfunctions::state_machine::LoggingConfiguration>,
     /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -184,7 +98,6 @@ pub struct StateMachine {
 
 impl StateMachine {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             definition: ::std::option::Option::None,
@@ -202,64 +115,51 @@ impl StateMachine {
     }
 }
 
-impl crate::resource::Resource for StateMachine {
-    const TYPE: &'static str = "AWS::StepFunctions::StateMachine";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STATE_MACHINE_SHAPE)
+crate::resource::props! {
+    resource StateMachine = "AWS::StepFunctions::StateMachine", shape: Some(&STATE_MACHINE_SHAPE);
+    req {
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Definition", self.definition);
-        p.set_opt("DefinitionS3Location", self.definition_s3_location);
-        p.set_opt("DefinitionString", self.definition_string);
-        p.set_opt("DefinitionSubstitutions", self.definition_substitutions);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("StateMachineName", self.state_machine_name);
-        p.set_opt("StateMachineType", self.state_machine_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TracingConfiguration", self.tracing_configuration);
-        p
+    opt {
+        definition = "Definition",
+        definition_s3_location = "DefinitionS3Location",
+        definition_string = "DefinitionString",
+        definition_substitutions = "DefinitionSubstitutions",
+        encryption_configuration = "EncryptionConfiguration",
+        logging_configuration = "LoggingConfiguration",
+        state_machine_name = "StateMachineName",
+        state_machine_type = "StateMachineType",
+        tags = "Tags",
+        tracing_configuration = "TracingConfiguration",
     }
 }
 
-static STATE_MACHINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefinitionString", crate::resource::Rule { min_len: Some(1), max_len: Some(1048576), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::state_machine::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::state_machine::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("StateMachineName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::state_machine::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STATE_MACHINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefinitionString", crate::resource::Rule { min_len: Some(1), max_len: Some(1048576), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::stepfunctions::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::state_machine::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StateMachineName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StateMachine`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StateMachine> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `StateMachineRevisionId`.
-    #[inline]
-    pub fn attr_state_machine_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateMachineRevisionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `StateMachineRevisionId`.
+        attr_state_machine_revision_id: ::std::string::String = "StateMachineRevisionId",
     }
 }
 
 pub mod state_machine {
     //! Nested property types and enums of [`StateMachine`](super::StateMachine).
 
-    /// The definition `S3Location`.
+    pub use crate::cfn::shared::stepfunctions::{EncryptionConfiguration, Type};
+
     #[derive(Clone)]
     pub struct S3Location {
         /// CloudFormation property `Bucket`; required.
@@ -272,7 +172,6 @@ pub mod state_machine {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -282,59 +181,17 @@ pub mod state_machine {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            version = "Version",
         }
     }
 
-    /// The definition `EncryptionConfiguration`.
-    #[derive(Clone)]
-    pub struct EncryptionConfiguration {
-        /// CloudFormation property `KmsDataKeyReusePeriodSeconds`.
-        pub kms_data_key_reuse_period_seconds: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::stepfunctions::state_machine::Type>,
-    }
-
-    impl EncryptionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::stepfunctions::state_machine::Type>>) -> Self {
-            Self {
-                kms_data_key_reuse_period_seconds: ::std::option::Option::None,
-                kms_key_id: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsDataKeyReusePeriodSeconds", self.kms_data_key_reuse_period_seconds);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LoggingConfiguration`.
     #[derive(Clone, Default)]
     pub struct LoggingConfiguration {
         /// CloudFormation property `Destinations`.
@@ -345,111 +202,67 @@ pub mod state_machine {
         pub level: ::std::option::Option<crate::value::Val<crate::cfn::stepfunctions::state_machine::Level>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destinations", self.destinations);
-            p.set_opt("IncludeExecutionData", self.include_execution_data);
-            p.set_opt("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        opt {
+            destinations = "Destinations",
+            include_execution_data = "IncludeExecutionData",
+            level = "Level",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destinations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogDestination`.
     #[derive(Clone, Default)]
     pub struct LogDestination {
         /// CloudFormation property `CloudWatchLogsLogGroup`.
         pub cloud_watch_logs_log_group: ::std::option::Option<crate::cfn::stepfunctions::state_machine::CloudWatchLogsLogGroup>,
     }
 
-    impl crate::resource::ToExpr for LogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsLogGroup", self.cloud_watch_logs_log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDestination;
+        opt {
+            cloud_watch_logs_log_group = "CloudWatchLogsLogGroup",
         }
     }
 
-    pub(super) static LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogsLogGroup", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_LOG_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsLogGroup", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_LOG_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLogsLogGroup`.
     #[derive(Clone, Default)]
     pub struct CloudWatchLogsLogGroup {
         /// CloudFormation property `LogGroupArn`.
         pub log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsLogGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsLogGroup;
+        opt {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_LOG_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_LOG_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TracingConfiguration`.
     #[derive(Clone, Default)]
     pub struct TracingConfiguration {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for TracingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TracingConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `CUSTOMER_MANAGED_KMS_KEY`
-        CustomerManagedKmsKey,
-        /// `AWS_OWNED_KEY`
-        AwsOwnedKey,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManagedKmsKey => "CUSTOMER_MANAGED_KMS_KEY",
-                Self::AwsOwnedKey => "AWS_OWNED_KEY",
-            }
-        }
-    }
-
-    /// Allowed values of `Level`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `ALL`
         All,
@@ -461,20 +274,9 @@ pub mod state_machine {
         Off,
     }
 
-    impl crate::value::CfnEnum for Level {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Error => "ERROR",
-                Self::Fatal => "FATAL",
-                Self::Off => "OFF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Level, ["ALL", "ERROR", "FATAL", "OFF"]);
 
-    /// Allowed values of `StateMachineType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StateMachineType {
         /// `STANDARD`
         Standard,
@@ -482,15 +284,7 @@ pub mod state_machine {
         Express,
     }
 
-    impl crate::value::CfnEnum for StateMachineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Express => "EXPRESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StateMachineType, ["STANDARD", "EXPRESS"]);
 }
 
 /// Resource schema for StateMachineAlias
@@ -518,40 +312,30 @@ pub struct StateMachineAlias {
     pub state_machine_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for StateMachineAlias {
-    const TYPE: &'static str = "AWS::StepFunctions::StateMachineAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STATE_MACHINE_ALIAS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeploymentPreference", self.deployment_preference);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("RoutingConfiguration", self.routing_configuration);
-        p.set_opt("StateMachineArn", self.state_machine_arn);
-        p
+crate::resource::props! {
+    resource StateMachineAlias = "AWS::StepFunctions::StateMachineAlias", shape: Some(&STATE_MACHINE_ALIAS_SHAPE);
+    opt {
+        deployment_preference = "DeploymentPreference",
+        description = "Description",
+        name = "Name",
+        routing_configuration = "RoutingConfiguration",
+        state_machine_arn = "StateMachineArn",
     }
 }
 
-static STATE_MACHINE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentPreference", crate::resource::Rule { shape: Some(&self::state_machine_alias::DEPLOYMENT_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("RoutingConfiguration", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::state_machine_alias::ROUTING_CONFIGURATION_VERSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StateMachineArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STATE_MACHINE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentPreference", crate::resource::Rule { shape: Some(&self::state_machine_alias::DEPLOYMENT_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("RoutingConfiguration", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::state_machine_alias::ROUTING_CONFIGURATION_VERSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StateMachineArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StateMachineAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StateMachineAlias> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -583,7 +367,6 @@ pub mod state_machine_alias {
 
     impl DeploymentPreference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state_machine_version_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::stepfunctions::state_machine_alias::Type>>) -> Self {
             Self {
                 alarms: ::std::option::Option::None,
@@ -595,29 +378,26 @@ pub mod state_machine_alias {
         }
     }
 
-    impl crate::resource::ToExpr for DeploymentPreference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alarms", self.alarms);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("Percentage", self.percentage);
-            p.set("StateMachineVersionArn", self.state_machine_version_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentPreference;
+        req {
+            state_machine_version_arn = "StateMachineVersionArn",
+            type_ = "Type",
+        }
+        opt {
+            alarms = "Alarms",
+            interval = "Interval",
+            percentage = "Percentage",
         }
     }
 
-    pub(super) static DEPLOYMENT_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Alarms", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(2100.0), ..crate::resource::Rule::NONE }),
-            ("Percentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("StateMachineVersionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Alarms", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(2100.0), ..crate::resource::Rule::NONE }),
+        ("Percentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("StateMachineVersionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RoutingConfigurationVersion`.
     #[derive(Clone)]
     pub struct RoutingConfigurationVersion {
         /// The Amazon Resource Name (ARN) that identifies one or two state machine versions defined in the routing configuration.
@@ -632,7 +412,6 @@ pub mod state_machine_alias {
 
     impl RoutingConfigurationVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state_machine_version_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weight: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 state_machine_version_arn: state_machine_version_arn.into(),
@@ -641,25 +420,21 @@ pub mod state_machine_alias {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingConfigurationVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StateMachineVersionArn", self.state_machine_version_arn);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingConfigurationVersion;
+        req {
+            state_machine_version_arn = "StateMachineVersionArn",
+            weight = "Weight",
         }
     }
 
-    pub(super) static ROUTING_CONFIGURATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StateMachineVersionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_CONFIGURATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StateMachineVersionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of deployment to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LINEAR`
         Linear,
@@ -669,16 +444,7 @@ pub mod state_machine_alias {
         Canary,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Linear => "LINEAR",
-                Self::AllAtOnce => "ALL_AT_ONCE",
-                Self::Canary => "CANARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LINEAR", "ALL_AT_ONCE", "CANARY"]);
 }
 
 /// Resource schema for StateMachineVersion
@@ -696,7 +462,6 @@ pub struct StateMachineVersion {
 
 impl StateMachineVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(state_machine_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -706,35 +471,27 @@ impl StateMachineVersion {
     }
 }
 
-impl crate::resource::Resource for StateMachineVersion {
-    const TYPE: &'static str = "AWS::StepFunctions::StateMachineVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STATE_MACHINE_VERSION_SHAPE)
+crate::resource::props! {
+    resource StateMachineVersion = "AWS::StepFunctions::StateMachineVersion", shape: Some(&STATE_MACHINE_VERSION_SHAPE);
+    req {
+        state_machine_arn = "StateMachineArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("StateMachineArn", self.state_machine_arn);
-        p.set_opt("StateMachineRevisionId", self.state_machine_revision_id);
-        p
+    opt {
+        description = "Description",
+        state_machine_revision_id = "StateMachineRevisionId",
     }
 }
 
-static STATE_MACHINE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("StateMachineArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("StateMachineRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STATE_MACHINE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("StateMachineArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("StateMachineRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StateMachineVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StateMachineVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }

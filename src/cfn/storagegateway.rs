@@ -20,7 +20,7 @@ pub struct NfsFileShare {
     /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
     ///
     /// CloudFormation property `CacheAttributes`.
-    pub cache_attributes: ::std::option::Option<crate::cfn::storagegateway::nfs_file_share::CacheAttributes>,
+    pub cache_attributes: ::std::option::Option<crate::cfn::shared::group_devtools::CacheAttributes>,
     /// The IPv4 or IPv6 addresses and CIDR blocks permitted to mount the NFS share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
     ///
     /// CloudFormation property `ClientList`.
@@ -32,7 +32,7 @@ pub struct NfsFileShare {
     /// The server-side encryption the gateway applies to objects it writes.
     ///
     /// CloudFormation property `EncryptionType`.
-    pub encryption_type: ::std::option::Option<crate::value::Val<crate::cfn::storagegateway::nfs_file_share::EncryptionType>>,
+    pub encryption_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::EncryptionType>>,
     /// The name of the file share, which defaults to the bucket name when omitted. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
     ///
     /// CloudFormation property `FileShareName`.
@@ -68,7 +68,7 @@ pub struct NfsFileShare {
     /// The canned S3 ACL applied to objects the gateway writes.
     ///
     /// CloudFormation property `ObjectACL`.
-    pub object_acl: ::std::option::Option<crate::value::Val<crate::cfn::storagegateway::nfs_file_share::ObjectAcl>>,
+    pub object_acl: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::ObjectAcl>>,
     /// Whether clients may write to the share.
     ///
     /// CloudFormation property `ReadOnly`.
@@ -97,7 +97,6 @@ pub struct NfsFileShare {
 
 impl NfsFileShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             audit_destination_arn: ::std::option::Option::None,
@@ -125,103 +124,70 @@ impl NfsFileShare {
     }
 }
 
-impl crate::resource::Resource for NfsFileShare {
-    const TYPE: &'static str = "AWS::StorageGateway::NFSFileShare";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NFS_FILE_SHARE_SHAPE)
+crate::resource::props! {
+    resource NfsFileShare = "AWS::StorageGateway::NFSFileShare", shape: Some(&NFS_FILE_SHARE_SHAPE);
+    req {
+        gateway_arn = "GatewayARN",
+        location_arn = "LocationARN",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuditDestinationARN", self.audit_destination_arn);
-        p.set_opt("BucketRegion", self.bucket_region);
-        p.set_opt("CacheAttributes", self.cache_attributes);
-        p.set_opt("ClientList", self.client_list);
-        p.set_opt("DefaultStorageClass", self.default_storage_class);
-        p.set_opt("EncryptionType", self.encryption_type);
-        p.set_opt("FileShareName", self.file_share_name);
-        p.set("GatewayARN", self.gateway_arn);
-        p.set_opt("GuessMIMETypeEnabled", self.guess_mime_type_enabled);
-        p.set_opt("KMSEncrypted", self.kms_encrypted);
-        p.set_opt("KMSKey", self.kms_key);
-        p.set("LocationARN", self.location_arn);
-        p.set_opt("NFSFileShareDefaults", self.nfs_file_share_defaults);
-        p.set_opt("NotificationPolicy", self.notification_policy);
-        p.set_opt("ObjectACL", self.object_acl);
-        p.set_opt("ReadOnly", self.read_only);
-        p.set_opt("RequesterPays", self.requester_pays);
-        p.set("Role", self.role);
-        p.set_opt("Squash", self.squash);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VPCEndpointDNSName", self.vpc_endpoint_dns_name);
-        p
+    opt {
+        audit_destination_arn = "AuditDestinationARN",
+        bucket_region = "BucketRegion",
+        cache_attributes = "CacheAttributes",
+        client_list = "ClientList",
+        default_storage_class = "DefaultStorageClass",
+        encryption_type = "EncryptionType",
+        file_share_name = "FileShareName",
+        guess_mime_type_enabled = "GuessMIMETypeEnabled",
+        kms_encrypted = "KMSEncrypted",
+        kms_key = "KMSKey",
+        nfs_file_share_defaults = "NFSFileShareDefaults",
+        notification_policy = "NotificationPolicy",
+        object_acl = "ObjectACL",
+        read_only = "ReadOnly",
+        requester_pays = "RequesterPays",
+        squash = "Squash",
+        tags = "Tags",
+        vpc_endpoint_dns_name = "VPCEndpointDNSName",
     }
 }
 
-static NFS_FILE_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuditDestinationARN", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$")), ..crate::resource::Rule::NONE }),
-        ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), ..crate::resource::Rule::NONE }),
-        ("ClientList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?:(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(?:\\/(?:[0-9]|[1-2][0-9]|3[0-2]))?$|^(?:(?:(?:[A-Fa-f0-9]{1,4}:){6}|(?=(?:[A-Fa-f0-9]{0,4}:){0,6}(?:[0-9]{1,3}\\.){3}[0-9]{1,3}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){0,5}|:)(?:(?::[0-9A-Fa-f]{1,4}){1,5}:|:)|::(?:[A-Fa-f0-9]{1,4}:){5})(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|(?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4}|(?=(?:[A-Fa-f0-9]{0,4}:){0,7}[A-Fa-f0-9]{0,4}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){1,7}|:)(?:(:[0-9A-Fa-f]{1,4}){1,7}|:)|(?:[A-Fa-f0-9]{1,4}:){7}:|:(:[A-Fa-f0-9]{1,4}){7})(?:\\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DefaultStorageClass", crate::resource::Rule { min_len: Some(5), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("FileShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$")), ..crate::resource::Rule::NONE }),
-        ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
-        ("LocationARN", crate::resource::Rule { min_len: Some(16), max_len: Some(1400), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\\-]{1,61}-s3alias)$")), ..crate::resource::Rule::NONE }),
-        ("NFSFileShareDefaults", crate::resource::Rule { shape: Some(&self::nfs_file_share::NFS_FILE_SHARE_DEFAULTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NotificationPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\w\\s:\\{\\}\\[\\]\\\"]*}$")), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\\S+)$")), ..crate::resource::Rule::NONE }),
-        ("Squash", crate::resource::Rule { min_len: Some(5), max_len: Some(15), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::nfs_file_share::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VPCEndpointDNSName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NFS_FILE_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuditDestinationARN", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$")), ..crate::resource::Rule::NONE }),
+    ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), ..crate::resource::Rule::NONE }),
+    ("ClientList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(?:\\/(?:[0-9]|[1-2][0-9]|3[0-2]))?$|^(?:(?:(?:[A-Fa-f0-9]{1,4}:){6}|(?=(?:[A-Fa-f0-9]{0,4}:){0,6}(?:[0-9]{1,3}\\.){3}[0-9]{1,3}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){0,5}|:)(?:(?::[0-9A-Fa-f]{1,4}){1,5}:|:)|::(?:[A-Fa-f0-9]{1,4}:){5})(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|(?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4}|(?=(?:[A-Fa-f0-9]{0,4}:){0,7}[A-Fa-f0-9]{0,4}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){1,7}|:)(?:(:[0-9A-Fa-f]{1,4}){1,7}|:)|(?:[A-Fa-f0-9]{1,4}:){7}:|:(:[A-Fa-f0-9]{1,4}){7})(?:\\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DefaultStorageClass", crate::resource::Rule { min_len: Some(5), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("FileShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$")), ..crate::resource::Rule::NONE }),
+    ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
+    ("LocationARN", crate::resource::Rule { min_len: Some(16), max_len: Some(1400), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\\-]{1,61}-s3alias)$")), ..crate::resource::Rule::NONE }),
+    ("NFSFileShareDefaults", crate::resource::Rule { shape: Some(&self::nfs_file_share::NFS_FILE_SHARE_DEFAULTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NotificationPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\w\\s:\\{\\}\\[\\]\\\"]*}$")), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\\S+)$")), ..crate::resource::Rule::NONE }),
+    ("Squash", crate::resource::Rule { min_len: Some(5), max_len: Some(15), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCEndpointDNSName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NfsFileShare`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NfsFileShare> {
-    /// `Fn::GetAtt` `FileShareARN`.
-    #[inline]
-    pub fn attr_file_share_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareARN")
-    }
-    /// `Fn::GetAtt` `FileShareId`.
-    #[inline]
-    pub fn attr_file_share_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareId")
-    }
-    /// `Fn::GetAtt` `FileShareStatus`.
-    #[inline]
-    pub fn attr_file_share_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareStatus")
-    }
-    /// `Fn::GetAtt` `Path`.
-    #[inline]
-    pub fn attr_path(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Path")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FileShareARN`.
+        attr_file_share_arn: ::std::string::String = "FileShareARN",
+        /// `Fn::GetAtt` `FileShareId`.
+        attr_file_share_id: ::std::string::String = "FileShareId",
+        /// `Fn::GetAtt` `FileShareStatus`.
+        attr_file_share_status: ::std::string::String = "FileShareStatus",
+        /// `Fn::GetAtt` `Path`.
+        attr_path: ::std::string::String = "Path",
     }
 }
 
 pub mod nfs_file_share {
     //! Nested property types and enums of [`NfsFileShare`](super::NfsFileShare).
 
-    /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
-    #[derive(Clone, Default)]
-    pub struct CacheAttributes {
-        /// How long the directory contents cached by the gateway are considered valid.
-        ///
-        /// CloudFormation property `CacheStaleTimeoutInSeconds`.
-        pub cache_stale_timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for CacheAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheStaleTimeoutInSeconds", self.cache_stale_timeout_in_seconds);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_devtools::{CacheAttributes, EncryptionType, ObjectAcl};
 
     /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state. Set the members you want rather than relying on removal.
     #[derive(Clone, Default)]
@@ -244,89 +210,22 @@ pub mod nfs_file_share {
         pub owner_id: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NfsFileShareDefaults {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryMode", self.directory_mode);
-            p.set_opt("FileMode", self.file_mode);
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("OwnerId", self.owner_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NfsFileShareDefaults;
+        opt {
+            directory_mode = "DirectoryMode",
+            file_mode = "FileMode",
+            group_id = "GroupId",
+            owner_id = "OwnerId",
         }
     }
 
-    pub(super) static NFS_FILE_SHARE_DEFAULTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DirectoryMode", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-7]{4}$")), ..crate::resource::Rule::NONE }),
-            ("FileMode", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-7]{4}$")), ..crate::resource::Rule::NONE }),
-            ("GroupId", crate::resource::Rule { min: Some(0.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-            ("OwnerId", crate::resource::Rule { min: Some(0.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The server-side encryption the gateway applies to objects it writes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `SseS3`
-        SseS3,
-        /// `SseKms`
-        SseKms,
-        /// `DsseKms`
-        DsseKms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseS3 => "SseS3",
-                Self::SseKms => "SseKms",
-                Self::DsseKms => "DsseKms",
-            }
-        }
-    }
-
-    /// The canned S3 ACL applied to objects the gateway writes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ObjectAcl {
-        /// `private`
-        Private,
-        /// `public-read`
-        PublicRead,
-        /// `public-read-write`
-        PublicReadWrite,
-        /// `authenticated-read`
-        AuthenticatedRead,
-        /// `bucket-owner-read`
-        BucketOwnerRead,
-        /// `bucket-owner-full-control`
-        BucketOwnerFullControl,
-        /// `aws-exec-read`
-        AwsExecRead,
-    }
-
-    impl crate::value::CfnEnum for ObjectAcl {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Private => "private",
-                Self::PublicRead => "public-read",
-                Self::PublicReadWrite => "public-read-write",
-                Self::AuthenticatedRead => "authenticated-read",
-                Self::BucketOwnerRead => "bucket-owner-read",
-                Self::BucketOwnerFullControl => "bucket-owner-full-control",
-                Self::AwsExecRead => "aws-exec-read",
-            }
-        }
-    }
+    pub(super) static NFS_FILE_SHARE_DEFAULTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DirectoryMode", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-7]{4}$")), ..crate::resource::Rule::NONE }),
+        ("FileMode", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-7]{4}$")), ..crate::resource::Rule::NONE }),
+        ("GroupId", crate::resource::Rule { min: Some(0.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
+        ("OwnerId", crate::resource::Rule { min: Some(0.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::StorageGateway::SMBFileShare. An SMB file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, so clients read and write objects as files over SMB. The share's variant is fixed by its resource type rather than by a property: the service constructs the two variants with different APIs, and a property carrying the choice would belong to neither API's input.
@@ -357,7 +256,7 @@ pub struct SmbFileShare {
     /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
     ///
     /// CloudFormation property `CacheAttributes`.
-    pub cache_attributes: ::std::option::Option<crate::cfn::storagegateway::smb_file_share::CacheAttributes>,
+    pub cache_attributes: ::std::option::Option<crate::cfn::shared::group_devtools::CacheAttributes>,
     /// Whether the SMB share is case sensitive or defers to the client.
     ///
     /// CloudFormation property `CaseSensitivity`.
@@ -369,7 +268,7 @@ pub struct SmbFileShare {
     /// The server-side encryption the gateway applies to objects it writes.
     ///
     /// CloudFormation property `EncryptionType`.
-    pub encryption_type: ::std::option::Option<crate::value::Val<crate::cfn::storagegateway::smb_file_share::EncryptionType>>,
+    pub encryption_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::EncryptionType>>,
     /// The name of the file share, which defaults to the bucket name when omitted. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
     ///
     /// CloudFormation property `FileShareName`.
@@ -405,7 +304,7 @@ pub struct SmbFileShare {
     /// The canned S3 ACL applied to objects the gateway writes.
     ///
     /// CloudFormation property `ObjectACL`.
-    pub object_acl: ::std::option::Option<crate::value::Val<crate::cfn::storagegateway::smb_file_share::ObjectAcl>>,
+    pub object_acl: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::ObjectAcl>>,
     /// Whether the SMB share grants opportunistic locks. Removing this property from a template leaves the live value unchanged rather than restoring the created default, because that default depends on the gateway's software version -- opportunistic locking is enabled by default only on appliances at 1.19.0.0 or above -- and the version is not part of this resource. Set the value explicitly rather than relying on removal.
     ///
     /// CloudFormation property `OplocksEnabled`.
@@ -442,7 +341,6 @@ pub struct SmbFileShare {
 
 impl SmbFileShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_based_enumeration: ::std::option::Option::None,
@@ -475,119 +373,79 @@ impl SmbFileShare {
     }
 }
 
-impl crate::resource::Resource for SmbFileShare {
-    const TYPE: &'static str = "AWS::StorageGateway::SMBFileShare";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SMB_FILE_SHARE_SHAPE)
+crate::resource::props! {
+    resource SmbFileShare = "AWS::StorageGateway::SMBFileShare", shape: Some(&SMB_FILE_SHARE_SHAPE);
+    req {
+        gateway_arn = "GatewayARN",
+        location_arn = "LocationARN",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessBasedEnumeration", self.access_based_enumeration);
-        p.set_opt("AdminUserList", self.admin_user_list);
-        p.set_opt("AuditDestinationARN", self.audit_destination_arn);
-        p.set_opt("Authentication", self.authentication);
-        p.set_opt("BucketRegion", self.bucket_region);
-        p.set_opt("CacheAttributes", self.cache_attributes);
-        p.set_opt("CaseSensitivity", self.case_sensitivity);
-        p.set_opt("DefaultStorageClass", self.default_storage_class);
-        p.set_opt("EncryptionType", self.encryption_type);
-        p.set_opt("FileShareName", self.file_share_name);
-        p.set("GatewayARN", self.gateway_arn);
-        p.set_opt("GuessMIMETypeEnabled", self.guess_mime_type_enabled);
-        p.set_opt("InvalidUserList", self.invalid_user_list);
-        p.set_opt("KMSEncrypted", self.kms_encrypted);
-        p.set_opt("KMSKey", self.kms_key);
-        p.set("LocationARN", self.location_arn);
-        p.set_opt("NotificationPolicy", self.notification_policy);
-        p.set_opt("ObjectACL", self.object_acl);
-        p.set_opt("OplocksEnabled", self.oplocks_enabled);
-        p.set_opt("ReadOnly", self.read_only);
-        p.set_opt("RequesterPays", self.requester_pays);
-        p.set("Role", self.role);
-        p.set_opt("SMBACLEnabled", self.smbacl_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VPCEndpointDNSName", self.vpc_endpoint_dns_name);
-        p.set_opt("ValidUserList", self.valid_user_list);
-        p
+    opt {
+        access_based_enumeration = "AccessBasedEnumeration",
+        admin_user_list = "AdminUserList",
+        audit_destination_arn = "AuditDestinationARN",
+        authentication = "Authentication",
+        bucket_region = "BucketRegion",
+        cache_attributes = "CacheAttributes",
+        case_sensitivity = "CaseSensitivity",
+        default_storage_class = "DefaultStorageClass",
+        encryption_type = "EncryptionType",
+        file_share_name = "FileShareName",
+        guess_mime_type_enabled = "GuessMIMETypeEnabled",
+        invalid_user_list = "InvalidUserList",
+        kms_encrypted = "KMSEncrypted",
+        kms_key = "KMSKey",
+        notification_policy = "NotificationPolicy",
+        object_acl = "ObjectACL",
+        oplocks_enabled = "OplocksEnabled",
+        read_only = "ReadOnly",
+        requester_pays = "RequesterPays",
+        smbacl_enabled = "SMBACLEnabled",
+        tags = "Tags",
+        vpc_endpoint_dns_name = "VPCEndpointDNSName",
+        valid_user_list = "ValidUserList",
     }
 }
 
-static SMB_FILE_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdminUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AuditDestinationARN", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$")), ..crate::resource::Rule::NONE }),
-        ("Authentication", crate::resource::Rule { min_len: Some(5), max_len: Some(15), ..crate::resource::Rule::NONE }),
-        ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), ..crate::resource::Rule::NONE }),
-        ("DefaultStorageClass", crate::resource::Rule { min_len: Some(5), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("FileShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$")), ..crate::resource::Rule::NONE }),
-        ("InvalidUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
-        ("LocationARN", crate::resource::Rule { min_len: Some(16), max_len: Some(1400), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\\-]{1,61}-s3alias)$")), ..crate::resource::Rule::NONE }),
-        ("NotificationPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\w\\s:\\{\\}\\[\\]\\\"]*}$")), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\\S+)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::smb_file_share::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VPCEndpointDNSName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("ValidUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SMB_FILE_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdminUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AuditDestinationARN", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$")), ..crate::resource::Rule::NONE }),
+    ("Authentication", crate::resource::Rule { min_len: Some(5), max_len: Some(15), ..crate::resource::Rule::NONE }),
+    ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), ..crate::resource::Rule::NONE }),
+    ("DefaultStorageClass", crate::resource::Rule { min_len: Some(5), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("FileShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$")), ..crate::resource::Rule::NONE }),
+    ("InvalidUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
+    ("LocationARN", crate::resource::Rule { min_len: Some(16), max_len: Some(1400), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\\-]{1,61}-s3alias)$")), ..crate::resource::Rule::NONE }),
+    ("NotificationPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\w\\s:\\{\\}\\[\\]\\\"]*}$")), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\\S+)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCEndpointDNSName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("ValidUserList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SmbFileShare`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SmbFileShare> {
-    /// `Fn::GetAtt` `FileShareARN`.
-    #[inline]
-    pub fn attr_file_share_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareARN")
-    }
-    /// `Fn::GetAtt` `FileShareId`.
-    #[inline]
-    pub fn attr_file_share_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareId")
-    }
-    /// `Fn::GetAtt` `FileShareStatus`.
-    #[inline]
-    pub fn attr_file_share_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileShareStatus")
-    }
-    /// `Fn::GetAtt` `Path`.
-    #[inline]
-    pub fn attr_path(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Path")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FileShareARN`.
+        attr_file_share_arn: ::std::string::String = "FileShareARN",
+        /// `Fn::GetAtt` `FileShareId`.
+        attr_file_share_id: ::std::string::String = "FileShareId",
+        /// `Fn::GetAtt` `FileShareStatus`.
+        attr_file_share_status: ::std::string::String = "FileShareStatus",
+        /// `Fn::GetAtt` `Path`.
+        attr_path: ::std::string::String = "Path",
     }
 }
 
 pub mod smb_file_share {
     //! Nested property types and enums of [`SmbFileShare`](super::SmbFileShare).
 
-    /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
-    #[derive(Clone, Default)]
-    pub struct CacheAttributes {
-        /// How long the directory contents cached by the gateway are considered valid.
-        ///
-        /// CloudFormation property `CacheStaleTimeoutInSeconds`.
-        pub cache_stale_timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for CacheAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheStaleTimeoutInSeconds", self.cache_stale_timeout_in_seconds);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_devtools::{CacheAttributes, EncryptionType, ObjectAcl};
 
     /// Whether the SMB share is case sensitive or defers to the client.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CaseSensitivity {
         /// `ClientSpecified`
         ClientSpecified,
@@ -595,71 +453,7 @@ pub mod smb_file_share {
         CaseSensitive,
     }
 
-    impl crate::value::CfnEnum for CaseSensitivity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientSpecified => "ClientSpecified",
-                Self::CaseSensitive => "CaseSensitive",
-            }
-        }
-    }
-
-    /// The server-side encryption the gateway applies to objects it writes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `SseS3`
-        SseS3,
-        /// `SseKms`
-        SseKms,
-        /// `DsseKms`
-        DsseKms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseS3 => "SseS3",
-                Self::SseKms => "SseKms",
-                Self::DsseKms => "DsseKms",
-            }
-        }
-    }
-
-    /// The canned S3 ACL applied to objects the gateway writes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ObjectAcl {
-        /// `private`
-        Private,
-        /// `public-read`
-        PublicRead,
-        /// `public-read-write`
-        PublicReadWrite,
-        /// `authenticated-read`
-        AuthenticatedRead,
-        /// `bucket-owner-read`
-        BucketOwnerRead,
-        /// `bucket-owner-full-control`
-        BucketOwnerFullControl,
-        /// `aws-exec-read`
-        AwsExecRead,
-    }
-
-    impl crate::value::CfnEnum for ObjectAcl {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Private => "private",
-                Self::PublicRead => "public-read",
-                Self::PublicReadWrite => "public-read-write",
-                Self::AuthenticatedRead => "authenticated-read",
-                Self::BucketOwnerRead => "bucket-owner-read",
-                Self::BucketOwnerFullControl => "bucket-owner-full-control",
-                Self::AwsExecRead => "aws-exec-read",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CaseSensitivity, ["ClientSpecified", "CaseSensitive"]);
 }
 
 /// Creates a virtual tape with a user-defined barcode on a Tape Gateway (VTL). A virtual tape is stored in Amazon S3 and can be archived to S3 Glacier or S3 Glacier Deep Archive.
@@ -703,7 +497,6 @@ pub struct Tape {
 
 impl Tape {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tape_size_in_bytes: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             gateway_arn: gateway_arn.into(),
@@ -718,71 +511,52 @@ impl Tape {
     }
 }
 
-impl crate::resource::Resource for Tape {
-    const TYPE: &'static str = "AWS::StorageGateway::Tape";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAPE_SHAPE)
+crate::resource::props! {
+    resource Tape = "AWS::StorageGateway::Tape", shape: Some(&TAPE_SHAPE);
+    req {
+        gateway_arn = "GatewayARN",
+        tape_size_in_bytes = "TapeSizeInBytes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayARN", self.gateway_arn);
-        p.set_opt("KMSEncrypted", self.kms_encrypted);
-        p.set_opt("KMSKey", self.kms_key);
-        p.set_opt("PoolId", self.pool_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TapeBarcode", self.tape_barcode);
-        p.set("TapeSizeInBytes", self.tape_size_in_bytes);
-        p.set_opt("Worm", self.worm);
-        p
+    opt {
+        kms_encrypted = "KMSEncrypted",
+        kms_key = "KMSKey",
+        pool_id = "PoolId",
+        tags = "Tags",
+        tape_barcode = "TapeBarcode",
+        worm = "Worm",
     }
 }
 
-static TAPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
-        ("PoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tape::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TapeBarcode", crate::resource::Rule { min_len: Some(5), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("TapeSizeInBytes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
+    ("PoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tape::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TapeBarcode", crate::resource::Rule { min_len: Some(5), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("TapeSizeInBytes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Tape`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Tape> {
-    /// `Fn::GetAtt` `TapeARN`.
-    #[inline]
-    pub fn attr_tape_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TapeARN")
-    }
-    /// `Fn::GetAtt` `TapeCreatedDate`.
-    #[inline]
-    pub fn attr_tape_created_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TapeCreatedDate")
-    }
-    /// `Fn::GetAtt` `TapeStatus`.
-    #[inline]
-    pub fn attr_tape_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TapeStatus")
-    }
-    /// `Fn::GetAtt` `TapeUsedInBytes`.
-    #[inline]
-    pub fn attr_tape_used_in_bytes(self) -> crate::value::Val<f64> {
-        self.__get_att("TapeUsedInBytes")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TapeARN`.
+        attr_tape_arn: ::std::string::String = "TapeARN",
+        /// `Fn::GetAtt` `TapeCreatedDate`.
+        attr_tape_created_date: ::std::string::String = "TapeCreatedDate",
+        /// `Fn::GetAtt` `TapeStatus`.
+        attr_tape_status: ::std::string::String = "TapeStatus",
+        /// `Fn::GetAtt` `TapeUsedInBytes`.
+        attr_tape_used_in_bytes: f64 = "TapeUsedInBytes",
     }
 }
 
 pub mod tape {
     //! Nested property types and enums of [`Tape`](super::Tape).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a custom tape pool for archiving virtual tapes with optional retention lock.
@@ -814,7 +588,6 @@ pub struct TapePool {
 
 impl TapePool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(pool_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, storage_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::storagegateway::tape_pool::StorageClass>>) -> Self {
         Self {
             pool_name: pool_name.into(),
@@ -826,58 +599,40 @@ impl TapePool {
     }
 }
 
-impl crate::resource::Resource for TapePool {
-    const TYPE: &'static str = "AWS::StorageGateway::TapePool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAPE_POOL_SHAPE)
+crate::resource::props! {
+    resource TapePool = "AWS::StorageGateway::TapePool", shape: Some(&TAPE_POOL_SHAPE);
+    req {
+        pool_name = "PoolName",
+        storage_class = "StorageClass",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PoolName", self.pool_name);
-        p.set_opt("RetentionLockTimeInDays", self.retention_lock_time_in_days);
-        p.set_opt("RetentionLockType", self.retention_lock_type);
-        p.set("StorageClass", self.storage_class);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        retention_lock_time_in_days = "RetentionLockTimeInDays",
+        retention_lock_type = "RetentionLockType",
+        tags = "Tags",
     }
 }
 
-static TAPE_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$")), ..crate::resource::Rule::NONE }),
-        ("RetentionLockTimeInDays", crate::resource::Rule { min: Some(0.0), max: Some(36500.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tape_pool::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAPE_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$")), ..crate::resource::Rule::NONE }),
+    ("RetentionLockTimeInDays", crate::resource::Rule { min: Some(0.0), max: Some(36500.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TapePool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TapePool> {
-    /// `Fn::GetAtt` `PoolARN`.
-    #[inline]
-    pub fn attr_pool_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolARN")
-    }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PoolARN`.
+        attr_pool_arn: ::std::string::String = "PoolARN",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
     }
 }
 
 pub mod tape_pool {
     //! Nested property types and enums of [`TapePool`](super::TapePool).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Tape retention lock type. Governance mode allows authorized removal; compliance mode prevents all removal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionLockType {
         /// `COMPLIANCE`
         Compliance,
@@ -887,19 +642,10 @@ pub mod tape_pool {
         None,
     }
 
-    impl crate::value::CfnEnum for RetentionLockType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Compliance => "COMPLIANCE",
-                Self::Governance => "GOVERNANCE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetentionLockType, ["COMPLIANCE", "GOVERNANCE", "NONE"]);
 
     /// The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,
@@ -907,15 +653,7 @@ pub mod tape_pool {
         Glacier,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeepArchive => "DEEP_ARCHIVE",
-                Self::Glacier => "GLACIER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["DEEP_ARCHIVE", "GLACIER"]);
 }
 
 /// Creates a cached iSCSI volume on a Storage Gateway. A cached volume stores data in Amazon S3 and retains a copy of frequently accessed data subsets locally.
@@ -963,7 +701,6 @@ pub struct Volume {
 
 impl Volume {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_size_in_bytes: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             gateway_arn: gateway_arn.into(),
@@ -979,90 +716,50 @@ impl Volume {
     }
 }
 
-impl crate::resource::Resource for Volume {
-    const TYPE: &'static str = "AWS::StorageGateway::Volume";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOLUME_SHAPE)
+crate::resource::props! {
+    resource Volume = "AWS::StorageGateway::Volume", shape: Some(&VOLUME_SHAPE);
+    req {
+        gateway_arn = "GatewayARN",
+        network_interface_id = "NetworkInterfaceId",
+        target_name = "TargetName",
+        volume_size_in_bytes = "VolumeSizeInBytes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayARN", self.gateway_arn);
-        p.set_opt("KMSEncrypted", self.kms_encrypted);
-        p.set_opt("KMSKey", self.kms_key);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p.set_opt("SnapshotId", self.snapshot_id);
-        p.set_opt("SourceVolumeARN", self.source_volume_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetName", self.target_name);
-        p.set("VolumeSizeInBytes", self.volume_size_in_bytes);
-        p
+    opt {
+        kms_encrypted = "KMSEncrypted",
+        kms_key = "KMSKey",
+        snapshot_id = "SnapshotId",
+        source_volume_arn = "SourceVolumeARN",
+        tags = "Tags",
     }
 }
 
-static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
-        ("SnapshotId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^snap-([0-9A-Fa-f]{8}|[0-9A-Fa-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("SourceVolumeARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):storagegateway:[a-z\\-0-9]+:[0-9]+:gateway\\/(.+)\\/volume\\/vol-(\\S+)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::volume::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-\\.;a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("KMSKey", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^snap-([0-9A-Fa-f]{8}|[0-9A-Fa-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("SourceVolumeARN", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):storagegateway:[a-z\\-0-9]+:[0-9]+:gateway\\/(.+)\\/volume\\/vol-(\\S+)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-\\.;a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Volume`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Volume> {
-    /// `Fn::GetAtt` `CreatedDate`.
-    #[inline]
-    pub fn attr_created_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedDate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedDate`.
+        attr_created_date: ::std::string::String = "CreatedDate",
+        /// `Fn::GetAtt` `TargetARN`.
+        attr_target_arn: ::std::string::String = "TargetARN",
+        /// `Fn::GetAtt` `VolumeARN`.
+        attr_volume_arn: ::std::string::String = "VolumeARN",
+        /// `Fn::GetAtt` `VolumeAttachmentStatus`.
+        attr_volume_attachment_status: ::std::string::String = "VolumeAttachmentStatus",
+        /// `Fn::GetAtt` `VolumeId`.
+        attr_volume_id: ::std::string::String = "VolumeId",
+        /// `Fn::GetAtt` `VolumeStatus`.
+        attr_volume_status: ::std::string::String = "VolumeStatus",
+        /// `Fn::GetAtt` `VolumeType`.
+        attr_volume_type: ::std::string::String = "VolumeType",
+        /// `Fn::GetAtt` `VolumeUsedInBytes`.
+        attr_volume_used_in_bytes: f64 = "VolumeUsedInBytes",
     }
-    /// `Fn::GetAtt` `TargetARN`.
-    #[inline]
-    pub fn attr_target_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetARN")
-    }
-    /// `Fn::GetAtt` `VolumeARN`.
-    #[inline]
-    pub fn attr_volume_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeARN")
-    }
-    /// `Fn::GetAtt` `VolumeAttachmentStatus`.
-    #[inline]
-    pub fn attr_volume_attachment_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeAttachmentStatus")
-    }
-    /// `Fn::GetAtt` `VolumeId`.
-    #[inline]
-    pub fn attr_volume_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeId")
-    }
-    /// `Fn::GetAtt` `VolumeStatus`.
-    #[inline]
-    pub fn attr_volume_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeStatus")
-    }
-    /// `Fn::GetAtt` `VolumeType`.
-    #[inline]
-    pub fn attr_volume_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeType")
-    }
-    /// `Fn::GetAtt` `VolumeUsedInBytes`.
-    #[inline]
-    pub fn attr_volume_used_in_bytes(self) -> crate::value::Val<f64> {
-        self.__get_att("VolumeUsedInBytes")
-    }
-}
-
-pub mod volume {
-    //! Nested property types and enums of [`Volume`](super::Volume).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

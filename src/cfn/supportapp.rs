@@ -17,7 +17,6 @@ pub struct AccountAlias {
 
 impl AccountAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_alias: account_alias.into(),
@@ -25,32 +24,22 @@ impl AccountAlias {
     }
 }
 
-impl crate::resource::Resource for AccountAlias {
-    const TYPE: &'static str = "AWS::SupportApp::AccountAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_ALIAS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountAlias", self.account_alias);
-        p
+crate::resource::props! {
+    resource AccountAlias = "AWS::SupportApp::AccountAlias", shape: Some(&ACCOUNT_ALIAS_SHAPE);
+    req {
+        account_alias = "AccountAlias",
     }
 }
 
-static ACCOUNT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccountAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccountAlias> {
-    /// `Fn::GetAtt` `AccountAliasResourceId`.
-    #[inline]
-    pub fn attr_account_alias_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountAliasResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountAliasResourceId`.
+        attr_account_alias_resource_id: ::std::string::String = "AccountAliasResourceId",
     }
 }
 
@@ -95,7 +84,6 @@ pub struct SlackChannelConfiguration {
 
 impl SlackChannelConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, channel_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notify_on_case_severity: impl ::std::convert::Into<crate::value::Val<crate::cfn::supportapp::slack_channel_configuration::NotifyOnCaseSeverity>>, team_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_id: channel_id.into(),
@@ -110,41 +98,34 @@ impl SlackChannelConfiguration {
     }
 }
 
-impl crate::resource::Resource for SlackChannelConfiguration {
-    const TYPE: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SLACK_CHANNEL_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SlackChannelConfiguration = "AWS::SupportApp::SlackChannelConfiguration", shape: Some(&SLACK_CHANNEL_CONFIGURATION_SHAPE);
+    req {
+        channel_id = "ChannelId",
+        channel_role_arn = "ChannelRoleArn",
+        notify_on_case_severity = "NotifyOnCaseSeverity",
+        team_id = "TeamId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelId", self.channel_id);
-        p.set_opt("ChannelName", self.channel_name);
-        p.set("ChannelRoleArn", self.channel_role_arn);
-        p.set_opt("NotifyOnAddCorrespondenceToCase", self.notify_on_add_correspondence_to_case);
-        p.set("NotifyOnCaseSeverity", self.notify_on_case_severity);
-        p.set_opt("NotifyOnCreateOrReopenCase", self.notify_on_create_or_reopen_case);
-        p.set_opt("NotifyOnResolveCase", self.notify_on_resolve_case);
-        p.set("TeamId", self.team_id);
-        p
+    opt {
+        channel_name = "ChannelName",
+        notify_on_add_correspondence_to_case = "NotifyOnAddCorrespondenceToCase",
+        notify_on_create_or_reopen_case = "NotifyOnCreateOrReopenCase",
+        notify_on_resolve_case = "NotifyOnResolveCase",
     }
 }
 
-static SLACK_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelRoleArn", crate::resource::Rule { min_len: Some(31), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\\/(.+)$")), ..crate::resource::Rule::NONE }),
-        ("TeamId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SLACK_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelRoleArn", crate::resource::Rule { min_len: Some(31), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\\/(.+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TeamId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod slack_channel_configuration {
     //! Nested property types and enums of [`SlackChannelConfiguration`](super::SlackChannelConfiguration).
 
     /// The severity level of a support case that a customer wants to get notified for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotifyOnCaseSeverity {
         /// `none`
         None,
@@ -154,16 +135,7 @@ pub mod slack_channel_configuration {
         High,
     }
 
-    impl crate::value::CfnEnum for NotifyOnCaseSeverity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::All => "all",
-                Self::High => "high",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotifyOnCaseSeverity, ["none", "all", "high"]);
 }
 
 /// An AWS Support App resource that creates, updates, lists, and deletes Slack workspace configurations.
@@ -183,7 +155,6 @@ pub struct SlackWorkspaceConfiguration {
 
 impl SlackWorkspaceConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(team_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             team_id: team_id.into(),
@@ -192,24 +163,17 @@ impl SlackWorkspaceConfiguration {
     }
 }
 
-impl crate::resource::Resource for SlackWorkspaceConfiguration {
-    const TYPE: &'static str = "AWS::SupportApp::SlackWorkspaceConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SLACK_WORKSPACE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SlackWorkspaceConfiguration = "AWS::SupportApp::SlackWorkspaceConfiguration", shape: Some(&SLACK_WORKSPACE_CONFIGURATION_SHAPE);
+    req {
+        team_id = "TeamId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("TeamId", self.team_id);
-        p.set_opt("VersionId", self.version_id);
-        p
+    opt {
+        version_id = "VersionId",
     }
 }
 
-static SLACK_WORKSPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TeamId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SLACK_WORKSPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TeamId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+]);

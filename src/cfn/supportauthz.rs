@@ -37,7 +37,6 @@ pub struct SupportPermit {
 
 impl SupportPermit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permit: crate::cfn::supportauthz::support_permit::Permit, signing_key_info: crate::cfn::supportauthz::support_permit::SigningKeyInfo) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -50,57 +49,40 @@ impl SupportPermit {
     }
 }
 
-impl crate::resource::Resource for SupportPermit {
-    const TYPE: &'static str = "AWS::SupportAuthZ::SupportPermit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUPPORT_PERMIT_SHAPE)
+crate::resource::props! {
+    resource SupportPermit = "AWS::SupportAuthZ::SupportPermit", shape: Some(&SUPPORT_PERMIT_SHAPE);
+    req {
+        name = "Name",
+        permit = "Permit",
+        signing_key_info = "SigningKeyInfo",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Permit", self.permit);
-        p.set("SigningKeyInfo", self.signing_key_info);
-        p.set_opt("SupportCaseDisplayId", self.support_case_display_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        support_case_display_id = "SupportCaseDisplayId",
+        tags = "Tags",
     }
 }
 
-static SUPPORT_PERMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("Permit", crate::resource::Rule { shape: Some(&self::support_permit::PERMIT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SigningKeyInfo", crate::resource::Rule { shape: Some(&self::support_permit::SIGNING_KEY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupportCaseDisplayId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/-]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::support_permit::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUPPORT_PERMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("Permit", crate::resource::Rule { shape: Some(&self::support_permit::PERMIT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SigningKeyInfo", crate::resource::Rule { shape: Some(&self::support_permit::SIGNING_KEY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SupportCaseDisplayId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/-]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::support_permit::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SupportPermit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SupportPermit> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PermitId`.
-    #[inline]
-    pub fn attr_permit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PermitId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PermitId`.
+        attr_permit_id: ::std::string::String = "PermitId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -136,24 +118,22 @@ pub mod support_permit {
         }
     }
 
-    impl crate::resource::ToExpr for Permit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("Conditions", self.conditions);
-            p.set("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested Permit;
+        req {
+            actions = "Actions",
+            resources = "Resources",
+        }
+        opt {
+            conditions = "Conditions",
         }
     }
 
-    pub(super) static PERMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { shape: Some(&ACTION_SET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Conditions", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("Resources", crate::resource::Rule { shape: Some(&RESOURCE_SET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { shape: Some(&ACTION_SET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Conditions", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Resources", crate::resource::Rule { shape: Some(&RESOURCE_SET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The set of actions a support permit grants. Exactly one of AllActions or Actions must be provided.
     #[derive(Clone, Default)]
@@ -168,21 +148,17 @@ pub mod support_permit {
         pub all_actions: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for ActionSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actions", self.actions);
-            p.set_opt("AllActions", self.all_actions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionSet;
+        opt {
+            actions = "Actions",
+            all_actions = "AllActions",
         }
     }
 
-    pub(super) static ACTION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]*:[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]*:[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A time-bound condition controlling when the permit is active. Exactly one of AllowAfter or AllowBefore must be provided.
     #[derive(Clone, Default)]
@@ -197,15 +173,18 @@ pub mod support_permit {
         pub allow_before: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowAfter", self.allow_after);
-            p.set_opt("AllowBefore", self.allow_before);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            allow_after = "AllowAfter",
+            allow_before = "AllowBefore",
         }
     }
+
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowAfter", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("AllowBefore", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or Resources must be provided.
     #[derive(Clone, Default)]
@@ -220,21 +199,17 @@ pub mod support_permit {
         pub resources: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ResourceSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllResourcesInRegion", self.all_resources_in_region);
-            p.set_opt("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceSet;
+        opt {
+            all_resources_in_region = "AllResourcesInRegion",
+            resources = "Resources",
         }
     }
 
-    pub(super) static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Resources", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Resources", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The signing key used by the permit. Exactly one key type must be provided.
     #[derive(Clone)]
@@ -247,7 +222,6 @@ pub mod support_permit {
 
     impl SigningKeyInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key: kms_key.into(),
@@ -255,25 +229,19 @@ pub mod support_permit {
         }
     }
 
-    impl crate::resource::ToExpr for SigningKeyInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SigningKeyInfo;
+        req {
+            kms_key = "KmsKey",
         }
     }
 
-    pub(super) static SIGNING_KEY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/:_-]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGNING_KEY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/:_-]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -101,7 +101,6 @@ pub struct Canary {
 
 impl Canary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(artifact_s3_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, code: crate::cfn::synthetics::canary::Code, execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, runtime_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: crate::cfn::synthetics::canary::Schedule) -> Self {
         Self {
             artifact_config: ::std::option::Option::None,
@@ -130,84 +129,69 @@ impl Canary {
     }
 }
 
-impl crate::resource::Resource for Canary {
-    const TYPE: &'static str = "AWS::Synthetics::Canary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CANARY_SHAPE)
+crate::resource::props! {
+    resource Canary = "AWS::Synthetics::Canary", shape: Some(&CANARY_SHAPE);
+    req {
+        artifact_s3_location = "ArtifactS3Location",
+        code = "Code",
+        execution_role_arn = "ExecutionRoleArn",
+        name = "Name",
+        runtime_version = "RuntimeVersion",
+        schedule = "Schedule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArtifactConfig", self.artifact_config);
-        p.set("ArtifactS3Location", self.artifact_s3_location);
-        p.set_opt("BrowserConfigs", self.browser_configs);
-        p.set("Code", self.code);
-        p.set_opt("DeleteLambdaResourcesOnCanaryDeletion", self.delete_lambda_resources_on_canary_deletion);
-        p.set_opt("DryRunAndUpdate", self.dry_run_and_update);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("FailureRetentionPeriod", self.failure_retention_period);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("ProvisionedResourceCleanup", self.provisioned_resource_cleanup);
-        p.set_opt("Replicas", self.replicas);
-        p.set_opt("ResourcesToReplicateTags", self.resources_to_replicate_tags);
-        p.set_opt("RunConfig", self.run_config);
-        p.set("RuntimeVersion", self.runtime_version);
-        p.set("Schedule", self.schedule);
-        p.set_opt("StartCanaryAfterCreation", self.start_canary_after_creation);
-        p.set_opt("SuccessRetentionPeriod", self.success_retention_period);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VPCConfig", self.vpc_config);
-        p.set_opt("VisualReference", self.visual_reference);
-        p.set_opt("VisualReferences", self.visual_references);
-        p
+    opt {
+        artifact_config = "ArtifactConfig",
+        browser_configs = "BrowserConfigs",
+        delete_lambda_resources_on_canary_deletion = "DeleteLambdaResourcesOnCanaryDeletion",
+        dry_run_and_update = "DryRunAndUpdate",
+        failure_retention_period = "FailureRetentionPeriod",
+        kms_key_arn = "KmsKeyArn",
+        provisioned_resource_cleanup = "ProvisionedResourceCleanup",
+        replicas = "Replicas",
+        resources_to_replicate_tags = "ResourcesToReplicateTags",
+        run_config = "RunConfig",
+        start_canary_after_creation = "StartCanaryAfterCreation",
+        success_retention_period = "SuccessRetentionPeriod",
+        tags = "Tags",
+        vpc_config = "VPCConfig",
+        visual_reference = "VisualReference",
+        visual_references = "VisualReferences",
     }
 }
 
-static CANARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ArtifactConfig", crate::resource::Rule { shape: Some(&self::canary::ARTIFACT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ArtifactS3Location", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(s3|S3)://")), ..crate::resource::Rule::NONE }),
-        ("BrowserConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("Code", crate::resource::Rule { shape: Some(&self::canary::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("Replicas", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::canary::REPLICA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourcesToReplicateTags", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("RunConfig", crate::resource::Rule { shape: Some(&self::canary::RUN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuntimeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::canary::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::canary::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VPCConfig", crate::resource::Rule { shape: Some(&self::canary::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VisualReferences", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CANARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ArtifactConfig", crate::resource::Rule { shape: Some(&self::canary::ARTIFACT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ArtifactS3Location", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(s3|S3)://")), ..crate::resource::Rule::NONE }),
+    ("BrowserConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("Code", crate::resource::Rule { shape: Some(&self::canary::CODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("Replicas", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::canary::REPLICA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourcesToReplicateTags", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("RunConfig", crate::resource::Rule { shape: Some(&self::canary::RUN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuntimeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::canary::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCConfig", crate::resource::Rule { shape: Some(&self::canary::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VisualReferences", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Canary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Canary> {
-    /// `Fn::GetAtt` `Code.SourceLocationArn`.
-    #[inline]
-    pub fn attr_code_source_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Code.SourceLocationArn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Code.SourceLocationArn`.
+        attr_code_source_location_arn: ::std::string::String = "Code.SourceLocationArn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod canary {
     //! Nested property types and enums of [`Canary`](super::Canary).
 
-    /// The definition `ArtifactConfig`.
     #[derive(Clone, Default)]
     pub struct ArtifactConfig {
         /// Encryption configuration for uploading artifacts to S3
@@ -216,22 +200,17 @@ pub mod canary {
         pub s3_encryption: ::std::option::Option<crate::cfn::synthetics::canary::S3Encryption>,
     }
 
-    impl crate::resource::ToExpr for ArtifactConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Encryption", self.s3_encryption);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArtifactConfig;
+        opt {
+            s3_encryption = "S3Encryption",
         }
     }
 
-    pub(super) static ARTIFACT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Encryption", crate::resource::Rule { shape: Some(&S3_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARTIFACT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Encryption", crate::resource::Rule { shape: Some(&S3_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Encryption`.
     #[derive(Clone, Default)]
     pub struct S3Encryption {
         /// Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE_S3 and SSE_KMS.
@@ -244,23 +223,18 @@ pub mod canary {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionMode", self.encryption_mode);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Encryption;
+        opt {
+            encryption_mode = "EncryptionMode",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static S3_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\\d{1}:\\d{12}:key/[\\w\\-\\/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\\d{1}:\\d{12}:key/[\\w\\-\\/]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BrowserConfig`.
     #[derive(Clone)]
     pub struct BrowserConfig {
         /// CloudFormation property `BrowserType`; required.
@@ -269,7 +243,6 @@ pub mod canary {
 
     impl BrowserConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(browser_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::synthetics::canary::BrowserType>>) -> Self {
             Self {
                 browser_type: browser_type.into(),
@@ -277,16 +250,13 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for BrowserConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BrowserType", self.browser_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrowserConfig;
+        req {
+            browser_type = "BrowserType",
         }
     }
 
-    /// The definition `Code`.
     #[derive(Clone, Default)]
     pub struct Code {
         /// CloudFormation property `BlueprintTypes`.
@@ -309,33 +279,28 @@ pub mod canary {
         pub source_location_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlueprintTypes", self.blueprint_types);
-            p.set_opt("Dependencies", self.dependencies);
-            p.set_opt("Handler", self.handler);
-            p.set_opt("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Key", self.s3_key);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.set_opt("Script", self.script);
-            p.set_opt("SourceLocationArn", self.source_location_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        opt {
+            blueprint_types = "BlueprintTypes",
+            dependencies = "Dependencies",
+            handler = "Handler",
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
+            s3_object_version = "S3ObjectVersion",
+            script = "Script",
+            source_location_arn = "SourceLocationArn",
         }
     }
 
-    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlueprintTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_\\-\\.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Dependencies", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$")), ..crate::resource::Rule::NONE }),
-            ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlueprintTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_\\-\\.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Dependencies", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Dependency`.
     #[derive(Clone)]
     pub struct Dependency {
         /// ARN of the Lambda layer
@@ -350,7 +315,6 @@ pub mod canary {
 
     impl Dependency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 reference: reference.into(),
@@ -359,21 +323,19 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for Dependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Reference", self.reference);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dependency;
+        req {
+            reference = "Reference",
+        }
+        opt {
+            type_ = "Type",
         }
     }
 
-    pub(super) static DEPENDENCY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Reference", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPENDENCY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Reference", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration and status for a replica location in a multi-location canary
     #[derive(Clone)]
@@ -414,7 +376,6 @@ pub mod canary {
 
     impl Replica {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 canary_state: ::std::option::Option::None,
@@ -429,29 +390,27 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for Replica {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CanaryState", self.canary_state);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("LastModified", self.last_modified);
-            p.set("Location", self.location);
-            p.set_opt("ReplicationStatus", self.replication_status);
-            p.set_opt("ResourcesToReplicateTags", self.resources_to_replicate_tags);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Replica;
+        req {
+            location = "Location",
+        }
+        opt {
+            canary_state = "CanaryState",
+            kms_key_arn = "KmsKeyArn",
+            last_modified = "LastModified",
+            replication_status = "ReplicationStatus",
+            resources_to_replicate_tags = "ResourcesToReplicateTags",
+            tags = "Tags",
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static REPLICA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Replication status details
     #[derive(Clone, Default)]
@@ -462,23 +421,13 @@ pub mod canary {
         pub state: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReplicaReplicationStatus {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaReplicationStatus;
+        opt {
+            state = "State",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VPCConfig`.
     #[derive(Clone)]
     pub struct VpcConfig {
         /// Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true
@@ -495,7 +444,6 @@ pub mod canary {
 
     impl VpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 ipv6_allowed_for_dual_stack: ::std::option::Option::None,
@@ -506,26 +454,24 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv6AllowedForDualStack", self.ipv6_allowed_for_dual_stack);
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            ipv6_allowed_for_dual_stack = "Ipv6AllowedForDualStack",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RunConfig`.
     #[derive(Clone, Default)]
     pub struct RunConfig {
         /// Enable active tracing if set to true
@@ -550,28 +496,23 @@ pub mod canary {
         pub timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RunConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveTracing", self.active_tracing);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("EphemeralStorage", self.ephemeral_storage);
-            p.set_opt("MemoryInMB", self.memory_in_mb);
-            p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunConfig;
+        opt {
+            active_tracing = "ActiveTracing",
+            environment_variables = "EnvironmentVariables",
+            ephemeral_storage = "EphemeralStorage",
+            memory_in_mb = "MemoryInMB",
+            timeout_in_seconds = "TimeoutInSeconds",
         }
     }
 
-    pub(super) static RUN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EphemeralStorage", crate::resource::Rule { min: Some(1024.0), max: Some(10240.0), ..crate::resource::Rule::NONE }),
-            ("MemoryInMB", crate::resource::Rule { min: Some(960.0), max: Some(3008.0), ..crate::resource::Rule::NONE }),
-            ("TimeoutInSeconds", crate::resource::Rule { min: Some(3.0), max: Some(840.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EphemeralStorage", crate::resource::Rule { min: Some(1024.0), max: Some(10240.0), ..crate::resource::Rule::NONE }),
+        ("MemoryInMB", crate::resource::Rule { min: Some(960.0), max: Some(3008.0), ..crate::resource::Rule::NONE }),
+        ("TimeoutInSeconds", crate::resource::Rule { min: Some(3.0), max: Some(840.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Schedule`.
     #[derive(Clone)]
     pub struct Schedule {
         /// CloudFormation property `DurationInSeconds`.
@@ -586,7 +527,6 @@ pub mod canary {
 
     impl Schedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 duration_in_seconds: ::std::option::Option::None,
@@ -596,26 +536,23 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.set("Expression", self.expression);
-            p.set_opt("RetryConfig", self.retry_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        req {
+            expression = "Expression",
+        }
+        opt {
+            duration_in_seconds = "DurationInSeconds",
+            retry_config = "RetryConfig",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(31622400.0), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("RetryConfig", crate::resource::Rule { shape: Some(&RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(31622400.0), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("RetryConfig", crate::resource::Rule { shape: Some(&RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RetryConfig`.
     #[derive(Clone)]
     pub struct RetryConfig {
         /// maximum times the canary will be retried upon the scheduled run failure
@@ -626,7 +563,6 @@ pub mod canary {
 
     impl RetryConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_retries: max_retries.into(),
@@ -634,22 +570,17 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for RetryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxRetries", self.max_retries);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryConfig;
+        req {
+            max_retries = "MaxRetries",
         }
     }
 
-    pub(super) static RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxRetries", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxRetries", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VisualReference`.
     #[derive(Clone)]
     pub struct VisualReference {
         /// Canary run id to be used as base reference for visual testing
@@ -666,7 +597,6 @@ pub mod canary {
 
     impl VisualReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_canary_run_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base_canary_run_id: base_canary_run_id.into(),
@@ -676,18 +606,17 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for VisualReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseCanaryRunId", self.base_canary_run_id);
-            p.set_opt("BaseScreenshots", self.base_screenshots);
-            p.set_opt("BrowserType", self.browser_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested VisualReference;
+        req {
+            base_canary_run_id = "BaseCanaryRunId",
+        }
+        opt {
+            base_screenshots = "BaseScreenshots",
+            browser_type = "BrowserType",
         }
     }
 
-    /// The definition `BaseScreenshot`.
     #[derive(Clone)]
     pub struct BaseScreenshot {
         /// List of coordinates of rectangles to be ignored during visual testing
@@ -702,7 +631,6 @@ pub mod canary {
 
     impl BaseScreenshot {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(screenshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ignore_coordinates: ::std::option::Option::None,
@@ -711,18 +639,18 @@ pub mod canary {
         }
     }
 
-    impl crate::resource::ToExpr for BaseScreenshot {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IgnoreCoordinates", self.ignore_coordinates);
-            p.set("ScreenshotName", self.screenshot_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BaseScreenshot;
+        req {
+            screenshot_name = "ScreenshotName",
+        }
+        opt {
+            ignore_coordinates = "IgnoreCoordinates",
         }
     }
 
     /// Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE_S3 and SSE_KMS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMode {
         /// `SSE_KMS`
         SseKms,
@@ -730,18 +658,9 @@ pub mod canary {
         SseS3,
     }
 
-    impl crate::value::CfnEnum for EncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseKms => "SSE_KMS",
-                Self::SseS3 => "SSE_S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionMode, ["SSE_KMS", "SSE_S3"]);
 
-    /// Allowed values of `BrowserType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserType {
         /// `CHROME`
         Chrome,
@@ -749,34 +668,19 @@ pub mod canary {
         Firefox,
     }
 
-    impl crate::value::CfnEnum for BrowserType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Chrome => "CHROME",
-                Self::Firefox => "FIREFOX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BrowserType, ["CHROME", "FIREFOX"]);
 
     /// Type of dependency
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LambdaLayer`
         LambdaLayer,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LambdaLayer => "LambdaLayer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LambdaLayer"]);
 
     /// Setting to control if provisioned resources created by Synthetics are deleted alongside the canary. Default is AUTOMATIC.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProvisionedResourceCleanup {
         /// `AUTOMATIC`
         Automatic,
@@ -784,31 +688,16 @@ pub mod canary {
         Off,
     }
 
-    impl crate::value::CfnEnum for ProvisionedResourceCleanup {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Off => "OFF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProvisionedResourceCleanup, ["AUTOMATIC", "OFF"]);
 
     /// Specifies which resources canary tags should be replicated to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceToTag {
         /// `lambda-function`
         LambdaFunction,
     }
 
-    impl crate::value::CfnEnum for ResourceToTag {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LambdaFunction => "lambda-function",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceToTag, ["lambda-function"]);
 }
 
 /// Resource Type definition for AWS::Synthetics::Group
@@ -828,7 +717,6 @@ pub struct Group {
 
 impl Group {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -838,46 +726,36 @@ impl Group {
     }
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::Synthetics::Group";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_SHAPE)
+crate::resource::props! {
+    resource Group = "AWS::Synthetics::Group", shape: Some(&GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("ResourceArns", self.resource_arns);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        resource_arns = "ResourceArns",
+        tags = "Tags",
     }
 }
 
-static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("ResourceArns", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:synthetics:[a-z]{2}((-gov)|(-iso(b|e|f?)))?-[a-z]+-\\d{1}:\\d{12}:canary:[0-9a-z_\\-]")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("ResourceArns", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:synthetics:[a-z]{2}((-gov)|(-iso(b|e|f?)))?-[a-z]+-\\d{1}:\\d{12}:canary:[0-9a-z_\\-]")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod group {
     //! Nested property types and enums of [`Group`](super::Group).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)([a-zA-Z\\d\\s_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z\\d\\s_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)([a-zA-Z\\d\\s_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z\\d\\s_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -37,7 +37,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, application_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::systemsmanagersap::application::ApplicationType>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -53,54 +52,45 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::SystemsManagerSAP::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::SystemsManagerSAP::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        application_type = "ApplicationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("ApplicationType", self.application_type);
-        p.set_opt("ComponentsInfo", self.components_info);
-        p.set_opt("Credentials", self.credentials);
-        p.set_opt("DatabaseArn", self.database_arn);
-        p.set_opt("Instances", self.instances);
-        p.set_opt("SapInstanceNumber", self.sap_instance_number);
-        p.set_opt("Sid", self.sid);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        components_info = "ComponentsInfo",
+        credentials = "Credentials",
+        database_arn = "DatabaseArn",
+        instances = "Instances",
+        sap_instance_number = "SapInstanceNumber",
+        sid = "Sid",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\w\\d\\.-]{1,60}")), ..crate::resource::Rule::NONE }),
-        ("ComponentsInfo", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::COMPONENT_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Credentials", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DatabaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\\/.+$")), ..crate::resource::Rule::NONE }),
-        ("Instances", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SapInstanceNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{2}")), ..crate::resource::Rule::NONE }),
-        ("Sid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Z][A-Z0-9]{2}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\w\\d\\.-]{1,60}")), ..crate::resource::Rule::NONE }),
+    ("ComponentsInfo", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::COMPONENT_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Credentials", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DatabaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\\/.+$")), ..crate::resource::Rule::NONE }),
+    ("Instances", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SapInstanceNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{2}")), ..crate::resource::Rule::NONE }),
+    ("Sid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Z][A-Z0-9]{2}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `ComponentInfo`.
     #[derive(Clone, Default)]
     pub struct ComponentInfo {
         /// CloudFormation property `ComponentType`.
@@ -111,25 +101,20 @@ pub mod application {
         pub sid: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentType", self.component_type);
-            p.set_opt("Ec2InstanceId", self.ec2_instance_id);
-            p.set_opt("Sid", self.sid);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentInfo;
+        opt {
+            component_type = "ComponentType",
+            ec2_instance_id = "Ec2InstanceId",
+            sid = "Sid",
         }
     }
 
-    pub(super) static COMPONENT_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ec2InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$")), ..crate::resource::Rule::NONE }),
-            ("Sid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Z][A-Z0-9]{2}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPONENT_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ec2InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$")), ..crate::resource::Rule::NONE }),
+        ("Sid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Z][A-Z0-9]{2}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Credential`.
     #[derive(Clone, Default)]
     pub struct Credential {
         /// CloudFormation property `CredentialType`.
@@ -140,33 +125,21 @@ pub mod application {
         pub secret_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Credential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialType", self.credential_type);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("SecretId", self.secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Credential;
+        opt {
+            credential_type = "CredentialType",
+            database_name = "DatabaseName",
+            secret_id = "SecretId",
         }
     }
 
-    pub(super) static CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
-            ("SecretId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
+        ("SecretId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ApplicationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `HANA`
         Hana,
@@ -174,18 +147,9 @@ pub mod application {
         SapAbap,
     }
 
-    impl crate::value::CfnEnum for ApplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hana => "HANA",
-                Self::SapAbap => "SAP_ABAP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationType, ["HANA", "SAP_ABAP"]);
 
-    /// Allowed values of `ComponentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComponentType {
         /// `HANA`
         Hana,
@@ -205,35 +169,13 @@ pub mod application {
         Ers,
     }
 
-    impl crate::value::CfnEnum for ComponentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hana => "HANA",
-                Self::HanaNode => "HANA_NODE",
-                Self::Abap => "ABAP",
-                Self::Ascs => "ASCS",
-                Self::Dialog => "DIALOG",
-                Self::Webdisp => "WEBDISP",
-                Self::Wd => "WD",
-                Self::Ers => "ERS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComponentType, ["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"]);
 
-    /// Allowed values of `CredentialType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialType {
         /// `ADMIN`
         Admin,
     }
 
-    impl crate::value::CfnEnum for CredentialType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Admin => "ADMIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CredentialType, ["ADMIN"]);
 }

@@ -33,7 +33,6 @@ pub struct Adapter {
 
 impl Adapter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(adapter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, feature_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::textract::adapter::FeatureType>>>) -> Self {
         Self {
             adapter_name: adapter_name.into(),
@@ -45,64 +44,43 @@ impl Adapter {
     }
 }
 
-impl crate::resource::Resource for Adapter {
-    const TYPE: &'static str = "AWS::Textract::Adapter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ADAPTER_SHAPE)
+crate::resource::props! {
+    resource Adapter = "AWS::Textract::Adapter", shape: Some(&ADAPTER_SHAPE);
+    req {
+        adapter_name = "AdapterName",
+        feature_types = "FeatureTypes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AdapterName", self.adapter_name);
-        p.set_opt("AutoUpdate", self.auto_update);
-        p.set_opt("Description", self.description);
-        p.set("FeatureTypes", self.feature_types);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        auto_update = "AutoUpdate",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static ADAPTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdapterName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s!\"\\#\\$%'&\\(\\)\\*\\+\\,\\-\\./:;=\\?@\\[\\\\\\]\\^_`\\{\\|\\}~><]+$")), ..crate::resource::Rule::NONE }),
-        ("FeatureTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::adapter::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ADAPTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdapterName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s!\"\\#\\$%'&\\(\\)\\*\\+\\,\\-\\./:;=\\?@\\[\\\\\\]\\^_`\\{\\|\\}~><]+$")), ..crate::resource::Rule::NONE }),
+    ("FeatureTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Adapter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Adapter> {
-    /// `Fn::GetAtt` `AdapterId`.
-    #[inline]
-    pub fn attr_adapter_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdapterId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdapterId`.
+        attr_adapter_id: ::std::string::String = "AdapterId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
     }
 }
 
 pub mod adapter {
     //! Nested property types and enums of [`Adapter`](super::Adapter).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Controls whether or not the adapter should automatically update.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoUpdate {
         /// `ENABLED`
         Enabled,
@@ -110,29 +88,14 @@ pub mod adapter {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AutoUpdate {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoUpdate, ["ENABLED", "DISABLED"]);
 
     /// The type of feature that the adapter is being trained on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `QUERIES`
         Queries,
     }
 
-    impl crate::value::CfnEnum for FeatureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Queries => "QUERIES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureType, ["QUERIES"]);
 }

@@ -25,48 +25,27 @@ pub struct Database {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Database {
-    const TYPE: &'static str = "AWS::Timestream::Database";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATABASE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatabaseName", self.database_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Database = "AWS::Timestream::Database", shape: Some(&DATABASE_SHAPE);
+    opt {
+        database_name = "DatabaseName",
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::database::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Database`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Database> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod database {
-    //! Nested property types and enums of [`Database`](super::Database).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource type definition for AWS::Timestream::InfluxDBBackup. An on-demand backup of an Amazon Timestream for InfluxDB DB instance or DB cluster.
@@ -94,7 +73,6 @@ pub struct InfluxDbBackup {
 
 impl InfluxDbBackup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             db_resource_id: db_resource_id.into(),
@@ -105,160 +83,75 @@ impl InfluxDbBackup {
     }
 }
 
-impl crate::resource::Resource for InfluxDbBackup {
-    const TYPE: &'static str = "AWS::Timestream::InfluxDBBackup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INFLUX_DB_BACKUP_SHAPE)
+crate::resource::props! {
+    resource InfluxDbBackup = "AWS::Timestream::InfluxDBBackup", shape: Some(&INFLUX_DB_BACKUP_SHAPE);
+    req {
+        db_resource_id = "DbResourceId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DbResourceId", self.db_resource_id);
-        p.set("Name", self.name);
-        p.set_opt("RetentionDays", self.retention_days);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        retention_days = "RetentionDays",
+        tags = "Tags",
     }
 }
 
-static INFLUX_DB_BACKUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DbResourceId", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("RetentionDays", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::influx_db_backup::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INFLUX_DB_BACKUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DbResourceId", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("RetentionDays", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InfluxDbBackup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InfluxDbBackup> {
-    /// `Fn::GetAtt` `AllocatedStorage`.
-    #[inline]
-    pub fn attr_allocated_storage(self) -> crate::value::Val<i64> {
-        self.__get_att("AllocatedStorage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocatedStorage`.
+        attr_allocated_storage: i64 = "AllocatedStorage",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ClusterConfiguration`.
+        attr_cluster_configuration: crate::value::Json = "ClusterConfiguration",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DbInstanceType`.
+        attr_db_instance_type: ::std::string::String = "DbInstanceType",
+        /// `Fn::GetAtt` `DbParameterGroupId`.
+        attr_db_parameter_group_id: ::std::string::String = "DbParameterGroupId",
+        /// `Fn::GetAtt` `DbStorageType`.
+        attr_db_storage_type: ::std::string::String = "DbStorageType",
+        /// `Fn::GetAtt` `DeploymentType`.
+        attr_deployment_type: ::std::string::String = "DeploymentType",
+        /// `Fn::GetAtt` `EngineType`.
+        attr_engine_type: ::std::string::String = "EngineType",
+        /// `Fn::GetAtt` `ExpiresAfter`.
+        attr_expires_after: ::std::string::String = "ExpiresAfter",
+        /// `Fn::GetAtt` `FailoverMode`.
+        attr_failover_mode: ::std::string::String = "FailoverMode",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
+        attr_influx_auth_parameters_secret_arn: ::std::string::String = "InfluxAuthParametersSecretArn",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LogDeliveryConfiguration`.
+        attr_log_delivery_configuration: crate::value::Json = "LogDeliveryConfiguration",
+        /// `Fn::GetAtt` `MaintenanceSchedule`.
+        attr_maintenance_schedule: crate::value::Json = "MaintenanceSchedule",
+        /// `Fn::GetAtt` `NetworkType`.
+        attr_network_type: ::std::string::String = "NetworkType",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `PubliclyAccessible`.
+        attr_publicly_accessible: bool = "PubliclyAccessible",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `VpcSecurityGroupIds`.
+        attr_vpc_security_group_ids: crate::value::List<::std::string::String> = "VpcSecurityGroupIds",
+        /// `Fn::GetAtt` `VpcSubnetIds`.
+        attr_vpc_subnet_ids: crate::value::List<::std::string::String> = "VpcSubnetIds",
     }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ClusterConfiguration`.
-    #[inline]
-    pub fn attr_cluster_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ClusterConfiguration")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DbInstanceType`.
-    #[inline]
-    pub fn attr_db_instance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbInstanceType")
-    }
-    /// `Fn::GetAtt` `DbParameterGroupId`.
-    #[inline]
-    pub fn attr_db_parameter_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbParameterGroupId")
-    }
-    /// `Fn::GetAtt` `DbStorageType`.
-    #[inline]
-    pub fn attr_db_storage_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbStorageType")
-    }
-    /// `Fn::GetAtt` `DeploymentType`.
-    #[inline]
-    pub fn attr_deployment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentType")
-    }
-    /// `Fn::GetAtt` `EngineType`.
-    #[inline]
-    pub fn attr_engine_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineType")
-    }
-    /// `Fn::GetAtt` `ExpiresAfter`.
-    #[inline]
-    pub fn attr_expires_after(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExpiresAfter")
-    }
-    /// `Fn::GetAtt` `FailoverMode`.
-    #[inline]
-    pub fn attr_failover_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailoverMode")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
-    #[inline]
-    pub fn attr_influx_auth_parameters_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InfluxAuthParametersSecretArn")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LogDeliveryConfiguration`.
-    #[inline]
-    pub fn attr_log_delivery_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LogDeliveryConfiguration")
-    }
-    /// `Fn::GetAtt` `MaintenanceSchedule`.
-    #[inline]
-    pub fn attr_maintenance_schedule(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("MaintenanceSchedule")
-    }
-    /// `Fn::GetAtt` `NetworkType`.
-    #[inline]
-    pub fn attr_network_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkType")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PubliclyAccessible`.
-    #[inline]
-    pub fn attr_publicly_accessible(self) -> crate::value::Val<bool> {
-        self.__get_att("PubliclyAccessible")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `VpcSecurityGroupIds`.
-    #[inline]
-    pub fn attr_vpc_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcSecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `VpcSubnetIds`.
-    #[inline]
-    pub fn attr_vpc_subnet_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcSubnetIds")
-    }
-}
-
-pub mod influx_db_backup {
-    //! Nested property types and enums of [`InfluxDbBackup`](super::InfluxDbBackup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::Timestream::InfluxDBCluster resource creates an InfluxDB cluster.
@@ -344,97 +237,66 @@ pub struct InfluxDbCluster {
     pub vpc_subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for InfluxDbCluster {
-    const TYPE: &'static str = "AWS::Timestream::InfluxDBCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INFLUX_DB_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatedStorage", self.allocated_storage);
-        p.set_opt("Bucket", self.bucket);
-        p.set_opt("DbInstanceType", self.db_instance_type);
-        p.set_opt("DbParameterGroupIdentifier", self.db_parameter_group_identifier);
-        p.set_opt("DbStorageType", self.db_storage_type);
-        p.set_opt("DeploymentType", self.deployment_type);
-        p.set_opt("FailoverMode", self.failover_mode);
-        p.set_opt("LogDeliveryConfiguration", self.log_delivery_configuration);
-        p.set_opt("MaintenanceSchedule", self.maintenance_schedule);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("Organization", self.organization);
-        p.set_opt("Password", self.password);
-        p.set_opt("Port", self.port);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Username", self.username);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p.set_opt("VpcSubnetIds", self.vpc_subnet_ids);
-        p
+crate::resource::props! {
+    resource InfluxDbCluster = "AWS::Timestream::InfluxDBCluster", shape: Some(&INFLUX_DB_CLUSTER_SHAPE);
+    opt {
+        allocated_storage = "AllocatedStorage",
+        bucket = "Bucket",
+        db_instance_type = "DbInstanceType",
+        db_parameter_group_identifier = "DbParameterGroupIdentifier",
+        db_storage_type = "DbStorageType",
+        deployment_type = "DeploymentType",
+        failover_mode = "FailoverMode",
+        log_delivery_configuration = "LogDeliveryConfiguration",
+        maintenance_schedule = "MaintenanceSchedule",
+        name = "Name",
+        network_type = "NetworkType",
+        organization = "Organization",
+        password = "Password",
+        port = "Port",
+        publicly_accessible = "PubliclyAccessible",
+        tags = "Tags",
+        username = "Username",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
+        vpc_subnet_ids = "VpcSubnetIds",
     }
 }
 
-static INFLUX_DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocatedStorage", crate::resource::Rule { min: Some(20.0), max: Some(15360.0), ..crate::resource::Rule::NONE }),
-        ("Bucket", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_][^\"]*$")), ..crate::resource::Rule::NONE }),
-        ("DbParameterGroupIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("LogDeliveryConfiguration", crate::resource::Rule { shape: Some(&self::influx_db_cluster::LOG_DELIVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_cluster::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::influx_db_cluster::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INFLUX_DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocatedStorage", crate::resource::Rule { min: Some(20.0), max: Some(15360.0), ..crate::resource::Rule::NONE }),
+    ("Bucket", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_][^\"]*$")), ..crate::resource::Rule::NONE }),
+    ("DbParameterGroupIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("LogDeliveryConfiguration", crate::resource::Rule { shape: Some(&self::influx_db_cluster::LOG_DELIVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_cluster::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InfluxDbCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InfluxDbCluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `EngineType`.
-    #[inline]
-    pub fn attr_engine_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineType")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
-    #[inline]
-    pub fn attr_influx_auth_parameters_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InfluxAuthParametersSecretArn")
-    }
-    /// `Fn::GetAtt` `NextMaintenanceTime`.
-    #[inline]
-    pub fn attr_next_maintenance_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NextMaintenanceTime")
-    }
-    /// `Fn::GetAtt` `ReaderEndpoint`.
-    #[inline]
-    pub fn attr_reader_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReaderEndpoint")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `EngineType`.
+        attr_engine_type: ::std::string::String = "EngineType",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
+        attr_influx_auth_parameters_secret_arn: ::std::string::String = "InfluxAuthParametersSecretArn",
+        /// `Fn::GetAtt` `NextMaintenanceTime`.
+        attr_next_maintenance_time: ::std::string::String = "NextMaintenanceTime",
+        /// `Fn::GetAtt` `ReaderEndpoint`.
+        attr_reader_endpoint: ::std::string::String = "ReaderEndpoint",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -460,20 +322,16 @@ pub mod influx_db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for LogDeliveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryConfiguration;
+        req {
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static LOG_DELIVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_DELIVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for sending logs to customer account from the InfluxDB cluster.
     #[derive(Clone)]
@@ -490,7 +348,6 @@ pub mod influx_db_cluster {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -499,21 +356,17 @@ pub mod influx_db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            bucket_name = "BucketName",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The maintenance schedule for the InfluxDB cluster.
     #[derive(Clone)]
@@ -530,7 +383,6 @@ pub mod influx_db_cluster {
 
     impl MaintenanceSchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(preferred_maintenance_window: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timezone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 preferred_maintenance_window: preferred_maintenance_window.into(),
@@ -539,32 +391,21 @@ pub mod influx_db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for MaintenanceSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-            p.set("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceSchedule;
+        req {
+            preferred_maintenance_window = "PreferredMaintenanceWindow",
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static MAINTENANCE_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$")), ..crate::resource::Rule::NONE }),
-            ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$")), ..crate::resource::Rule::NONE }),
+        ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The compute instance of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbInstanceType {
         /// `db.influx.medium`
         DbInfluxMedium,
@@ -586,25 +427,10 @@ pub mod influx_db_cluster {
         DbInflux24xlarge,
     }
 
-    impl crate::value::CfnEnum for DbInstanceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DbInfluxMedium => "db.influx.medium",
-                Self::DbInfluxLarge => "db.influx.large",
-                Self::DbInfluxXlarge => "db.influx.xlarge",
-                Self::DbInflux2xlarge => "db.influx.2xlarge",
-                Self::DbInflux4xlarge => "db.influx.4xlarge",
-                Self::DbInflux8xlarge => "db.influx.8xlarge",
-                Self::DbInflux12xlarge => "db.influx.12xlarge",
-                Self::DbInflux16xlarge => "db.influx.16xlarge",
-                Self::DbInflux24xlarge => "db.influx.24xlarge",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DbInstanceType, ["db.influx.medium", "db.influx.large", "db.influx.xlarge", "db.influx.2xlarge", "db.influx.4xlarge", "db.influx.8xlarge", "db.influx.12xlarge", "db.influx.16xlarge", "db.influx.24xlarge"]);
 
     /// The storage type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbStorageType {
         /// `InfluxIOIncludedT1`
         InfluxIoIncludedT1,
@@ -614,35 +440,19 @@ pub mod influx_db_cluster {
         InfluxIoIncludedT3,
     }
 
-    impl crate::value::CfnEnum for DbStorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InfluxIoIncludedT1 => "InfluxIOIncludedT1",
-                Self::InfluxIoIncludedT2 => "InfluxIOIncludedT2",
-                Self::InfluxIoIncludedT3 => "InfluxIOIncludedT3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DbStorageType, ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]);
 
     /// Deployment type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `MULTI_NODE_READ_REPLICAS`
         MultiNodeReadReplicas,
     }
 
-    impl crate::value::CfnEnum for DeploymentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MultiNodeReadReplicas => "MULTI_NODE_READ_REPLICAS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentType, ["MULTI_NODE_READ_REPLICAS"]);
 
     /// Failover mode of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverMode {
         /// `AUTOMATIC`
         Automatic,
@@ -650,18 +460,10 @@ pub mod influx_db_cluster {
         NoFailover,
     }
 
-    impl crate::value::CfnEnum for FailoverMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::NoFailover => "NO_FAILOVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailoverMode, ["AUTOMATIC", "NO_FAILOVER"]);
 
     /// Network type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -669,15 +471,7 @@ pub mod influx_db_cluster {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 }
 
 /// The AWS::Timestream::InfluxDBInstance resource creates an InfluxDB instance.
@@ -759,96 +553,65 @@ pub struct InfluxDbInstance {
     pub vpc_subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for InfluxDbInstance {
-    const TYPE: &'static str = "AWS::Timestream::InfluxDBInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INFLUX_DB_INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatedStorage", self.allocated_storage);
-        p.set_opt("Bucket", self.bucket);
-        p.set_opt("DbInstanceType", self.db_instance_type);
-        p.set_opt("DbParameterGroupIdentifier", self.db_parameter_group_identifier);
-        p.set_opt("DbStorageType", self.db_storage_type);
-        p.set_opt("DeploymentType", self.deployment_type);
-        p.set_opt("LogDeliveryConfiguration", self.log_delivery_configuration);
-        p.set_opt("MaintenanceSchedule", self.maintenance_schedule);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("Organization", self.organization);
-        p.set_opt("Password", self.password);
-        p.set_opt("Port", self.port);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Username", self.username);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p.set_opt("VpcSubnetIds", self.vpc_subnet_ids);
-        p
+crate::resource::props! {
+    resource InfluxDbInstance = "AWS::Timestream::InfluxDBInstance", shape: Some(&INFLUX_DB_INSTANCE_SHAPE);
+    opt {
+        allocated_storage = "AllocatedStorage",
+        bucket = "Bucket",
+        db_instance_type = "DbInstanceType",
+        db_parameter_group_identifier = "DbParameterGroupIdentifier",
+        db_storage_type = "DbStorageType",
+        deployment_type = "DeploymentType",
+        log_delivery_configuration = "LogDeliveryConfiguration",
+        maintenance_schedule = "MaintenanceSchedule",
+        name = "Name",
+        network_type = "NetworkType",
+        organization = "Organization",
+        password = "Password",
+        port = "Port",
+        publicly_accessible = "PubliclyAccessible",
+        tags = "Tags",
+        username = "Username",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
+        vpc_subnet_ids = "VpcSubnetIds",
     }
 }
 
-static INFLUX_DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocatedStorage", crate::resource::Rule { min: Some(20.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
-        ("Bucket", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_][^\"]*$")), ..crate::resource::Rule::NONE }),
-        ("DbParameterGroupIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("LogDeliveryConfiguration", crate::resource::Rule { shape: Some(&self::influx_db_instance::LOG_DELIVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_instance::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::influx_db_instance::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INFLUX_DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocatedStorage", crate::resource::Rule { min: Some(20.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
+    ("Bucket", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_][^\"]*$")), ..crate::resource::Rule::NONE }),
+    ("DbParameterGroupIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("LogDeliveryConfiguration", crate::resource::Rule { shape: Some(&self::influx_db_instance::LOG_DELIVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_instance::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InfluxDbInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InfluxDbInstance> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
-    #[inline]
-    pub fn attr_influx_auth_parameters_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InfluxAuthParametersSecretArn")
-    }
-    /// `Fn::GetAtt` `NextMaintenanceTime`.
-    #[inline]
-    pub fn attr_next_maintenance_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NextMaintenanceTime")
-    }
-    /// `Fn::GetAtt` `SecondaryAvailabilityZone`.
-    #[inline]
-    pub fn attr_secondary_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecondaryAvailabilityZone")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InfluxAuthParametersSecretArn`.
+        attr_influx_auth_parameters_secret_arn: ::std::string::String = "InfluxAuthParametersSecretArn",
+        /// `Fn::GetAtt` `NextMaintenanceTime`.
+        attr_next_maintenance_time: ::std::string::String = "NextMaintenanceTime",
+        /// `Fn::GetAtt` `SecondaryAvailabilityZone`.
+        attr_secondary_availability_zone: ::std::string::String = "SecondaryAvailabilityZone",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -874,20 +637,16 @@ pub mod influx_db_instance {
         }
     }
 
-    impl crate::resource::ToExpr for LogDeliveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryConfiguration;
+        req {
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static LOG_DELIVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_DELIVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for sending logs to customer account from the InfluxDB instance.
     #[derive(Clone)]
@@ -904,7 +663,6 @@ pub mod influx_db_instance {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -913,21 +671,17 @@ pub mod influx_db_instance {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            bucket_name = "BucketName",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The maintenance schedule for the InfluxDB instance.
     #[derive(Clone)]
@@ -944,7 +698,6 @@ pub mod influx_db_instance {
 
     impl MaintenanceSchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(preferred_maintenance_window: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timezone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 preferred_maintenance_window: preferred_maintenance_window.into(),
@@ -953,32 +706,21 @@ pub mod influx_db_instance {
         }
     }
 
-    impl crate::resource::ToExpr for MaintenanceSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-            p.set("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceSchedule;
+        req {
+            preferred_maintenance_window = "PreferredMaintenanceWindow",
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static MAINTENANCE_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$")), ..crate::resource::Rule::NONE }),
-            ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$")), ..crate::resource::Rule::NONE }),
+        ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The compute instance of the InfluxDB instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbInstanceType {
         /// `db.influx.medium`
         DbInfluxMedium,
@@ -1000,25 +742,10 @@ pub mod influx_db_instance {
         DbInflux24xlarge,
     }
 
-    impl crate::value::CfnEnum for DbInstanceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DbInfluxMedium => "db.influx.medium",
-                Self::DbInfluxLarge => "db.influx.large",
-                Self::DbInfluxXlarge => "db.influx.xlarge",
-                Self::DbInflux2xlarge => "db.influx.2xlarge",
-                Self::DbInflux4xlarge => "db.influx.4xlarge",
-                Self::DbInflux8xlarge => "db.influx.8xlarge",
-                Self::DbInflux12xlarge => "db.influx.12xlarge",
-                Self::DbInflux16xlarge => "db.influx.16xlarge",
-                Self::DbInflux24xlarge => "db.influx.24xlarge",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DbInstanceType, ["db.influx.medium", "db.influx.large", "db.influx.xlarge", "db.influx.2xlarge", "db.influx.4xlarge", "db.influx.8xlarge", "db.influx.12xlarge", "db.influx.16xlarge", "db.influx.24xlarge"]);
 
     /// The storage type of the InfluxDB instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbStorageType {
         /// `InfluxIOIncludedT1`
         InfluxIoIncludedT1,
@@ -1028,19 +755,10 @@ pub mod influx_db_instance {
         InfluxIoIncludedT3,
     }
 
-    impl crate::value::CfnEnum for DbStorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InfluxIoIncludedT1 => "InfluxIOIncludedT1",
-                Self::InfluxIoIncludedT2 => "InfluxIOIncludedT2",
-                Self::InfluxIoIncludedT3 => "InfluxIOIncludedT3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DbStorageType, ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]);
 
     /// Deployment type of the InfluxDB Instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `SINGLE_AZ`
         SingleAz,
@@ -1048,18 +766,10 @@ pub mod influx_db_instance {
         WithMultiazStandby,
     }
 
-    impl crate::value::CfnEnum for DeploymentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleAz => "SINGLE_AZ",
-                Self::WithMultiazStandby => "WITH_MULTIAZ_STANDBY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentType, ["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"]);
 
     /// Network type of the InfluxDB Instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -1067,15 +777,7 @@ pub mod influx_db_instance {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 }
 
 /// The AWS::Timestream::ScheduledQuery resource creates a Timestream Scheduled Query.
@@ -1129,7 +831,6 @@ pub struct ScheduledQuery {
 
 impl ScheduledQuery {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(error_report_configuration: crate::cfn::timestream::scheduled_query::ErrorReportConfiguration, notification_configuration: crate::cfn::timestream::scheduled_query::NotificationConfiguration, query_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule_configuration: crate::cfn::timestream::scheduled_query::ScheduleConfiguration, scheduled_query_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -1146,90 +847,58 @@ impl ScheduledQuery {
     }
 }
 
-impl crate::resource::Resource for ScheduledQuery {
-    const TYPE: &'static str = "AWS::Timestream::ScheduledQuery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_QUERY_SHAPE)
+crate::resource::props! {
+    resource ScheduledQuery = "AWS::Timestream::ScheduledQuery", shape: Some(&SCHEDULED_QUERY_SHAPE);
+    req {
+        error_report_configuration = "ErrorReportConfiguration",
+        notification_configuration = "NotificationConfiguration",
+        query_string = "QueryString",
+        schedule_configuration = "ScheduleConfiguration",
+        scheduled_query_execution_role_arn = "ScheduledQueryExecutionRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set("ErrorReportConfiguration", self.error_report_configuration);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("NotificationConfiguration", self.notification_configuration);
-        p.set("QueryString", self.query_string);
-        p.set("ScheduleConfiguration", self.schedule_configuration);
-        p.set("ScheduledQueryExecutionRoleArn", self.scheduled_query_execution_role_arn);
-        p.set_opt("ScheduledQueryName", self.scheduled_query_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetConfiguration", self.target_configuration);
-        p
+    opt {
+        client_token = "ClientToken",
+        kms_key_id = "KmsKeyId",
+        scheduled_query_name = "ScheduledQueryName",
+        tags = "Tags",
+        target_configuration = "TargetConfiguration",
     }
 }
 
-static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(32), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ErrorReportConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::ERROR_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
-        ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScheduledQueryExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ScheduledQueryName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_query::TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(32), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ErrorReportConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::ERROR_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
+    ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScheduledQueryExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ScheduledQueryName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_query::TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledQuery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledQuery> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `SQErrorReportConfiguration`.
-    #[inline]
-    pub fn attr_sq_error_report_configuration(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQErrorReportConfiguration")
-    }
-    /// `Fn::GetAtt` `SQKmsKeyId`.
-    #[inline]
-    pub fn attr_sq_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQKmsKeyId")
-    }
-    /// `Fn::GetAtt` `SQName`.
-    #[inline]
-    pub fn attr_sq_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQName")
-    }
-    /// `Fn::GetAtt` `SQNotificationConfiguration`.
-    #[inline]
-    pub fn attr_sq_notification_configuration(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQNotificationConfiguration")
-    }
-    /// `Fn::GetAtt` `SQQueryString`.
-    #[inline]
-    pub fn attr_sq_query_string(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQQueryString")
-    }
-    /// `Fn::GetAtt` `SQScheduleConfiguration`.
-    #[inline]
-    pub fn attr_sq_schedule_configuration(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQScheduleConfiguration")
-    }
-    /// `Fn::GetAtt` `SQScheduledQueryExecutionRoleArn`.
-    #[inline]
-    pub fn attr_sq_scheduled_query_execution_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQScheduledQueryExecutionRoleArn")
-    }
-    /// `Fn::GetAtt` `SQTargetConfiguration`.
-    #[inline]
-    pub fn attr_sq_target_configuration(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SQTargetConfiguration")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SQErrorReportConfiguration`.
+        attr_sq_error_report_configuration: ::std::string::String = "SQErrorReportConfiguration",
+        /// `Fn::GetAtt` `SQKmsKeyId`.
+        attr_sq_kms_key_id: ::std::string::String = "SQKmsKeyId",
+        /// `Fn::GetAtt` `SQName`.
+        attr_sq_name: ::std::string::String = "SQName",
+        /// `Fn::GetAtt` `SQNotificationConfiguration`.
+        attr_sq_notification_configuration: ::std::string::String = "SQNotificationConfiguration",
+        /// `Fn::GetAtt` `SQQueryString`.
+        attr_sq_query_string: ::std::string::String = "SQQueryString",
+        /// `Fn::GetAtt` `SQScheduleConfiguration`.
+        attr_sq_schedule_configuration: ::std::string::String = "SQScheduleConfiguration",
+        /// `Fn::GetAtt` `SQScheduledQueryExecutionRoleArn`.
+        attr_sq_scheduled_query_execution_role_arn: ::std::string::String = "SQScheduledQueryExecutionRoleArn",
+        /// `Fn::GetAtt` `SQTargetConfiguration`.
+        attr_sq_target_configuration: ::std::string::String = "SQTargetConfiguration",
     }
 }
 
@@ -1255,20 +924,16 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for ErrorReportConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ErrorReportConfiguration;
+        req {
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static ERROR_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ERROR_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details on S3 location for error reports that result from running a query.
     #[derive(Clone)]
@@ -1289,7 +954,6 @@ pub mod scheduled_query {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -1299,23 +963,21 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("EncryptionOption", self.encryption_option);
-            p.set_opt("ObjectKeyPrefix", self.object_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            encryption_option = "EncryptionOption",
+            object_key_prefix = "ObjectKeyPrefix",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
-            ("ObjectKeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(896), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ObjectKeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(896), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it.
     #[derive(Clone)]
@@ -1336,20 +998,16 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SnsConfiguration", self.sns_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationConfiguration;
+        req {
+            sns_configuration = "SnsConfiguration",
         }
     }
 
-    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnsConfiguration", crate::resource::Rule { shape: Some(&SNS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SnsConfiguration", crate::resource::Rule { shape: Some(&SNS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SNS configuration for notification upon scheduled query execution.
     #[derive(Clone)]
@@ -1362,7 +1020,6 @@ pub mod scheduled_query {
 
     impl SnsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 topic_arn: topic_arn.into(),
@@ -1370,20 +1027,16 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for SnsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsConfiguration;
+        req {
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static SNS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for when the scheduled query is executed.
     #[derive(Clone)]
@@ -1396,7 +1049,6 @@ pub mod scheduled_query {
 
     impl ScheduleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 schedule_expression: schedule_expression.into(),
@@ -1404,20 +1056,16 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfiguration;
+        req {
+            schedule_expression = "ScheduleExpression",
         }
     }
 
-    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to label the scheduled query.
     #[derive(Clone)]
@@ -1434,7 +1082,6 @@ pub mod scheduled_query {
 
     impl Tag {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -1443,22 +1090,18 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for Tag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tag;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration of target store where scheduled query results are written to.
     #[derive(Clone)]
@@ -1479,20 +1122,16 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for TargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TimestreamConfiguration", self.timestream_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetConfiguration;
+        req {
+            timestream_configuration = "TimestreamConfiguration",
         }
     }
 
-    pub(super) static TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimestreamConfiguration", crate::resource::Rule { shape: Some(&TIMESTREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimestreamConfiguration", crate::resource::Rule { shape: Some(&TIMESTREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration needed to write data into the Timestream database and table.
     #[derive(Clone)]
@@ -1529,7 +1168,6 @@ pub mod scheduled_query {
 
     impl TimestreamConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_mappings: ::std::vec::Vec<crate::cfn::timestream::scheduled_query::DimensionMapping>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_column: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -1543,27 +1181,25 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for TimestreamConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("DimensionMappings", self.dimension_mappings);
-            p.set_opt("MeasureNameColumn", self.measure_name_column);
-            p.set_opt("MixedMeasureMappings", self.mixed_measure_mappings);
-            p.set_opt("MultiMeasureMappings", self.multi_measure_mappings);
-            p.set("TableName", self.table_name);
-            p.set("TimeColumn", self.time_column);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestreamConfiguration;
+        req {
+            database_name = "DatabaseName",
+            dimension_mappings = "DimensionMappings",
+            table_name = "TableName",
+            time_column = "TimeColumn",
+        }
+        opt {
+            measure_name_column = "MeasureNameColumn",
+            mixed_measure_mappings = "MixedMeasureMappings",
+            multi_measure_mappings = "MultiMeasureMappings",
         }
     }
 
-    pub(super) static TIMESTREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MixedMeasureMappings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&MIXED_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MultiMeasureMappings", crate::resource::Rule { shape: Some(&MULTI_MEASURE_MAPPINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMESTREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MixedMeasureMappings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&MIXED_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MultiMeasureMappings", crate::resource::Rule { shape: Some(&MULTI_MEASURE_MAPPINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This type is used to map column(s) from the query result to a dimension in the destination table.
     #[derive(Clone)]
@@ -1580,7 +1216,6 @@ pub mod scheduled_query {
 
     impl DimensionMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::timestream::scheduled_query::DimensionValueType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimension_value_type: dimension_value_type.into(),
@@ -1589,13 +1224,11 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for DimensionMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionValueType", self.dimension_value_type);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionMapping;
+        req {
+            dimension_value_type = "DimensionValueType",
+            name = "Name",
         }
     }
 
@@ -1626,7 +1259,6 @@ pub mod scheduled_query {
 
     impl MixedMeasureMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(measure_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::timestream::scheduled_query::MixedMeasureMappingMeasureValueType>>) -> Self {
             Self {
                 measure_name: ::std::option::Option::None,
@@ -1638,24 +1270,22 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for MixedMeasureMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MeasureName", self.measure_name);
-            p.set("MeasureValueType", self.measure_value_type);
-            p.set_opt("MultiMeasureAttributeMappings", self.multi_measure_attribute_mappings);
-            p.set_opt("SourceColumn", self.source_column);
-            p.set_opt("TargetMeasureName", self.target_measure_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MixedMeasureMapping;
+        req {
+            measure_value_type = "MeasureValueType",
+        }
+        opt {
+            measure_name = "MeasureName",
+            multi_measure_attribute_mappings = "MultiMeasureAttributeMappings",
+            source_column = "SourceColumn",
+            target_measure_name = "TargetMeasureName",
         }
     }
 
-    pub(super) static MIXED_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MIXED_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An attribute mapping to be used for mapping query results to ingest data for multi-measure attributes.
     #[derive(Clone)]
@@ -1676,7 +1306,6 @@ pub mod scheduled_query {
 
     impl MultiMeasureAttributeMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(measure_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::timestream::scheduled_query::MultiMeasureAttributeMappingMeasureValueType>>, source_column: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 measure_value_type: measure_value_type.into(),
@@ -1686,14 +1315,14 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for MultiMeasureAttributeMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MeasureValueType", self.measure_value_type);
-            p.set("SourceColumn", self.source_column);
-            p.set_opt("TargetMultiMeasureAttributeName", self.target_multi_measure_attribute_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiMeasureAttributeMapping;
+        req {
+            measure_value_type = "MeasureValueType",
+            source_column = "SourceColumn",
+        }
+        opt {
+            target_multi_measure_attribute_name = "TargetMultiMeasureAttributeName",
         }
     }
 
@@ -1721,24 +1350,22 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for MultiMeasureMappings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MultiMeasureAttributeMappings", self.multi_measure_attribute_mappings);
-            p.set_opt("TargetMultiMeasureName", self.target_multi_measure_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiMeasureMappings;
+        req {
+            multi_measure_attribute_mappings = "MultiMeasureAttributeMappings",
+        }
+        opt {
+            target_multi_measure_name = "TargetMultiMeasureName",
         }
     }
 
-    pub(super) static MULTI_MEASURE_MAPPINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_MEASURE_MAPPINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Encryption at rest options for the error reports. If no encryption option is specified, Timestream will choose SSE_S3 as default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE_S3`
         SseS3,
@@ -1746,34 +1373,19 @@ pub mod scheduled_query {
         SseKms,
     }
 
-    impl crate::value::CfnEnum for EncryptionOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseS3 => "SSE_S3",
-                Self::SseKms => "SSE_KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionOption, ["SSE_S3", "SSE_KMS"]);
 
     /// Type for the dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueType {
         /// `VARCHAR`
         Varchar,
     }
 
-    impl crate::value::CfnEnum for DimensionValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Varchar => "VARCHAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DimensionValueType, ["VARCHAR"]);
 
     /// Type of the value that is to be read from SourceColumn. If the mapping is for MULTI, use MeasureValueType.MULTI.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MixedMeasureMappingMeasureValueType {
         /// `BIGINT`
         Bigint,
@@ -1787,21 +1399,10 @@ pub mod scheduled_query {
         Multi,
     }
 
-    impl crate::value::CfnEnum for MixedMeasureMappingMeasureValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bigint => "BIGINT",
-                Self::Boolean => "BOOLEAN",
-                Self::Double => "DOUBLE",
-                Self::Varchar => "VARCHAR",
-                Self::Multi => "MULTI",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MixedMeasureMappingMeasureValueType, ["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"]);
 
     /// Value type of the measure value column to be read from the query result.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MultiMeasureAttributeMappingMeasureValueType {
         /// `BIGINT`
         Bigint,
@@ -1815,18 +1416,7 @@ pub mod scheduled_query {
         Timestamp,
     }
 
-    impl crate::value::CfnEnum for MultiMeasureAttributeMappingMeasureValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bigint => "BIGINT",
-                Self::Boolean => "BOOLEAN",
-                Self::Double => "DOUBLE",
-                Self::Varchar => "VARCHAR",
-                Self::Timestamp => "TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MultiMeasureAttributeMappingMeasureValueType, ["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"]);
 }
 
 /// The AWS::Timestream::Table resource creates a Timestream Table.
@@ -1864,7 +1454,6 @@ pub struct Table {
 
 impl Table {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             database_name: database_name.into(),
@@ -1877,45 +1466,35 @@ impl Table {
     }
 }
 
-impl crate::resource::Resource for Table {
-    const TYPE: &'static str = "AWS::Timestream::Table";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_SHAPE)
+crate::resource::props! {
+    resource Table = "AWS::Timestream::Table", shape: Some(&TABLE_SHAPE);
+    req {
+        database_name = "DatabaseName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatabaseName", self.database_name);
-        p.set_opt("MagneticStoreWriteProperties", self.magnetic_store_write_properties);
-        p.set_opt("RetentionProperties", self.retention_properties);
-        p.set_opt("Schema", self.schema);
-        p.set_opt("TableName", self.table_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        magnetic_store_write_properties = "MagneticStoreWriteProperties",
+        retention_properties = "RetentionProperties",
+        schema = "Schema",
+        table_name = "TableName",
+        tags = "Tags",
     }
 }
 
-static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { shape: Some(&self::table::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
+    ("MagneticStoreWriteProperties", crate::resource::Rule { shape: Some(&self::table::MAGNETIC_STORE_WRITE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { shape: Some(&self::table::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Table`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Table> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -1937,7 +1516,6 @@ pub mod table {
 
     impl MagneticStoreWriteProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_magnetic_store_writes: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_magnetic_store_writes: enable_magnetic_store_writes.into(),
@@ -1946,15 +1524,19 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for MagneticStoreWriteProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableMagneticStoreWrites", self.enable_magnetic_store_writes);
-            p.set_opt("MagneticStoreRejectedDataLocation", self.magnetic_store_rejected_data_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested MagneticStoreWriteProperties;
+        req {
+            enable_magnetic_store_writes = "EnableMagneticStoreWrites",
+        }
+        opt {
+            magnetic_store_rejected_data_location = "MagneticStoreRejectedDataLocation",
         }
     }
+
+    pub(super) static MAGNETIC_STORE_WRITE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MagneticStoreRejectedDataLocation", crate::resource::Rule { shape: Some(&MAGNETIC_STORE_REJECTED_DATA_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Location to store information about records that were asynchronously rejected during magnetic store writes.
     #[derive(Clone, Default)]
@@ -1965,14 +1547,16 @@ pub mod table {
         pub s3_configuration: ::std::option::Option<crate::cfn::timestream::table::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for MagneticStoreRejectedDataLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MagneticStoreRejectedDataLocation;
+        opt {
+            s3_configuration = "S3Configuration",
         }
     }
+
+    pub(super) static MAGNETIC_STORE_REJECTED_DATA_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for location to store rejections from magnetic store writes
     #[derive(Clone)]
@@ -1997,7 +1581,6 @@ pub mod table {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, encryption_option: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2008,17 +1591,22 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("EncryptionOption", self.encryption_option);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("ObjectKeyPrefix", self.object_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            bucket_name = "BucketName",
+            encryption_option = "EncryptionOption",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
+            object_key_prefix = "ObjectKeyPrefix",
         }
     }
+
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retention duration of the memory store and the magnetic store.
     #[derive(Clone, Default)]
@@ -2033,13 +1621,11 @@ pub mod table {
         pub memory_store_retention_period_in_hours: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RetentionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MagneticStoreRetentionPeriodInDays", self.magnetic_store_retention_period_in_days);
-            p.set_opt("MemoryStoreRetentionPeriodInHours", self.memory_store_retention_period_in_hours);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionProperties;
+        opt {
+            magnetic_store_retention_period_in_days = "MagneticStoreRetentionPeriodInDays",
+            memory_store_retention_period_in_hours = "MemoryStoreRetentionPeriodInHours",
         }
     }
 
@@ -2052,20 +1638,16 @@ pub mod table {
         pub composite_partition_key: ::std::option::Option<::std::vec::Vec<crate::cfn::timestream::table::PartitionKey>>,
     }
 
-    impl crate::resource::ToExpr for Schema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositePartitionKey", self.composite_partition_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schema;
+        opt {
+            composite_partition_key = "CompositePartitionKey",
         }
     }
 
-    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositePartitionKey", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PARTITION_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositePartitionKey", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PARTITION_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An attribute used in partitioning data in a table. There are two types of partition keys: dimension keys and measure keys. A dimension key partitions data on a dimension name, while a measure key partitions data on the measure name.
     #[derive(Clone)]
@@ -2086,7 +1668,6 @@ pub mod table {
 
     impl PartitionKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::timestream::table::PartitionKeyType>>) -> Self {
             Self {
                 enforcement_in_record: ::std::option::Option::None,
@@ -2096,32 +1677,23 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnforcementInRecord", self.enforcement_in_record);
-            p.set_opt("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionKey;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            enforcement_in_record = "EnforcementInRecord",
+            name = "Name",
         }
     }
 
-    pub(super) static PARTITION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The level of enforcement for the specification of a dimension key in ingested records. Options are REQUIRED (dimension key must be specified) and OPTIONAL (dimension key does not have to be specified).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionKeyEnforcementLevel {
         /// `REQUIRED`
         Required,
@@ -2129,18 +1701,10 @@ pub mod table {
         Optional,
     }
 
-    impl crate::value::CfnEnum for PartitionKeyEnforcementLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "REQUIRED",
-                Self::Optional => "OPTIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartitionKeyEnforcementLevel, ["REQUIRED", "OPTIONAL"]);
 
     /// The type of the partition key. Options are DIMENSION (dimension key) and MEASURE (measure key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionKeyType {
         /// `DIMENSION`
         Dimension,
@@ -2148,13 +1712,5 @@ pub mod table {
         Measure,
     }
 
-    impl crate::value::CfnEnum for PartitionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dimension => "DIMENSION",
-                Self::Measure => "MEASURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartitionKeyType, ["DIMENSION", "MEASURE"]);
 }

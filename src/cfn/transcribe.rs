@@ -29,7 +29,6 @@ pub struct CallAnalyticsCategory {
 
 impl CallAnalyticsCategory {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(category_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: ::std::vec::Vec<crate::cfn::transcribe::call_analytics_category::Rule>) -> Self {
         Self {
             category_name: category_name.into(),
@@ -40,54 +39,39 @@ impl CallAnalyticsCategory {
     }
 }
 
-impl crate::resource::Resource for CallAnalyticsCategory {
-    const TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CALL_ANALYTICS_CATEGORY_SHAPE)
+crate::resource::props! {
+    resource CallAnalyticsCategory = "AWS::Transcribe::CallAnalyticsCategory", shape: Some(&CALL_ANALYTICS_CATEGORY_SHAPE);
+    req {
+        category_name = "CategoryName",
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CategoryName", self.category_name);
-        p.set_opt("InputType", self.input_type);
-        p.set("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        input_type = "InputType",
+        tags = "Tags",
     }
 }
 
-static CALL_ANALYTICS_CATEGORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CategoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::call_analytics_category::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::call_analytics_category::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CALL_ANALYTICS_CATEGORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CategoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::call_analytics_category::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CallAnalyticsCategory`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CallAnalyticsCategory> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    #[inline]
-    pub fn attr_last_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `LastUpdateTime`.
+        attr_last_update_time: ::std::string::String = "LastUpdateTime",
     }
 }
 
 pub mod call_analytics_category {
     //! Nested property types and enums of [`CallAnalyticsCategory`](super::CallAnalyticsCategory).
 
-    /// The definition `Rule`.
     #[derive(Clone, Default)]
     pub struct Rule {
         /// CloudFormation property `InterruptionFilter`.
@@ -100,28 +84,23 @@ pub mod call_analytics_category {
         pub transcript_filter: ::std::option::Option<crate::cfn::transcribe::call_analytics_category::TranscriptFilter>,
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InterruptionFilter", self.interruption_filter);
-            p.set_opt("NonTalkTimeFilter", self.non_talk_time_filter);
-            p.set_opt("SentimentFilter", self.sentiment_filter);
-            p.set_opt("TranscriptFilter", self.transcript_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        opt {
+            interruption_filter = "InterruptionFilter",
+            non_talk_time_filter = "NonTalkTimeFilter",
+            sentiment_filter = "SentimentFilter",
+            transcript_filter = "TranscriptFilter",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InterruptionFilter", crate::resource::Rule { shape: Some(&INTERRUPTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NonTalkTimeFilter", crate::resource::Rule { shape: Some(&NON_TALK_TIME_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SentimentFilter", crate::resource::Rule { shape: Some(&SENTIMENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TranscriptFilter", crate::resource::Rule { shape: Some(&TRANSCRIPT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InterruptionFilter", crate::resource::Rule { shape: Some(&INTERRUPTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NonTalkTimeFilter", crate::resource::Rule { shape: Some(&NON_TALK_TIME_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SentimentFilter", crate::resource::Rule { shape: Some(&SENTIMENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TranscriptFilter", crate::resource::Rule { shape: Some(&TRANSCRIPT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InterruptionFilter`.
     #[derive(Clone, Default)]
     pub struct InterruptionFilter {
         /// CloudFormation property `AbsoluteTimeRange`.
@@ -136,28 +115,23 @@ pub mod call_analytics_category {
         pub threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InterruptionFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsoluteTimeRange", self.absolute_time_range);
-            p.set_opt("Negate", self.negate);
-            p.set_opt("ParticipantRole", self.participant_role);
-            p.set_opt("RelativeTimeRange", self.relative_time_range);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterruptionFilter;
+        opt {
+            absolute_time_range = "AbsoluteTimeRange",
+            negate = "Negate",
+            participant_role = "ParticipantRole",
+            relative_time_range = "RelativeTimeRange",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static INTERRUPTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Threshold", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERRUPTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Threshold", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AbsoluteTimeRange`.
     #[derive(Clone, Default)]
     pub struct AbsoluteTimeRange {
         /// CloudFormation property `EndTime`.
@@ -170,28 +144,23 @@ pub mod call_analytics_category {
         pub start_time: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AbsoluteTimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("First", self.first);
-            p.set_opt("Last", self.last);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbsoluteTimeRange;
+        opt {
+            end_time = "EndTime",
+            first = "First",
+            last = "Last",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static ABSOLUTE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-            ("First", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-            ("Last", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABSOLUTE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+        ("First", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+        ("Last", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RelativeTimeRange`.
     #[derive(Clone, Default)]
     pub struct RelativeTimeRange {
         /// CloudFormation property `EndPercentage`.
@@ -204,28 +173,23 @@ pub mod call_analytics_category {
         pub start_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RelativeTimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndPercentage", self.end_percentage);
-            p.set_opt("First", self.first);
-            p.set_opt("Last", self.last);
-            p.set_opt("StartPercentage", self.start_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelativeTimeRange;
+        opt {
+            end_percentage = "EndPercentage",
+            first = "First",
+            last = "Last",
+            start_percentage = "StartPercentage",
         }
     }
 
-    pub(super) static RELATIVE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("First", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Last", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("StartPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELATIVE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("First", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Last", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("StartPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NonTalkTimeFilter`.
     #[derive(Clone, Default)]
     pub struct NonTalkTimeFilter {
         /// CloudFormation property `AbsoluteTimeRange`.
@@ -238,27 +202,22 @@ pub mod call_analytics_category {
         pub threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NonTalkTimeFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsoluteTimeRange", self.absolute_time_range);
-            p.set_opt("Negate", self.negate);
-            p.set_opt("RelativeTimeRange", self.relative_time_range);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested NonTalkTimeFilter;
+        opt {
+            absolute_time_range = "AbsoluteTimeRange",
+            negate = "Negate",
+            relative_time_range = "RelativeTimeRange",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static NON_TALK_TIME_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Threshold", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NON_TALK_TIME_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Threshold", crate::resource::Rule { min: Some(0.0), max: Some(14400000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SentimentFilter`.
     #[derive(Clone)]
     pub struct SentimentFilter {
         /// CloudFormation property `AbsoluteTimeRange`.
@@ -275,7 +234,6 @@ pub mod call_analytics_category {
 
     impl SentimentFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sentiments: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::transcribe::call_analytics_category::Sentiments>>>) -> Self {
             Self {
                 absolute_time_range: ::std::option::Option::None,
@@ -287,28 +245,25 @@ pub mod call_analytics_category {
         }
     }
 
-    impl crate::resource::ToExpr for SentimentFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsoluteTimeRange", self.absolute_time_range);
-            p.set_opt("Negate", self.negate);
-            p.set_opt("ParticipantRole", self.participant_role);
-            p.set_opt("RelativeTimeRange", self.relative_time_range);
-            p.set("Sentiments", self.sentiments);
-            p.into_expr()
+    crate::resource::props! {
+        nested SentimentFilter;
+        req {
+            sentiments = "Sentiments",
+        }
+        opt {
+            absolute_time_range = "AbsoluteTimeRange",
+            negate = "Negate",
+            participant_role = "ParticipantRole",
+            relative_time_range = "RelativeTimeRange",
         }
     }
 
-    pub(super) static SENTIMENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sentiments", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SENTIMENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sentiments", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TranscriptFilter`.
     #[derive(Clone)]
     pub struct TranscriptFilter {
         /// CloudFormation property `AbsoluteTimeRange`.
@@ -327,7 +282,6 @@ pub mod call_analytics_category {
 
     impl TranscriptFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(targets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, transcript_filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::transcribe::call_analytics_category::TranscriptFilterType>>) -> Self {
             Self {
                 absolute_time_range: ::std::option::Option::None,
@@ -340,37 +294,28 @@ pub mod call_analytics_category {
         }
     }
 
-    impl crate::resource::ToExpr for TranscriptFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsoluteTimeRange", self.absolute_time_range);
-            p.set_opt("Negate", self.negate);
-            p.set_opt("ParticipantRole", self.participant_role);
-            p.set_opt("RelativeTimeRange", self.relative_time_range);
-            p.set("Targets", self.targets);
-            p.set("TranscriptFilterType", self.transcript_filter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TranscriptFilter;
+        req {
+            targets = "Targets",
+            transcript_filter_type = "TranscriptFilterType",
+        }
+        opt {
+            absolute_time_range = "AbsoluteTimeRange",
+            negate = "Negate",
+            participant_role = "ParticipantRole",
+            relative_time_range = "RelativeTimeRange",
         }
     }
 
-    pub(super) static TRANSCRIPT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Targets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSCRIPT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbsoluteTimeRange", crate::resource::Rule { shape: Some(&ABSOLUTE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelativeTimeRange", crate::resource::Rule { shape: Some(&RELATIVE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Targets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The input type associated with the specified category.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `REAL_TIME`
         RealTime,
@@ -378,18 +323,9 @@ pub mod call_analytics_category {
         PostCall,
     }
 
-    impl crate::value::CfnEnum for InputType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RealTime => "REAL_TIME",
-                Self::PostCall => "POST_CALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputType, ["REAL_TIME", "POST_CALL"]);
 
-    /// Allowed values of `ParticipantRole`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParticipantRole {
         /// `AGENT`
         Agent,
@@ -397,18 +333,9 @@ pub mod call_analytics_category {
         Customer,
     }
 
-    impl crate::value::CfnEnum for ParticipantRole {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Agent => "AGENT",
-                Self::Customer => "CUSTOMER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParticipantRole, ["AGENT", "CUSTOMER"]);
 
-    /// Allowed values of `Sentiments`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Sentiments {
         /// `POSITIVE`
         Positive,
@@ -420,33 +347,15 @@ pub mod call_analytics_category {
         Mixed,
     }
 
-    impl crate::value::CfnEnum for Sentiments {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Positive => "POSITIVE",
-                Self::Negative => "NEGATIVE",
-                Self::Neutral => "NEUTRAL",
-                Self::Mixed => "MIXED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Sentiments, ["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]);
 
-    /// Allowed values of `TranscriptFilterType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TranscriptFilterType {
         /// `EXACT`
         Exact,
     }
 
-    impl crate::value::CfnEnum for TranscriptFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Exact => "EXACT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TranscriptFilterType, ["EXACT"]);
 }
 
 /// Resource type definition for AWS::Transcribe::MedicalVocabulary
@@ -474,7 +383,6 @@ pub struct MedicalVocabulary {
 
 impl MedicalVocabulary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::transcribe::medical_vocabulary::LanguageCode>>, vocabulary_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             language_code: language_code.into(),
@@ -485,52 +393,37 @@ impl MedicalVocabulary {
     }
 }
 
-impl crate::resource::Resource for MedicalVocabulary {
-    const TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEDICAL_VOCABULARY_SHAPE)
+crate::resource::props! {
+    resource MedicalVocabulary = "AWS::Transcribe::MedicalVocabulary", shape: Some(&MEDICAL_VOCABULARY_SHAPE);
+    req {
+        language_code = "LanguageCode",
+        vocabulary_name = "VocabularyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VocabularyFileUri", self.vocabulary_file_uri);
-        p.set("VocabularyName", self.vocabulary_name);
-        p
+    opt {
+        tags = "Tags",
+        vocabulary_file_uri = "VocabularyFileUri",
     }
 }
 
-static MEDICAL_VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::medical_vocabulary::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VocabularyFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("(s3://|http(s*)://).+")), ..crate::resource::Rule::NONE }),
-        ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEDICAL_VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VocabularyFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("(s3://|http(s*)://).+")), ..crate::resource::Rule::NONE }),
+    ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MedicalVocabulary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MedicalVocabulary> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod medical_vocabulary {
     //! Nested property types and enums of [`MedicalVocabulary`](super::MedicalVocabulary).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The language code of the vocabulary entries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `af-ZA`
         AfZa,
@@ -612,52 +505,7 @@ pub mod medical_vocabulary {
         SvSe,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AfZa => "af-ZA",
-                Self::ArAe => "ar-AE",
-                Self::ArSa => "ar-SA",
-                Self::DaDk => "da-DK",
-                Self::DeCh => "de-CH",
-                Self::DeDe => "de-DE",
-                Self::EnAb => "en-AB",
-                Self::EnAu => "en-AU",
-                Self::EnGb => "en-GB",
-                Self::EnIe => "en-IE",
-                Self::EnIn => "en-IN",
-                Self::EnUs => "en-US",
-                Self::EnWl => "en-WL",
-                Self::EsEs => "es-ES",
-                Self::EsUs => "es-US",
-                Self::FaIr => "fa-IR",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::HeIl => "he-IL",
-                Self::HiIn => "hi-IN",
-                Self::IdId => "id-ID",
-                Self::ItIt => "it-IT",
-                Self::JaJp => "ja-JP",
-                Self::KoKr => "ko-KR",
-                Self::MsMy => "ms-MY",
-                Self::NlNl => "nl-NL",
-                Self::PtBr => "pt-BR",
-                Self::PtPt => "pt-PT",
-                Self::RuRu => "ru-RU",
-                Self::TaIn => "ta-IN",
-                Self::TeIn => "te-IN",
-                Self::TrTr => "tr-TR",
-                Self::ZhCn => "zh-CN",
-                Self::ZhTw => "zh-TW",
-                Self::ThTh => "th-TH",
-                Self::EnZa => "en-ZA",
-                Self::EnNz => "en-NZ",
-                Self::ViVn => "vi-VN",
-                Self::SvSe => "sv-SE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["af-ZA", "ar-AE", "ar-SA", "da-DK", "de-CH", "de-DE", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-US", "en-WL", "es-ES", "es-US", "fa-IR", "fr-CA", "fr-FR", "he-IL", "hi-IN", "id-ID", "it-IT", "ja-JP", "ko-KR", "ms-MY", "nl-NL", "pt-BR", "pt-PT", "ru-RU", "ta-IN", "te-IN", "tr-TR", "zh-CN", "zh-TW", "th-TH", "en-ZA", "en-NZ", "vi-VN", "sv-SE"]);
 }
 
 /// Creates a custom vocabulary that you can use to improve the transcription accuracy of domain-specific words and phrases.
@@ -693,7 +541,6 @@ pub struct Vocabulary {
 
 impl Vocabulary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::transcribe::vocabulary::LanguageCode>>, vocabulary_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_access_role_arn: ::std::option::Option::None,
@@ -706,66 +553,45 @@ impl Vocabulary {
     }
 }
 
-impl crate::resource::Resource for Vocabulary {
-    const TYPE: &'static str = "AWS::Transcribe::Vocabulary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOCABULARY_SHAPE)
+crate::resource::props! {
+    resource Vocabulary = "AWS::Transcribe::Vocabulary", shape: Some(&VOCABULARY_SHAPE);
+    req {
+        language_code = "LanguageCode",
+        vocabulary_name = "VocabularyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("Phrases", self.phrases);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VocabularyFileUri", self.vocabulary_file_uri);
-        p.set("VocabularyName", self.vocabulary_name);
-        p
+    opt {
+        data_access_role_arn = "DataAccessRoleArn",
+        phrases = "Phrases",
+        tags = "Tags",
+        vocabulary_file_uri = "VocabularyFileUri",
     }
 }
 
-static VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$")), ..crate::resource::Rule::NONE }),
-        ("Phrases", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::vocabulary::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VocabularyFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^(s3://|http(s*)://).+$")), ..crate::resource::Rule::NONE }),
-        ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Phrases", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VocabularyFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^(s3://|http(s*)://).+$")), ..crate::resource::Rule::NONE }),
+    ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Vocabulary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Vocabulary> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `VocabularyState`.
-    #[inline]
-    pub fn attr_vocabulary_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VocabularyState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `VocabularyState`.
+        attr_vocabulary_state: ::std::string::String = "VocabularyState",
     }
 }
 
 pub mod vocabulary {
     //! Nested property types and enums of [`Vocabulary`](super::Vocabulary).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The language code that represents the language of the entries in your custom vocabulary. Each custom vocabulary must contain terms in only one language.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ab-GE`
         AbGe,
@@ -1003,130 +829,7 @@ pub mod vocabulary {
         ZuZa,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AbGe => "ab-GE",
-                Self::AfZa => "af-ZA",
-                Self::AmEt => "am-ET",
-                Self::ArAe => "ar-AE",
-                Self::ArSa => "ar-SA",
-                Self::AstEs => "ast-ES",
-                Self::AzAz => "az-AZ",
-                Self::BaRu => "ba-RU",
-                Self::BeBy => "be-BY",
-                Self::BgBg => "bg-BG",
-                Self::BnIn => "bn-IN",
-                Self::BsBa => "bs-BA",
-                Self::CaEs => "ca-ES",
-                Self::CkbIq => "ckb-IQ",
-                Self::CkbIr => "ckb-IR",
-                Self::CsCz => "cs-CZ",
-                Self::CyGb => "cy-GB",
-                Self::CyWl => "cy-WL",
-                Self::DaDk => "da-DK",
-                Self::DeCh => "de-CH",
-                Self::DeDe => "de-DE",
-                Self::ElGr => "el-GR",
-                Self::EnAb => "en-AB",
-                Self::EnAu => "en-AU",
-                Self::EnGb => "en-GB",
-                Self::EnIe => "en-IE",
-                Self::EnIn => "en-IN",
-                Self::EnNz => "en-NZ",
-                Self::EnUs => "en-US",
-                Self::EnWl => "en-WL",
-                Self::EnZa => "en-ZA",
-                Self::EsEs => "es-ES",
-                Self::EsMx => "es-MX",
-                Self::EsUs => "es-US",
-                Self::EtEe => "et-EE",
-                Self::EtEt => "et-ET",
-                Self::EuEs => "eu-ES",
-                Self::FaAf => "fa-AF",
-                Self::FaIr => "fa-IR",
-                Self::FiFi => "fi-FI",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::GaIe => "ga-IE",
-                Self::GdGb => "gd-GB",
-                Self::GlEs => "gl-ES",
-                Self::GuIn => "gu-IN",
-                Self::HaNg => "ha-NG",
-                Self::HeIl => "he-IL",
-                Self::HiIn => "hi-IN",
-                Self::HrHr => "hr-HR",
-                Self::HtHt => "ht-HT",
-                Self::HuHu => "hu-HU",
-                Self::HyAm => "hy-AM",
-                Self::IdId => "id-ID",
-                Self::IsIs => "is-IS",
-                Self::ItIt => "it-IT",
-                Self::JaJp => "ja-JP",
-                Self::JvId => "jv-ID",
-                Self::KaGe => "ka-GE",
-                Self::KabDz => "kab-DZ",
-                Self::KkKz => "kk-KZ",
-                Self::KmKh => "km-KH",
-                Self::KnIn => "kn-IN",
-                Self::KoKr => "ko-KR",
-                Self::KyKg => "ky-KG",
-                Self::LgIn => "lg-IN",
-                Self::LtLt => "lt-LT",
-                Self::LvLv => "lv-LV",
-                Self::MhrRu => "mhr-RU",
-                Self::MiNz => "mi-NZ",
-                Self::MkMk => "mk-MK",
-                Self::MlIn => "ml-IN",
-                Self::MnMn => "mn-MN",
-                Self::MrIn => "mr-IN",
-                Self::MsMy => "ms-MY",
-                Self::MtMt => "mt-MT",
-                Self::MyMm => "my-MM",
-                Self::NeNp => "ne-NP",
-                Self::NlNl => "nl-NL",
-                Self::NoNo => "no-NO",
-                Self::OrIn => "or-IN",
-                Self::PaIn => "pa-IN",
-                Self::PlPl => "pl-PL",
-                Self::PsAf => "ps-AF",
-                Self::PtBr => "pt-BR",
-                Self::PtPt => "pt-PT",
-                Self::RoRo => "ro-RO",
-                Self::RuRu => "ru-RU",
-                Self::RwRw => "rw-RW",
-                Self::SiLk => "si-LK",
-                Self::SkSk => "sk-SK",
-                Self::SlSi => "sl-SI",
-                Self::SoSo => "so-SO",
-                Self::SqAl => "sq-AL",
-                Self::SrRs => "sr-RS",
-                Self::SuId => "su-ID",
-                Self::SvSe => "sv-SE",
-                Self::SwBi => "sw-BI",
-                Self::SwKe => "sw-KE",
-                Self::SwRw => "sw-RW",
-                Self::SwTz => "sw-TZ",
-                Self::SwUg => "sw-UG",
-                Self::TaIn => "ta-IN",
-                Self::TeIn => "te-IN",
-                Self::ThTh => "th-TH",
-                Self::TlPh => "tl-PH",
-                Self::TrTr => "tr-TR",
-                Self::TtRu => "tt-RU",
-                Self::UgCn => "ug-CN",
-                Self::UkUa => "uk-UA",
-                Self::UzUz => "uz-UZ",
-                Self::ViVn => "vi-VN",
-                Self::WoSn => "wo-SN",
-                Self::ZhCn => "zh-CN",
-                Self::ZhHk => "zh-HK",
-                Self::ZhTw => "zh-TW",
-                Self::ZuZa => "zu-ZA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["ab-GE", "af-ZA", "am-ET", "ar-AE", "ar-SA", "ast-ES", "az-AZ", "ba-RU", "be-BY", "bg-BG", "bn-IN", "bs-BA", "ca-ES", "ckb-IQ", "ckb-IR", "cs-CZ", "cy-GB", "cy-WL", "da-DK", "de-CH", "de-DE", "el-GR", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-NZ", "en-US", "en-WL", "en-ZA", "es-ES", "es-MX", "es-US", "et-EE", "et-ET", "eu-ES", "fa-AF", "fa-IR", "fi-FI", "fr-CA", "fr-FR", "ga-IE", "gd-GB", "gl-ES", "gu-IN", "ha-NG", "he-IL", "hi-IN", "hr-HR", "ht-HT", "hu-HU", "hy-AM", "id-ID", "is-IS", "it-IT", "ja-JP", "jv-ID", "ka-GE", "kab-DZ", "kk-KZ", "km-KH", "kn-IN", "ko-KR", "ky-KG", "lg-IN", "lt-LT", "lv-LV", "mhr-RU", "mi-NZ", "mk-MK", "ml-IN", "mn-MN", "mr-IN", "ms-MY", "mt-MT", "my-MM", "ne-NP", "nl-NL", "no-NO", "or-IN", "pa-IN", "pl-PL", "ps-AF", "pt-BR", "pt-PT", "ro-RO", "ru-RU", "rw-RW", "si-LK", "sk-SK", "sl-SI", "so-SO", "sq-AL", "sr-RS", "su-ID", "sv-SE", "sw-BI", "sw-KE", "sw-RW", "sw-TZ", "sw-UG", "ta-IN", "te-IN", "th-TH", "tl-PH", "tr-TR", "tt-RU", "ug-CN", "uk-UA", "uz-UZ", "vi-VN", "wo-SN", "zh-CN", "zh-HK", "zh-TW", "zu-ZA"]);
 }
 
 /// Creates a custom vocabulary filter that you can use to mask, delete, or flag specific words from your transcript.
@@ -1162,7 +865,6 @@ pub struct VocabularyFilter {
 
 impl VocabularyFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::transcribe::vocabulary_filter::LanguageCode>>, vocabulary_filter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_access_role_arn: ::std::option::Option::None,
@@ -1175,56 +877,41 @@ impl VocabularyFilter {
     }
 }
 
-impl crate::resource::Resource for VocabularyFilter {
-    const TYPE: &'static str = "AWS::Transcribe::VocabularyFilter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOCABULARY_FILTER_SHAPE)
+crate::resource::props! {
+    resource VocabularyFilter = "AWS::Transcribe::VocabularyFilter", shape: Some(&VOCABULARY_FILTER_SHAPE);
+    req {
+        language_code = "LanguageCode",
+        vocabulary_filter_name = "VocabularyFilterName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VocabularyFilterFileUri", self.vocabulary_filter_file_uri);
-        p.set("VocabularyFilterName", self.vocabulary_filter_name);
-        p.set_opt("Words", self.words);
-        p
+    opt {
+        data_access_role_arn = "DataAccessRoleArn",
+        tags = "Tags",
+        vocabulary_filter_file_uri = "VocabularyFilterFileUri",
+        words = "Words",
     }
 }
 
-static VOCABULARY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::vocabulary_filter::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VocabularyFilterFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^(s3://|http(s*)://).+$")), ..crate::resource::Rule::NONE }),
-        ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ("Words", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOCABULARY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VocabularyFilterFileUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^(s3://|http(s*)://).+$")), ..crate::resource::Rule::NONE }),
+    ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ("Words", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VocabularyFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VocabularyFilter> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod vocabulary_filter {
     //! Nested property types and enums of [`VocabularyFilter`](super::VocabularyFilter).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The language code that represents the language of the entries in your vocabulary filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ab-GE`
         AbGe,
@@ -1462,128 +1149,5 @@ pub mod vocabulary_filter {
         ZuZa,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AbGe => "ab-GE",
-                Self::AfZa => "af-ZA",
-                Self::AmEt => "am-ET",
-                Self::ArAe => "ar-AE",
-                Self::ArSa => "ar-SA",
-                Self::AstEs => "ast-ES",
-                Self::AzAz => "az-AZ",
-                Self::BaRu => "ba-RU",
-                Self::BeBy => "be-BY",
-                Self::BgBg => "bg-BG",
-                Self::BnIn => "bn-IN",
-                Self::BsBa => "bs-BA",
-                Self::CaEs => "ca-ES",
-                Self::CkbIq => "ckb-IQ",
-                Self::CkbIr => "ckb-IR",
-                Self::CsCz => "cs-CZ",
-                Self::CyGb => "cy-GB",
-                Self::CyWl => "cy-WL",
-                Self::DaDk => "da-DK",
-                Self::DeCh => "de-CH",
-                Self::DeDe => "de-DE",
-                Self::ElGr => "el-GR",
-                Self::EnAb => "en-AB",
-                Self::EnAu => "en-AU",
-                Self::EnGb => "en-GB",
-                Self::EnIe => "en-IE",
-                Self::EnIn => "en-IN",
-                Self::EnNz => "en-NZ",
-                Self::EnUs => "en-US",
-                Self::EnWl => "en-WL",
-                Self::EnZa => "en-ZA",
-                Self::EsEs => "es-ES",
-                Self::EsMx => "es-MX",
-                Self::EsUs => "es-US",
-                Self::EtEe => "et-EE",
-                Self::EtEt => "et-ET",
-                Self::EuEs => "eu-ES",
-                Self::FaAf => "fa-AF",
-                Self::FaIr => "fa-IR",
-                Self::FiFi => "fi-FI",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::GaIe => "ga-IE",
-                Self::GdGb => "gd-GB",
-                Self::GlEs => "gl-ES",
-                Self::GuIn => "gu-IN",
-                Self::HaNg => "ha-NG",
-                Self::HeIl => "he-IL",
-                Self::HiIn => "hi-IN",
-                Self::HrHr => "hr-HR",
-                Self::HtHt => "ht-HT",
-                Self::HuHu => "hu-HU",
-                Self::HyAm => "hy-AM",
-                Self::IdId => "id-ID",
-                Self::IsIs => "is-IS",
-                Self::ItIt => "it-IT",
-                Self::JaJp => "ja-JP",
-                Self::JvId => "jv-ID",
-                Self::KaGe => "ka-GE",
-                Self::KabDz => "kab-DZ",
-                Self::KkKz => "kk-KZ",
-                Self::KmKh => "km-KH",
-                Self::KnIn => "kn-IN",
-                Self::KoKr => "ko-KR",
-                Self::KyKg => "ky-KG",
-                Self::LgIn => "lg-IN",
-                Self::LtLt => "lt-LT",
-                Self::LvLv => "lv-LV",
-                Self::MhrRu => "mhr-RU",
-                Self::MiNz => "mi-NZ",
-                Self::MkMk => "mk-MK",
-                Self::MlIn => "ml-IN",
-                Self::MnMn => "mn-MN",
-                Self::MrIn => "mr-IN",
-                Self::MsMy => "ms-MY",
-                Self::MtMt => "mt-MT",
-                Self::MyMm => "my-MM",
-                Self::NeNp => "ne-NP",
-                Self::NlNl => "nl-NL",
-                Self::NoNo => "no-NO",
-                Self::OrIn => "or-IN",
-                Self::PaIn => "pa-IN",
-                Self::PlPl => "pl-PL",
-                Self::PsAf => "ps-AF",
-                Self::PtBr => "pt-BR",
-                Self::PtPt => "pt-PT",
-                Self::RoRo => "ro-RO",
-                Self::RuRu => "ru-RU",
-                Self::RwRw => "rw-RW",
-                Self::SiLk => "si-LK",
-                Self::SkSk => "sk-SK",
-                Self::SlSi => "sl-SI",
-                Self::SoSo => "so-SO",
-                Self::SqAl => "sq-AL",
-                Self::SrRs => "sr-RS",
-                Self::SuId => "su-ID",
-                Self::SvSe => "sv-SE",
-                Self::SwBi => "sw-BI",
-                Self::SwKe => "sw-KE",
-                Self::SwRw => "sw-RW",
-                Self::SwTz => "sw-TZ",
-                Self::SwUg => "sw-UG",
-                Self::TaIn => "ta-IN",
-                Self::TeIn => "te-IN",
-                Self::ThTh => "th-TH",
-                Self::TlPh => "tl-PH",
-                Self::TrTr => "tr-TR",
-                Self::TtRu => "tt-RU",
-                Self::UgCn => "ug-CN",
-                Self::UkUa => "uk-UA",
-                Self::UzUz => "uz-UZ",
-                Self::ViVn => "vi-VN",
-                Self::WoSn => "wo-SN",
-                Self::ZhCn => "zh-CN",
-                Self::ZhHk => "zh-HK",
-                Self::ZhTw => "zh-TW",
-                Self::ZuZa => "zu-ZA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["ab-GE", "af-ZA", "am-ET", "ar-AE", "ar-SA", "ast-ES", "az-AZ", "ba-RU", "be-BY", "bg-BG", "bn-IN", "bs-BA", "ca-ES", "ckb-IQ", "ckb-IR", "cs-CZ", "cy-GB", "cy-WL", "da-DK", "de-CH", "de-DE", "el-GR", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-NZ", "en-US", "en-WL", "en-ZA", "es-ES", "es-MX", "es-US", "et-EE", "et-ET", "eu-ES", "fa-AF", "fa-IR", "fi-FI", "fr-CA", "fr-FR", "ga-IE", "gd-GB", "gl-ES", "gu-IN", "ha-NG", "he-IL", "hi-IN", "hr-HR", "ht-HT", "hu-HU", "hy-AM", "id-ID", "is-IS", "it-IT", "ja-JP", "jv-ID", "ka-GE", "kab-DZ", "kk-KZ", "km-KH", "kn-IN", "ko-KR", "ky-KG", "lg-IN", "lt-LT", "lv-LV", "mhr-RU", "mi-NZ", "mk-MK", "ml-IN", "mn-MN", "mr-IN", "ms-MY", "mt-MT", "my-MM", "ne-NP", "nl-NL", "no-NO", "or-IN", "pa-IN", "pl-PL", "ps-AF", "pt-BR", "pt-PT", "ro-RO", "ru-RU", "rw-RW", "si-LK", "sk-SK", "sl-SI", "so-SO", "sq-AL", "sr-RS", "su-ID", "sv-SE", "sw-BI", "sw-KE", "sw-RW", "sw-TZ", "sw-UG", "ta-IN", "te-IN", "th-TH", "tl-PH", "tr-TR", "tt-RU", "ug-CN", "uk-UA", "uz-UZ", "vi-VN", "wo-SN", "zh-CN", "zh-HK", "zh-TW", "zu-ZA"]);
 }

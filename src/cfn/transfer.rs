@@ -57,7 +57,6 @@ pub struct Agreement {
 
 impl Agreement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, local_profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, partner_profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_role: access_role.into(),
@@ -75,54 +74,43 @@ impl Agreement {
     }
 }
 
-impl crate::resource::Resource for Agreement {
-    const TYPE: &'static str = "AWS::Transfer::Agreement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGREEMENT_SHAPE)
+crate::resource::props! {
+    resource Agreement = "AWS::Transfer::Agreement", shape: Some(&AGREEMENT_SHAPE);
+    req {
+        access_role = "AccessRole",
+        local_profile_id = "LocalProfileId",
+        partner_profile_id = "PartnerProfileId",
+        server_id = "ServerId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessRole", self.access_role);
-        p.set_opt("BaseDirectory", self.base_directory);
-        p.set_opt("CustomDirectories", self.custom_directories);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnforceMessageSigning", self.enforce_message_signing);
-        p.set("LocalProfileId", self.local_profile_id);
-        p.set("PartnerProfileId", self.partner_profile_id);
-        p.set_opt("PreserveFilename", self.preserve_filename);
-        p.set("ServerId", self.server_id);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        base_directory = "BaseDirectory",
+        custom_directories = "CustomDirectories",
+        description = "Description",
+        enforce_message_signing = "EnforceMessageSigning",
+        preserve_filename = "PreserveFilename",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static AGREEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
-        ("BaseDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|/.*)$")), ..crate::resource::Rule::NONE }),
-        ("CustomDirectories", crate::resource::Rule { shape: Some(&self::agreement::CUSTOM_DIRECTORIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\u0021-\\u007E]+$")), ..crate::resource::Rule::NONE }),
-        ("LocalProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("PartnerProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::agreement::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGREEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
+    ("BaseDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|/.*)$")), ..crate::resource::Rule::NONE }),
+    ("CustomDirectories", crate::resource::Rule { shape: Some(&self::agreement::CUSTOM_DIRECTORIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\u0021-\\u007E]+$")), ..crate::resource::Rule::NONE }),
+    ("LocalProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("PartnerProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Agreement`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Agreement> {
-    /// `Fn::GetAtt` `AgreementId`.
-    #[inline]
-    pub fn attr_agreement_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgreementId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgreementId`.
+        attr_agreement_id: ::std::string::String = "AgreementId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -156,7 +144,6 @@ pub mod agreement {
 
     impl CustomDirectories {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failed_files_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mdn_files_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, payload_files_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status_files_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, temporary_files_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 failed_files_directory: failed_files_directory.into(),
@@ -168,38 +155,27 @@ pub mod agreement {
         }
     }
 
-    impl crate::resource::ToExpr for CustomDirectories {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailedFilesDirectory", self.failed_files_directory);
-            p.set("MdnFilesDirectory", self.mdn_files_directory);
-            p.set("PayloadFilesDirectory", self.payload_files_directory);
-            p.set("StatusFilesDirectory", self.status_files_directory);
-            p.set("TemporaryFilesDirectory", self.temporary_files_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomDirectories;
+        req {
+            failed_files_directory = "FailedFilesDirectory",
+            mdn_files_directory = "MdnFilesDirectory",
+            payload_files_directory = "PayloadFilesDirectory",
+            status_files_directory = "StatusFilesDirectory",
+            temporary_files_directory = "TemporaryFilesDirectory",
         }
     }
 
-    pub(super) static CUSTOM_DIRECTORIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailedFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
-            ("MdnFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
-            ("PayloadFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
-            ("StatusFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
-            ("TemporaryFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_DIRECTORIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailedFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
+        ("MdnFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
+        ("PayloadFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
+        ("StatusFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
+        ("TemporaryFilesDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(|/.*)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies whether to enforce an AS2 message is signed for this agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnforceMessageSigning {
         /// `ENABLED`
         Enabled,
@@ -207,18 +183,10 @@ pub mod agreement {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for EnforceMessageSigning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnforceMessageSigning, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether to preserve the filename received for this agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveFilename {
         /// `ENABLED`
         Enabled,
@@ -226,18 +194,10 @@ pub mod agreement {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PreserveFilename {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreserveFilename, ["ENABLED", "DISABLED"]);
 
     /// Specifies the status of the agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -245,15 +205,7 @@ pub mod agreement {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "INACTIVE"]);
 }
 
 /// Resource Type definition for AWS::Transfer::Certificate
@@ -297,7 +249,6 @@ pub struct Certificate {
 
 impl Certificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, usage: impl ::std::convert::Into<crate::value::Val<crate::cfn::transfer::certificate::Usage>>) -> Self {
         Self {
             active_date: ::std::option::Option::None,
@@ -312,88 +263,55 @@ impl Certificate {
     }
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::Transfer::Certificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource Certificate = "AWS::Transfer::Certificate", shape: Some(&CERTIFICATE_SHAPE);
+    req {
+        certificate = "Certificate",
+        usage = "Usage",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActiveDate", self.active_date);
-        p.set("Certificate", self.certificate);
-        p.set_opt("CertificateChain", self.certificate_chain);
-        p.set_opt("Description", self.description);
-        p.set_opt("InactiveDate", self.inactive_date);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("Tags", self.tags);
-        p.set("Usage", self.usage);
-        p
+    opt {
+        active_date = "ActiveDate",
+        certificate_chain = "CertificateChain",
+        description = "Description",
+        inactive_date = "InactiveDate",
+        private_key = "PrivateKey",
+        tags = "Tags",
     }
 }
 
-static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Certificate", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
-        ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\u0021-\\u007E]+$")), ..crate::resource::Rule::NONE }),
-        ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::certificate::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Certificate", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
+    ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\u0021-\\u007E]+$")), ..crate::resource::Rule::NONE }),
+    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CertificateId`.
-    #[inline]
-    pub fn attr_certificate_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateId")
-    }
-    /// `Fn::GetAtt` `NotAfterDate`.
-    #[inline]
-    pub fn attr_not_after_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotAfterDate")
-    }
-    /// `Fn::GetAtt` `NotBeforeDate`.
-    #[inline]
-    pub fn attr_not_before_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotBeforeDate")
-    }
-    /// `Fn::GetAtt` `Serial`.
-    #[inline]
-    pub fn attr_serial(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Serial")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CertificateId`.
+        attr_certificate_id: ::std::string::String = "CertificateId",
+        /// `Fn::GetAtt` `NotAfterDate`.
+        attr_not_after_date: ::std::string::String = "NotAfterDate",
+        /// `Fn::GetAtt` `NotBeforeDate`.
+        attr_not_before_date: ::std::string::String = "NotBeforeDate",
+        /// `Fn::GetAtt` `Serial`.
+        attr_serial: ::std::string::String = "Serial",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
 pub mod certificate {
     //! Nested property types and enums of [`Certificate`](super::Certificate).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies the usage type for the certificate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Usage {
         /// `SIGNING`
         Signing,
@@ -403,16 +321,7 @@ pub mod certificate {
         Tls,
     }
 
-    impl crate::value::CfnEnum for Usage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Signing => "SIGNING",
-                Self::Encryption => "ENCRYPTION",
-                Self::Tls => "TLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Usage, ["SIGNING", "ENCRYPTION", "TLS"]);
 }
 
 /// Resource Type definition for AWS::Transfer::Connector
@@ -464,7 +373,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_role: access_role.into(),
@@ -481,68 +389,48 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::Transfer::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::Transfer::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        access_role = "AccessRole",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessRole", self.access_role);
-        p.set_opt("As2Config", self.as2_config);
-        p.set_opt("EgressConfig", self.egress_config);
-        p.set_opt("EgressType", self.egress_type);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("LoggingRole", self.logging_role);
-        p.set_opt("SecurityPolicyName", self.security_policy_name);
-        p.set_opt("SftpConfig", self.sftp_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Url", self.url);
-        p
+    opt {
+        as2_config = "As2Config",
+        egress_config = "EgressConfig",
+        egress_type = "EgressType",
+        ip_address_type = "IpAddressType",
+        logging_role = "LoggingRole",
+        security_policy_name = "SecurityPolicyName",
+        sftp_config = "SftpConfig",
+        tags = "Tags",
+        url = "Url",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
-        ("As2Config", crate::resource::Rule { shape: Some(&self::connector::AS2_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EgressConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_EGRESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LoggingRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
-        ("SecurityPolicyName", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("TransferSFTPConnectorSecurityPolicy-[A-Za-z0-9-]+")), ..crate::resource::Rule::NONE }),
-        ("SftpConfig", crate::resource::Rule { shape: Some(&self::connector::SFTP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
+    ("As2Config", crate::resource::Rule { shape: Some(&self::connector::AS2_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EgressConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_EGRESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoggingRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*role/.*")), ..crate::resource::Rule::NONE }),
+    ("SecurityPolicyName", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("TransferSFTPConnectorSecurityPolicy-[A-Za-z0-9-]+")), ..crate::resource::Rule::NONE }),
+    ("SftpConfig", crate::resource::Rule { shape: Some(&self::connector::SFTP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ConnectorId`.
-    #[inline]
-    pub fn attr_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorId")
-    }
-    /// `Fn::GetAtt` `ErrorMessage`.
-    #[inline]
-    pub fn attr_error_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorMessage")
-    }
-    /// `Fn::GetAtt` `ServiceManagedEgressIpAddresses`.
-    #[inline]
-    pub fn attr_service_managed_egress_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ServiceManagedEgressIpAddresses")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ConnectorId`.
+        attr_connector_id: ::std::string::String = "ConnectorId",
+        /// `Fn::GetAtt` `ErrorMessage`.
+        attr_error_message: ::std::string::String = "ErrorMessage",
+        /// `Fn::GetAtt` `ServiceManagedEgressIpAddresses`.
+        attr_service_managed_egress_ip_addresses: crate::value::List<::std::string::String> = "ServiceManagedEgressIpAddresses",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -598,36 +486,31 @@ pub mod connector {
         pub signing_algorithm: ::std::option::Option<crate::value::Val<crate::cfn::transfer::connector::SigningAlgorithm>>,
     }
 
-    impl crate::resource::ToExpr for As2Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AsyncMdnConfig", self.async_mdn_config);
-            p.set_opt("BasicAuthSecretId", self.basic_auth_secret_id);
-            p.set_opt("Compression", self.compression);
-            p.set_opt("EncryptionAlgorithm", self.encryption_algorithm);
-            p.set_opt("LocalProfileId", self.local_profile_id);
-            p.set_opt("MdnResponse", self.mdn_response);
-            p.set_opt("MdnSigningAlgorithm", self.mdn_signing_algorithm);
-            p.set_opt("MessageSubject", self.message_subject);
-            p.set_opt("PartnerProfileId", self.partner_profile_id);
-            p.set_opt("PreserveContentType", self.preserve_content_type);
-            p.set_opt("SigningAlgorithm", self.signing_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested As2Config;
+        opt {
+            async_mdn_config = "AsyncMdnConfig",
+            basic_auth_secret_id = "BasicAuthSecretId",
+            compression = "Compression",
+            encryption_algorithm = "EncryptionAlgorithm",
+            local_profile_id = "LocalProfileId",
+            mdn_response = "MdnResponse",
+            mdn_signing_algorithm = "MdnSigningAlgorithm",
+            message_subject = "MessageSubject",
+            partner_profile_id = "PartnerProfileId",
+            preserve_content_type = "PreserveContentType",
+            signing_algorithm = "SigningAlgorithm",
         }
     }
 
-    pub(super) static AS2_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AsyncMdnConfig", crate::resource::Rule { shape: Some(&CONNECTOR_ASYNC_MDN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BasicAuthSecretId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("LocalProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-            ("MessageSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E\\t]+$")), ..crate::resource::Rule::NONE }),
-            ("PartnerProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AS2_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AsyncMdnConfig", crate::resource::Rule { shape: Some(&CONNECTOR_ASYNC_MDN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BasicAuthSecretId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("LocalProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+        ("MessageSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E\\t]+$")), ..crate::resource::Rule::NONE }),
+        ("PartnerProfileId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^p-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorAsyncMdnConfig`.
     #[derive(Clone)]
     pub struct ConnectorAsyncMdnConfig {
         /// CloudFormation property `ServerIds`; required.
@@ -640,7 +523,6 @@ pub mod connector {
 
     impl ConnectorAsyncMdnConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(server_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 server_ids: server_ids.into(),
@@ -649,24 +531,19 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorAsyncMdnConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServerIds", self.server_ids);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorAsyncMdnConfig;
+        req {
+            server_ids = "ServerIds",
+            url = "Url",
         }
     }
 
-    pub(super) static CONNECTOR_ASYNC_MDN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServerIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_ASYNC_MDN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorEgressConfig`.
     #[derive(Clone)]
     pub struct ConnectorEgressConfig {
         /// CloudFormation property `VpcLattice`; required.
@@ -683,22 +560,17 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorEgressConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcLattice", self.vpc_lattice);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorEgressConfig;
+        req {
+            vpc_lattice = "VpcLattice",
         }
     }
 
-    pub(super) static CONNECTOR_EGRESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcLattice", crate::resource::Rule { shape: Some(&CONNECTOR_VPC_LATTICE_EGRESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_EGRESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcLattice", crate::resource::Rule { shape: Some(&CONNECTOR_VPC_LATTICE_EGRESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorVpcLatticeEgressConfig`.
     #[derive(Clone)]
     pub struct ConnectorVpcLatticeEgressConfig {
         /// Port to connect to on the target VPC Lattice resource
@@ -713,7 +585,6 @@ pub mod connector {
 
     impl ConnectorVpcLatticeEgressConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 port_number: ::std::option::Option::None,
@@ -722,22 +593,20 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorVpcLatticeEgressConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PortNumber", self.port_number);
-            p.set("ResourceConfigurationArn", self.resource_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorVpcLatticeEgressConfig;
+        req {
+            resource_configuration_arn = "ResourceConfigurationArn",
+        }
+        opt {
+            port_number = "PortNumber",
         }
     }
 
-    pub(super) static CONNECTOR_VPC_LATTICE_EGRESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PortNumber", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ResourceConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_VPC_LATTICE_EGRESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PortNumber", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ResourceConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an SFTP connector.
     #[derive(Clone, Default)]
@@ -760,36 +629,25 @@ pub mod connector {
         pub user_secret_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SftpConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxConcurrentConnections", self.max_concurrent_connections);
-            p.set_opt("OrderedUserSecretVersionStages", self.ordered_user_secret_version_stages);
-            p.set_opt("TrustedHostKeys", self.trusted_host_keys);
-            p.set_opt("UserSecretId", self.user_secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SftpConfig;
+        opt {
+            max_concurrent_connections = "MaxConcurrentConnections",
+            ordered_user_secret_version_stages = "OrderedUserSecretVersionStages",
+            trusted_host_keys = "TrustedHostKeys",
+            user_secret_id = "UserSecretId",
         }
     }
 
-    pub(super) static SFTP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxConcurrentConnections", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("OrderedUserSecretVersionStages", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TrustedHostKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UserSecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SFTP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxConcurrentConnections", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("OrderedUserSecretVersionStages", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TrustedHostKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UserSecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Compression setting for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `ZLIB`
         Zlib,
@@ -797,18 +655,10 @@ pub mod connector {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Compression {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Zlib => "ZLIB",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Compression, ["ZLIB", "DISABLED"]);
 
     /// Encryption algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionAlgorithm {
         /// `AES128_CBC`
         Aes128Cbc,
@@ -822,21 +672,10 @@ pub mod connector {
         DesEde3Cbc,
     }
 
-    impl crate::value::CfnEnum for EncryptionAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128Cbc => "AES128_CBC",
-                Self::Aes192Cbc => "AES192_CBC",
-                Self::Aes256Cbc => "AES256_CBC",
-                Self::None => "NONE",
-                Self::DesEde3Cbc => "DES_EDE3_CBC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionAlgorithm, ["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"]);
 
     /// MDN Response setting for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MdnResponse {
         /// `SYNC`
         Sync,
@@ -846,19 +685,10 @@ pub mod connector {
         None,
     }
 
-    impl crate::value::CfnEnum for MdnResponse {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sync => "SYNC",
-                Self::Async => "ASYNC",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MdnResponse, ["SYNC", "ASYNC", "NONE"]);
 
     /// MDN Signing algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MdnSigningAlgorithm {
         /// `SHA256`
         Sha256,
@@ -874,22 +704,10 @@ pub mod connector {
         Default,
     }
 
-    impl crate::value::CfnEnum for MdnSigningAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sha256 => "SHA256",
-                Self::Sha384 => "SHA384",
-                Self::Sha512 => "SHA512",
-                Self::Sha1 => "SHA1",
-                Self::None => "NONE",
-                Self::Default => "DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MdnSigningAlgorithm, ["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"]);
 
     /// Specifies whether to use the AWS S3 object content-type as the content-type for the AS2 message.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveContentType {
         /// `ENABLED`
         Enabled,
@@ -897,18 +715,10 @@ pub mod connector {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PreserveContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreserveContentType, ["ENABLED", "DISABLED"]);
 
     /// Signing algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SigningAlgorithm {
         /// `SHA256`
         Sha256,
@@ -922,21 +732,9 @@ pub mod connector {
         None,
     }
 
-    impl crate::value::CfnEnum for SigningAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sha256 => "SHA256",
-                Self::Sha384 => "SHA384",
-                Self::Sha512 => "SHA512",
-                Self::Sha1 => "SHA1",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SigningAlgorithm, ["SHA256", "SHA384", "SHA512", "SHA1", "NONE"]);
 
-    /// Allowed values of `ConnectorEgressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorEgressType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -944,18 +742,10 @@ pub mod connector {
         VpcLattice,
     }
 
-    impl crate::value::CfnEnum for ConnectorEgressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceManaged => "SERVICE_MANAGED",
-                Self::VpcLattice => "VPC_LATTICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorEgressType, ["SERVICE_MANAGED", "VPC_LATTICE"]);
 
     /// IP address type for Connector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -963,15 +753,7 @@ pub mod connector {
         Dualstack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUALSTACK"]);
 }
 
 /// Resource type definition for AWS::Transfer::HostKey
@@ -1007,7 +789,6 @@ pub struct HostKey {
 
 impl HostKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1020,81 +801,51 @@ impl HostKey {
     }
 }
 
-impl crate::resource::Resource for HostKey {
-    const TYPE: &'static str = "AWS::Transfer::HostKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOST_KEY_SHAPE)
+crate::resource::props! {
+    resource HostKey = "AWS::Transfer::HostKey", shape: Some(&HOST_KEY_SHAPE);
+    req {
+        server_id = "ServerId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("HostKeyBody", self.host_key_body);
-        p.set_opt("KmsKey", self.kms_key);
-        p.set("ServerId", self.server_id);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        host_key_body = "HostKeyBody",
+        kms_key = "KmsKey",
+        storage_type = "StorageType",
+        tags = "Tags",
     }
 }
 
-static HOST_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Print}]*$")), ..crate::resource::Rule::NONE }),
-        ("HostKeyBody", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("KmsKey", crate::resource::Rule { min_len: Some(20), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::host_key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOST_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Print}]*$")), ..crate::resource::Rule::NONE }),
+    ("HostKeyBody", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("KmsKey", crate::resource::Rule { min_len: Some(20), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HostKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HostKey> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DateImported`.
-    #[inline]
-    pub fn attr_date_imported(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DateImported")
-    }
-    /// `Fn::GetAtt` `HostKeyFingerprint`.
-    #[inline]
-    pub fn attr_host_key_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostKeyFingerprint")
-    }
-    /// `Fn::GetAtt` `HostKeyId`.
-    #[inline]
-    pub fn attr_host_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostKeyId")
-    }
-    /// `Fn::GetAtt` `SecretId`.
-    #[inline]
-    pub fn attr_secret_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecretId")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DateImported`.
+        attr_date_imported: ::std::string::String = "DateImported",
+        /// `Fn::GetAtt` `HostKeyFingerprint`.
+        attr_host_key_fingerprint: ::std::string::String = "HostKeyFingerprint",
+        /// `Fn::GetAtt` `HostKeyId`.
+        attr_host_key_id: ::std::string::String = "HostKeyId",
+        /// `Fn::GetAtt` `SecretId`.
+        attr_secret_id: ::std::string::String = "SecretId",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
 pub mod host_key {
     //! Nested property types and enums of [`HostKey`](super::HostKey).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of storage used for the host key. SERVICE_MANAGED keys are stored within the Transfer Family service. SECRETS_MANAGER keys are stored in an AWS Secrets Manager secret in your account.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -1102,15 +853,7 @@ pub mod host_key {
         SecretsManager,
     }
 
-    impl crate::value::CfnEnum for StorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceManaged => "SERVICE_MANAGED",
-                Self::SecretsManager => "SECRETS_MANAGER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageType, ["SERVICE_MANAGED", "SECRETS_MANAGER"]);
 }
 
 /// Resource Type definition for AWS::Transfer::Profile
@@ -1138,7 +881,6 @@ pub struct Profile {
 
 impl Profile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(as2_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::transfer::profile::ProfileType>>) -> Self {
         Self {
             as2_id: as2_id.into(),
@@ -1149,57 +891,39 @@ impl Profile {
     }
 }
 
-impl crate::resource::Resource for Profile {
-    const TYPE: &'static str = "AWS::Transfer::Profile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_SHAPE)
+crate::resource::props! {
+    resource Profile = "AWS::Transfer::Profile", shape: Some(&PROFILE_SHAPE);
+    req {
+        as2_id = "As2Id",
+        profile_type = "ProfileType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("As2Id", self.as2_id);
-        p.set_opt("CertificateIds", self.certificate_ids);
-        p.set("ProfileType", self.profile_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        certificate_ids = "CertificateIds",
+        tags = "Tags",
     }
 }
 
-static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("As2Id", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("CertificateIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^cert-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("As2Id", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("CertificateIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^cert-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Profile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Profile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ProfileId`.
-    #[inline]
-    pub fn attr_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ProfileId`.
+        attr_profile_id: ::std::string::String = "ProfileId",
     }
 }
 
 pub mod profile {
     //! Nested property types and enums of [`Profile`](super::Profile).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Enum specifying whether the profile is local or associated with a trading partner.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileType {
         /// `LOCAL`
         Local,
@@ -1207,15 +931,7 @@ pub mod profile {
         Partner,
     }
 
-    impl crate::value::CfnEnum for ProfileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Local => "LOCAL",
-                Self::Partner => "PARTNER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProfileType, ["LOCAL", "PARTNER"]);
 }
 
 /// Definition of AWS::Transfer::Server Resource Type
@@ -1240,7 +956,7 @@ pub struct Server {
     /// CloudFormation property `IdentityProviderType`.
     pub identity_provider_type: ::std::option::Option<crate::value::Val<crate::cfn::transfer::server::IdentityProviderType>>,
     /// CloudFormation property `IpAddressType`.
-    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::transfer::server::IpAddressType>>,
+    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_security_transfer::IpAddressType>>,
     /// CloudFormation property `LoggingRole`.
     pub logging_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `PostAuthenticationLoginBanner`.
@@ -1263,82 +979,64 @@ pub struct Server {
     pub workflow_details: ::std::option::Option<crate::cfn::transfer::server::WorkflowDetails>,
 }
 
-impl crate::resource::Resource for Server {
-    const TYPE: &'static str = "AWS::Transfer::Server";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Certificate", self.certificate);
-        p.set_opt("CreateWithHostKey", self.create_with_host_key);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("EndpointDetails", self.endpoint_details);
-        p.set_opt("EndpointType", self.endpoint_type);
-        p.set_opt("IdentityProviderDetails", self.identity_provider_details);
-        p.set_opt("IdentityProviderType", self.identity_provider_type);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("LoggingRole", self.logging_role);
-        p.set_opt("PostAuthenticationLoginBanner", self.post_authentication_login_banner);
-        p.set_opt("PreAuthenticationLoginBanner", self.pre_authentication_login_banner);
-        p.set_opt("ProtocolDetails", self.protocol_details);
-        p.set_opt("Protocols", self.protocols);
-        p.set_opt("S3StorageOptions", self.s3_storage_options);
-        p.set_opt("SecurityPolicyName", self.security_policy_name);
-        p.set_opt("StructuredLogDestinations", self.structured_log_destinations);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkflowDetails", self.workflow_details);
-        p
+crate::resource::props! {
+    resource Server = "AWS::Transfer::Server", shape: Some(&SERVER_SHAPE);
+    opt {
+        certificate = "Certificate",
+        create_with_host_key = "CreateWithHostKey",
+        domain = "Domain",
+        endpoint_details = "EndpointDetails",
+        endpoint_type = "EndpointType",
+        identity_provider_details = "IdentityProviderDetails",
+        identity_provider_type = "IdentityProviderType",
+        ip_address_type = "IpAddressType",
+        logging_role = "LoggingRole",
+        post_authentication_login_banner = "PostAuthenticationLoginBanner",
+        pre_authentication_login_banner = "PreAuthenticationLoginBanner",
+        protocol_details = "ProtocolDetails",
+        protocols = "Protocols",
+        s3_storage_options = "S3StorageOptions",
+        security_policy_name = "SecurityPolicyName",
+        structured_log_destinations = "StructuredLogDestinations",
+        tags = "Tags",
+        workflow_details = "WorkflowDetails",
     }
 }
 
-static SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Certificate", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("EndpointDetails", crate::resource::Rule { shape: Some(&self::server::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IdentityProviderDetails", crate::resource::Rule { shape: Some(&self::server::IDENTITY_PROVIDER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LoggingRole", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(|arn:.*role/\\S+)$")), ..crate::resource::Rule::NONE }),
-        ("PostAuthenticationLoginBanner", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x09-\\x0D\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-        ("PreAuthenticationLoginBanner", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x09-\\x0D\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-        ("ProtocolDetails", crate::resource::Rule { shape: Some(&self::server::PROTOCOL_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ("SecurityPolicyName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^TransferSecurityPolicy-.+$")), ..crate::resource::Rule::NONE }),
-        ("StructuredLogDestinations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::server::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkflowDetails", crate::resource::Rule { shape: Some(&self::server::WORKFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Certificate", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("EndpointDetails", crate::resource::Rule { shape: Some(&self::server::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IdentityProviderDetails", crate::resource::Rule { shape: Some(&self::server::IDENTITY_PROVIDER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoggingRole", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(|arn:.*role/\\S+)$")), ..crate::resource::Rule::NONE }),
+    ("PostAuthenticationLoginBanner", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x09-\\x0D\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+    ("PreAuthenticationLoginBanner", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x09-\\x0D\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+    ("ProtocolDetails", crate::resource::Rule { shape: Some(&self::server::PROTOCOL_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ("SecurityPolicyName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^TransferSecurityPolicy-.+$")), ..crate::resource::Rule::NONE }),
+    ("StructuredLogDestinations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkflowDetails", crate::resource::Rule { shape: Some(&self::server::WORKFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Server`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Server> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `As2ServiceManagedEgressIpAddresses`.
-    #[inline]
-    pub fn attr_as2_service_managed_egress_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("As2ServiceManagedEgressIpAddresses")
-    }
-    /// `Fn::GetAtt` `ServerId`.
-    #[inline]
-    pub fn attr_server_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `As2ServiceManagedEgressIpAddresses`.
+        attr_as2_service_managed_egress_ip_addresses: crate::value::List<::std::string::String> = "As2ServiceManagedEgressIpAddresses",
+        /// `Fn::GetAtt` `ServerId`.
+        attr_server_id: ::std::string::String = "ServerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod server {
     //! Nested property types and enums of [`Server`](super::Server).
 
-    /// The definition `EndpointDetails`.
+    pub use crate::cfn::shared::group_security_transfer::IpAddressType;
+
     #[derive(Clone, Default)]
     pub struct EndpointDetails {
         /// CloudFormation property `AddressAllocationIds`.
@@ -1353,27 +1051,23 @@ pub mod server {
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EndpointDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddressAllocationIds", self.address_allocation_ids);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointDetails;
+        opt {
+            address_allocation_ids = "AddressAllocationIds",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
+            vpc_endpoint_id = "VpcEndpointId",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcEndpointId", crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcEndpointId", crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdentityProviderDetails`.
     #[derive(Clone, Default)]
     pub struct IdentityProviderDetails {
         /// CloudFormation property `DirectoryId`.
@@ -1388,29 +1082,24 @@ pub mod server {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdentityProviderDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryId", self.directory_id);
-            p.set_opt("Function", self.function);
-            p.set_opt("InvocationRole", self.invocation_role);
-            p.set_opt("SftpAuthenticationMethods", self.sftp_authentication_methods);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityProviderDetails;
+        opt {
+            directory_id = "DirectoryId",
+            function = "Function",
+            invocation_role = "InvocationRole",
+            sftp_authentication_methods = "SftpAuthenticationMethods",
+            url = "Url",
         }
     }
 
-    pub(super) static IDENTITY_PROVIDER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DirectoryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
-            ("Function", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:lambda:.*$")), ..crate::resource::Rule::NONE }),
-            ("InvocationRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_PROVIDER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DirectoryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
+        ("Function", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:lambda:.*$")), ..crate::resource::Rule::NONE }),
+        ("InvocationRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProtocolDetails`.
     #[derive(Clone, Default)]
     pub struct ProtocolDetails {
         /// CloudFormation property `As2Transports`.
@@ -1425,43 +1114,35 @@ pub mod server {
         pub tls_session_resumption_mode: ::std::option::Option<crate::value::Val<crate::cfn::transfer::server::TlsSessionResumptionMode>>,
     }
 
-    impl crate::resource::ToExpr for ProtocolDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("As2Transports", self.as2_transports);
-            p.set_opt("PassiveIp", self.passive_ip);
-            p.set_opt("ProxyConfig", self.proxy_config);
-            p.set_opt("SetStatOption", self.set_stat_option);
-            p.set_opt("TlsSessionResumptionMode", self.tls_session_resumption_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProtocolDetails;
+        opt {
+            as2_transports = "As2Transports",
+            passive_ip = "PassiveIp",
+            proxy_config = "ProxyConfig",
+            set_stat_option = "SetStatOption",
+            tls_session_resumption_mode = "TlsSessionResumptionMode",
         }
     }
 
-    pub(super) static PROTOCOL_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("As2Transports", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("PassiveIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROTOCOL_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("As2Transports", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("PassiveIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProxyConfig`.
     #[derive(Clone, Default)]
     pub struct ProxyConfig {
         /// CloudFormation property `SftpMode`.
         pub sftp_mode: ::std::option::Option<crate::value::Val<crate::cfn::transfer::server::ProxyMode>>,
     }
 
-    impl crate::resource::ToExpr for ProxyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SftpMode", self.sftp_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProxyConfig;
+        opt {
+            sftp_mode = "SftpMode",
         }
     }
 
-    /// The definition `S3StorageOptions`.
     #[derive(Clone, Default)]
     pub struct S3StorageOptions {
         /// Indicates whether optimization to directory listing on S3 servers is used. Disabled by default for compatibility.
@@ -1470,23 +1151,13 @@ pub mod server {
         pub directory_listing_optimization: ::std::option::Option<crate::value::Val<crate::cfn::transfer::server::DirectoryListingOptimization>>,
     }
 
-    impl crate::resource::ToExpr for S3StorageOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryListingOptimization", self.directory_listing_optimization);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3StorageOptions;
+        opt {
+            directory_listing_optimization = "DirectoryListingOptimization",
         }
     }
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WorkflowDetails`.
     #[derive(Clone, Default)]
     pub struct WorkflowDetails {
         /// CloudFormation property `OnPartialUpload`.
@@ -1495,24 +1166,19 @@ pub mod server {
         pub on_upload: ::std::option::Option<::std::vec::Vec<crate::cfn::transfer::server::WorkflowDetail>>,
     }
 
-    impl crate::resource::ToExpr for WorkflowDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnPartialUpload", self.on_partial_upload);
-            p.set_opt("OnUpload", self.on_upload);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowDetails;
+        opt {
+            on_partial_upload = "OnPartialUpload",
+            on_upload = "OnUpload",
         }
     }
 
-    pub(super) static WORKFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OnPartialUpload", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OnUpload", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OnPartialUpload", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OnUpload", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkflowDetail`.
     #[derive(Clone)]
     pub struct WorkflowDetail {
         /// CloudFormation property `ExecutionRole`; required.
@@ -1523,7 +1189,6 @@ pub mod server {
 
     impl WorkflowDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workflow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 execution_role: execution_role.into(),
@@ -1532,25 +1197,20 @@ pub mod server {
         }
     }
 
-    impl crate::resource::ToExpr for WorkflowDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionRole", self.execution_role);
-            p.set("WorkflowId", self.workflow_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowDetail;
+        req {
+            execution_role = "ExecutionRole",
+            workflow_id = "WorkflowId",
         }
     }
 
-    pub(super) static WORKFLOW_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
-            ("WorkflowId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^w-([a-z0-9]{17})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKFLOW_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
+        ("WorkflowId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^w-([a-z0-9]{17})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Domain`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `S3`
         S3,
@@ -1558,18 +1218,9 @@ pub mod server {
         Efs,
     }
 
-    impl crate::value::CfnEnum for Domain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::Efs => "EFS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Domain, ["S3", "EFS"]);
 
-    /// Allowed values of `EndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `PUBLIC`
         Public,
@@ -1579,19 +1230,9 @@ pub mod server {
         VpcEndpoint,
     }
 
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Vpc => "VPC",
-                Self::VpcEndpoint => "VPC_ENDPOINT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointType, ["PUBLIC", "VPC", "VPC_ENDPOINT"]);
 
-    /// Allowed values of `SftpAuthenticationMethods`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SftpAuthenticationMethods {
         /// `PASSWORD`
         Password,
@@ -1603,20 +1244,9 @@ pub mod server {
         PublicKeyAndPassword,
     }
 
-    impl crate::value::CfnEnum for SftpAuthenticationMethods {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Password => "PASSWORD",
-                Self::PublicKey => "PUBLIC_KEY",
-                Self::PublicKeyOrPassword => "PUBLIC_KEY_OR_PASSWORD",
-                Self::PublicKeyAndPassword => "PUBLIC_KEY_AND_PASSWORD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SftpAuthenticationMethods, ["PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"]);
 
-    /// Allowed values of `IdentityProviderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityProviderType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -1628,55 +1258,17 @@ pub mod server {
         AwsLambda,
     }
 
-    impl crate::value::CfnEnum for IdentityProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceManaged => "SERVICE_MANAGED",
-                Self::ApiGateway => "API_GATEWAY",
-                Self::AwsDirectoryService => "AWS_DIRECTORY_SERVICE",
-                Self::AwsLambda => "AWS_LAMBDA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdentityProviderType, ["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"]);
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `DUALSTACK`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
-
-    /// Allowed values of `As2Transport`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum As2Transport {
         /// `HTTP`
         Http,
     }
 
-    impl crate::value::CfnEnum for As2Transport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(As2Transport, ["HTTP"]);
 
-    /// Allowed values of `ProxyMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProxyMode {
         /// `PROXY_PROTOCOL_V2_ENFORCED`
         ProxyProtocolV2Enforced,
@@ -1684,18 +1276,9 @@ pub mod server {
         None,
     }
 
-    impl crate::value::CfnEnum for ProxyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ProxyProtocolV2Enforced => "PROXY_PROTOCOL_V2_ENFORCED",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProxyMode, ["PROXY_PROTOCOL_V2_ENFORCED", "NONE"]);
 
-    /// Allowed values of `SetStatOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SetStatOption {
         /// `DEFAULT`
         Default,
@@ -1703,18 +1286,9 @@ pub mod server {
         EnableNoOp,
     }
 
-    impl crate::value::CfnEnum for SetStatOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::EnableNoOp => "ENABLE_NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SetStatOption, ["DEFAULT", "ENABLE_NO_OP"]);
 
-    /// Allowed values of `TlsSessionResumptionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsSessionResumptionMode {
         /// `DISABLED`
         Disabled,
@@ -1724,19 +1298,9 @@ pub mod server {
         Enforced,
     }
 
-    impl crate::value::CfnEnum for TlsSessionResumptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::Enforced => "ENFORCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TlsSessionResumptionMode, ["DISABLED", "ENABLED", "ENFORCED"]);
 
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `SFTP`
         Sftp,
@@ -1748,20 +1312,10 @@ pub mod server {
         As2,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sftp => "SFTP",
-                Self::Ftp => "FTP",
-                Self::Ftps => "FTPS",
-                Self::As2 => "AS2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["SFTP", "FTP", "FTPS", "AS2"]);
 
     /// Indicates whether optimization to directory listing on S3 servers is used. Disabled by default for compatibility.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DirectoryListingOptimization {
         /// `ENABLED`
         Enabled,
@@ -1769,15 +1323,7 @@ pub mod server {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DirectoryListingOptimization {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DirectoryListingOptimization, ["ENABLED", "DISABLED"]);
 }
 
 /// Definition of AWS::Transfer::User Resource Type
@@ -1811,7 +1357,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             home_directory: ::std::option::Option::None,
@@ -1828,66 +1373,51 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::Transfer::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::Transfer::User", shape: Some(&USER_SHAPE);
+    req {
+        role = "Role",
+        server_id = "ServerId",
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("HomeDirectory", self.home_directory);
-        p.set_opt("HomeDirectoryMappings", self.home_directory_mappings);
-        p.set_opt("HomeDirectoryType", self.home_directory_type);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("PosixProfile", self.posix_profile);
-        p.set("Role", self.role);
-        p.set("ServerId", self.server_id);
-        p.set_opt("SshPublicKeys", self.ssh_public_keys);
-        p.set_opt("Tags", self.tags);
-        p.set("UserName", self.user_name);
-        p
+    opt {
+        home_directory = "HomeDirectory",
+        home_directory_mappings = "HomeDirectoryMappings",
+        home_directory_type = "HomeDirectoryType",
+        policy = "Policy",
+        posix_profile = "PosixProfile",
+        ssh_public_keys = "SshPublicKeys",
+        tags = "Tags",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HomeDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|/.*)$")), ..crate::resource::Rule::NONE }),
-        ("HomeDirectoryMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(50000), items: Some(&crate::resource::Rule { shape: Some(&self::user::HOME_DIRECTORY_MAP_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Policy", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("PosixProfile", crate::resource::Rule { shape: Some(&self::user::POSIX_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("SshPublicKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\s*(ssh|ecdsa)-[a-z0-9-]+[ \\t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\\s*|[ \\t]+[\\S \\t]*\\s*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w@.-]{2,99}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HomeDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|/.*)$")), ..crate::resource::Rule::NONE }),
+    ("HomeDirectoryMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(50000), items: Some(&crate::resource::Rule { shape: Some(&self::user::HOME_DIRECTORY_MAP_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("PosixProfile", crate::resource::Rule { shape: Some(&self::user::POSIX_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*role/\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("SshPublicKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\s*(ssh|ecdsa)-[a-z0-9-]+[ \\t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\\s*|[ \\t]+[\\S \\t]*\\s*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w@.-]{2,99}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ServerId`.
-    #[inline]
-    pub fn attr_server_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServerId")
-    }
-    /// `Fn::GetAtt` `UserName`.
-    #[inline]
-    pub fn attr_user_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ServerId`.
+        attr_server_id: ::std::string::String = "ServerId",
+        /// `Fn::GetAtt` `UserName`.
+        attr_user_name: ::std::string::String = "UserName",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
-    /// The definition `HomeDirectoryMapEntry`.
     #[derive(Clone)]
     pub struct HomeDirectoryMapEntry {
         /// CloudFormation property `Entry`; required.
@@ -1900,7 +1430,6 @@ pub mod user {
 
     impl HomeDirectoryMapEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entry: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 entry: entry.into(),
@@ -1910,25 +1439,22 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for HomeDirectoryMapEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entry", self.entry);
-            p.set("Target", self.target);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HomeDirectoryMapEntry;
+        req {
+            entry = "Entry",
+            target = "Target",
+        }
+        opt {
+            type_ = "Type",
         }
     }
 
-    pub(super) static HOME_DIRECTORY_MAP_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entry", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOME_DIRECTORY_MAP_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entry", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PosixProfile`.
     #[derive(Clone)]
     pub struct PosixProfile {
         /// CloudFormation property `Gid`; required.
@@ -1941,7 +1467,6 @@ pub mod user {
 
     impl PosixProfile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gid: impl ::std::convert::Into<crate::value::Val<f64>>, uid: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 gid: gid.into(),
@@ -1951,34 +1476,24 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for PosixProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Gid", self.gid);
-            p.set_opt("SecondaryGids", self.secondary_gids);
-            p.set("Uid", self.uid);
-            p.into_expr()
+    crate::resource::props! {
+        nested PosixProfile;
+        req {
+            gid = "Gid",
+            uid = "Uid",
+        }
+        opt {
+            secondary_gids = "SecondaryGids",
         }
     }
 
-    pub(super) static POSIX_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POSIX_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `MapType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MapType {
         /// `FILE`
         File,
@@ -1986,18 +1501,9 @@ pub mod user {
         Directory,
     }
 
-    impl crate::value::CfnEnum for MapType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::File => "FILE",
-                Self::Directory => "DIRECTORY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MapType, ["FILE", "DIRECTORY"]);
 
-    /// Allowed values of `HomeDirectoryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HomeDirectoryType {
         /// `PATH`
         Path,
@@ -2005,15 +1511,7 @@ pub mod user {
         Logical,
     }
 
-    impl crate::value::CfnEnum for HomeDirectoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Path => "PATH",
-                Self::Logical => "LOGICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HomeDirectoryType, ["PATH", "LOGICAL"]);
 }
 
 /// Resource Type definition for AWS::Transfer::WebApp
@@ -2059,65 +1557,47 @@ impl WebApp {
     }
 }
 
-impl crate::resource::Resource for WebApp {
-    const TYPE: &'static str = "AWS::Transfer::WebApp";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_APP_SHAPE)
+crate::resource::props! {
+    resource WebApp = "AWS::Transfer::WebApp", shape: Some(&WEB_APP_SHAPE);
+    req {
+        identity_provider_details = "IdentityProviderDetails",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessEndpoint", self.access_endpoint);
-        p.set_opt("EndpointDetails", self.endpoint_details);
-        p.set("IdentityProviderDetails", self.identity_provider_details);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WebAppCustomization", self.web_app_customization);
-        p.set_opt("WebAppEndpointPolicy", self.web_app_endpoint_policy);
-        p.set_opt("WebAppUnits", self.web_app_units);
-        p
+    opt {
+        access_endpoint = "AccessEndpoint",
+        endpoint_details = "EndpointDetails",
+        tags = "Tags",
+        web_app_customization = "WebAppCustomization",
+        web_app_endpoint_policy = "WebAppEndpointPolicy",
+        web_app_units = "WebAppUnits",
     }
 }
 
-static WEB_APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("EndpointDetails", crate::resource::Rule { shape: Some(&self::web_app::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IdentityProviderDetails", crate::resource::Rule { shape: Some(&self::web_app::IDENTITY_PROVIDER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::web_app::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WebAppCustomization", crate::resource::Rule { shape: Some(&self::web_app::WEB_APP_CUSTOMIZATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WebAppUnits", crate::resource::Rule { shape: Some(&self::web_app::WEB_APP_UNITS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("EndpointDetails", crate::resource::Rule { shape: Some(&self::web_app::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IdentityProviderDetails", crate::resource::Rule { shape: Some(&self::web_app::IDENTITY_PROVIDER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WebAppCustomization", crate::resource::Rule { shape: Some(&self::web_app::WEB_APP_CUSTOMIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WebAppUnits", crate::resource::Rule { shape: Some(&self::web_app::WEB_APP_UNITS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebApp`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebApp> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IdentityProviderDetails.ApplicationArn`.
-    #[inline]
-    pub fn attr_identity_provider_details_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityProviderDetails.ApplicationArn")
-    }
-    /// `Fn::GetAtt` `VpcEndpointId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointId")
-    }
-    /// `Fn::GetAtt` `WebAppId`.
-    #[inline]
-    pub fn attr_web_app_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebAppId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IdentityProviderDetails.ApplicationArn`.
+        attr_identity_provider_details_application_arn: ::std::string::String = "IdentityProviderDetails.ApplicationArn",
+        /// `Fn::GetAtt` `VpcEndpointId`.
+        attr_vpc_endpoint_id: ::std::string::String = "VpcEndpointId",
+        /// `Fn::GetAtt` `WebAppId`.
+        attr_web_app_id: ::std::string::String = "WebAppId",
     }
 }
 
 pub mod web_app {
     //! Nested property types and enums of [`WebApp`](super::WebApp).
 
-    /// The definition `EndpointDetails`.
     #[derive(Clone, Default)]
     pub struct EndpointDetails {
         /// You can provide a structure that contains the details for the VPC endpoint to use with your web app.
@@ -2126,20 +1606,16 @@ pub mod web_app {
         pub vpc: ::std::option::Option<crate::cfn::transfer::web_app::Vpc>,
     }
 
-    impl crate::resource::ToExpr for EndpointDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Vpc", self.vpc);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointDetails;
+        opt {
+            vpc = "Vpc",
         }
     }
 
-    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Vpc", crate::resource::Rule { shape: Some(&VPC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Vpc", crate::resource::Rule { shape: Some(&VPC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// You can provide a structure that contains the details for the VPC endpoint to use with your web app.
     #[derive(Clone, Default)]
@@ -2156,25 +1632,21 @@ pub mod web_app {
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Vpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Vpc;
+        opt {
+            ip_address_type = "IpAddressType",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// You can provide a structure that contains the details for the identity provider to use with your web app.
     #[derive(Clone, Default)]
@@ -2191,33 +1663,21 @@ pub mod web_app {
         pub role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdentityProviderDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArn", self.application_arn);
-            p.set_opt("InstanceArn", self.instance_arn);
-            p.set_opt("Role", self.role);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityProviderDetails;
+        opt {
+            application_arn = "ApplicationArn",
+            instance_arn = "InstanceArn",
+            role = "Role",
         }
     }
 
-    pub(super) static IDENTITY_PROVIDER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$")), ..crate::resource::Rule::NONE }),
-            ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-            ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:iam::[0-9]{12}:role[:/]\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_PROVIDER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$")), ..crate::resource::Rule::NONE }),
+        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:iam::[0-9]{12}:role[:/]\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WebAppCustomization`.
     #[derive(Clone, Default)]
     pub struct WebAppCustomization {
         /// Specifies a favicon to display in the browser tab.
@@ -2234,49 +1694,40 @@ pub mod web_app {
         pub title: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WebAppCustomization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FaviconFile", self.favicon_file);
-            p.set_opt("LogoFile", self.logo_file);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebAppCustomization;
+        opt {
+            favicon_file = "FaviconFile",
+            logo_file = "LogoFile",
+            title = "Title",
         }
     }
 
-    pub(super) static WEB_APP_CUSTOMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FaviconFile", crate::resource::Rule { min_len: Some(1), max_len: Some(20960), ..crate::resource::Rule::NONE }),
-            ("LogoFile", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_APP_CUSTOMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FaviconFile", crate::resource::Rule { min_len: Some(1), max_len: Some(20960), ..crate::resource::Rule::NONE }),
+        ("LogoFile", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebAppUnits`.
     #[derive(Clone, Default)]
     pub struct WebAppUnits {
         /// CloudFormation property `Provisioned`.
         pub provisioned: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WebAppUnits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Provisioned", self.provisioned);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebAppUnits;
+        opt {
+            provisioned = "Provisioned",
         }
     }
 
-    pub(super) static WEB_APP_UNITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Provisioned", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_APP_UNITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Provisioned", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The IP address type for the VPC endpoint used by the web app.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -2284,18 +1735,9 @@ pub mod web_app {
         Dualstack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUALSTACK"]);
 
-    /// Allowed values of `WebAppEndpointPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebAppEndpointPolicy {
         /// `STANDARD`
         Standard,
@@ -2303,15 +1745,7 @@ pub mod web_app {
         Fips,
     }
 
-    impl crate::value::CfnEnum for WebAppEndpointPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Fips => "FIPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebAppEndpointPolicy, ["STANDARD", "FIPS"]);
 }
 
 /// Resource Type definition for AWS::Transfer::Workflow
@@ -2350,43 +1784,32 @@ impl Workflow {
     }
 }
 
-impl crate::resource::Resource for Workflow {
-    const TYPE: &'static str = "AWS::Transfer::Workflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_SHAPE)
+crate::resource::props! {
+    resource Workflow = "AWS::Transfer::Workflow", shape: Some(&WORKFLOW_SHAPE);
+    req {
+        steps = "Steps",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("OnExceptionSteps", self.on_exception_steps);
-        p.set("Steps", self.steps);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        on_exception_steps = "OnExceptionSteps",
+        tags = "Tags",
     }
 }
 
-static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]*$")), ..crate::resource::Rule::NONE }),
-        ("OnExceptionSteps", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::workflow::WORKFLOW_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Steps", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::workflow::WORKFLOW_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::workflow::TAG11_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]*$")), ..crate::resource::Rule::NONE }),
+    ("OnExceptionSteps", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::workflow::WORKFLOW_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Steps", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::workflow::WORKFLOW_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::transfer::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workflow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `WorkflowId`.
-    #[inline]
-    pub fn attr_workflow_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `WorkflowId`.
+        attr_workflow_id: ::std::string::String = "WorkflowId",
     }
 }
 
@@ -2420,29 +1843,25 @@ pub mod workflow {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::transfer::workflow::WorkflowStepType>>,
     }
 
-    impl crate::resource::ToExpr for WorkflowStep {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyStepDetails", self.copy_step_details);
-            p.set_opt("CustomStepDetails", self.custom_step_details);
-            p.set_opt("DecryptStepDetails", self.decrypt_step_details);
-            p.set_opt("DeleteStepDetails", self.delete_step_details);
-            p.set_opt("TagStepDetails", self.tag_step_details);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowStep;
+        opt {
+            copy_step_details = "CopyStepDetails",
+            custom_step_details = "CustomStepDetails",
+            decrypt_step_details = "DecryptStepDetails",
+            delete_step_details = "DeleteStepDetails",
+            tag_step_details = "TagStepDetails",
+            type_ = "Type",
         }
     }
 
-    pub(super) static WORKFLOW_STEP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CopyStepDetails", crate::resource::Rule { shape: Some(&COPY_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomStepDetails", crate::resource::Rule { shape: Some(&CUSTOM_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DecryptStepDetails", crate::resource::Rule { shape: Some(&DECRYPT_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeleteStepDetails", crate::resource::Rule { shape: Some(&DELETE_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TagStepDetails", crate::resource::Rule { shape: Some(&TAG_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKFLOW_STEP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CopyStepDetails", crate::resource::Rule { shape: Some(&COPY_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomStepDetails", crate::resource::Rule { shape: Some(&CUSTOM_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DecryptStepDetails", crate::resource::Rule { shape: Some(&DECRYPT_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeleteStepDetails", crate::resource::Rule { shape: Some(&DELETE_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TagStepDetails", crate::resource::Rule { shape: Some(&TAG_STEP_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details for a step that performs a file copy.
     #[derive(Clone, Default)]
@@ -2465,25 +1884,21 @@ pub mod workflow {
         pub source_file_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CopyStepDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationFileLocation", self.destination_file_location);
-            p.set_opt("Name", self.name);
-            p.set_opt("OverwriteExisting", self.overwrite_existing);
-            p.set_opt("SourceFileLocation", self.source_file_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CopyStepDetails;
+        opt {
+            destination_file_location = "DestinationFileLocation",
+            name = "Name",
+            overwrite_existing = "OverwriteExisting",
+            source_file_location = "SourceFileLocation",
         }
     }
 
-    pub(super) static COPY_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationFileLocation", crate::resource::Rule { shape: Some(&S3_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COPY_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationFileLocation", crate::resource::Rule { shape: Some(&S3_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the location for the file being copied. Only applicable for the Copy type of workflow steps.
     #[derive(Clone, Default)]
@@ -2494,20 +1909,16 @@ pub mod workflow {
         pub s3_file_location: ::std::option::Option<crate::cfn::transfer::workflow::S3InputFileLocation>,
     }
 
-    impl crate::resource::ToExpr for S3FileLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3FileLocation", self.s3_file_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FileLocation;
+        opt {
+            s3_file_location = "S3FileLocation",
         }
     }
 
-    pub(super) static S3_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3FileLocation", crate::resource::Rule { shape: Some(&S3_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3FileLocation", crate::resource::Rule { shape: Some(&S3_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the details for a S3 file.
     #[derive(Clone, Default)]
@@ -2522,22 +1933,18 @@ pub mod workflow {
         pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3InputFileLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3InputFileLocation;
+        opt {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details for a step that invokes a lambda function.
     #[derive(Clone, Default)]
@@ -2560,26 +1967,22 @@ pub mod workflow {
         pub timeout_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CustomStepDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("SourceFileLocation", self.source_file_location);
-            p.set_opt("Target", self.target);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomStepDetails;
+        opt {
+            name = "Name",
+            source_file_location = "SourceFileLocation",
+            target = "Target",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    pub(super) static CUSTOM_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z-]+:lambda:.*$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(1800.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z-]+:lambda:.*$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(1800.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details for a step that performs a file decryption.
     #[derive(Clone)]
@@ -2608,7 +2011,6 @@ pub mod workflow {
 
     impl DecryptStepDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_file_location: crate::cfn::transfer::workflow::InputFileLocation, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::transfer::workflow::Type>>) -> Self {
             Self {
                 destination_file_location,
@@ -2620,26 +2022,24 @@ pub mod workflow {
         }
     }
 
-    impl crate::resource::ToExpr for DecryptStepDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationFileLocation", self.destination_file_location);
-            p.set_opt("Name", self.name);
-            p.set_opt("OverwriteExisting", self.overwrite_existing);
-            p.set_opt("SourceFileLocation", self.source_file_location);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DecryptStepDetails;
+        req {
+            destination_file_location = "DestinationFileLocation",
+            type_ = "Type",
+        }
+        opt {
+            name = "Name",
+            overwrite_existing = "OverwriteExisting",
+            source_file_location = "SourceFileLocation",
         }
     }
 
-    pub(super) static DECRYPT_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationFileLocation", crate::resource::Rule { shape: Some(&INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DECRYPT_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationFileLocation", crate::resource::Rule { shape: Some(&INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the location for the file being decrypted. Only applicable for the Decrypt type of workflow steps.
     #[derive(Clone, Default)]
@@ -2654,22 +2054,18 @@ pub mod workflow {
         pub s3_file_location: ::std::option::Option<crate::cfn::transfer::workflow::S3InputFileLocation>,
     }
 
-    impl crate::resource::ToExpr for InputFileLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EfsFileLocation", self.efs_file_location);
-            p.set_opt("S3FileLocation", self.s3_file_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputFileLocation;
+        opt {
+            efs_file_location = "EfsFileLocation",
+            s3_file_location = "S3FileLocation",
         }
     }
 
-    pub(super) static INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EfsFileLocation", crate::resource::Rule { shape: Some(&EFS_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3FileLocation", crate::resource::Rule { shape: Some(&S3_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EfsFileLocation", crate::resource::Rule { shape: Some(&EFS_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3FileLocation", crate::resource::Rule { shape: Some(&S3_INPUT_FILE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the details for an EFS file.
     #[derive(Clone, Default)]
@@ -2684,22 +2080,18 @@ pub mod workflow {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EfsInputFileLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FileSystemId", self.file_system_id);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsInputFileLocation;
+        opt {
+            file_system_id = "FileSystemId",
+            path = "Path",
         }
     }
 
-    pub(super) static EFS_INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EFS_INPUT_FILE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details for a step that deletes the file.
     #[derive(Clone, Default)]
@@ -2714,22 +2106,18 @@ pub mod workflow {
         pub source_file_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeleteStepDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("SourceFileLocation", self.source_file_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeleteStepDetails;
+        opt {
+            name = "Name",
+            source_file_location = "SourceFileLocation",
         }
     }
 
-    pub(super) static DELETE_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELETE_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details for a step that creates one or more tags.
     #[derive(Clone, Default)]
@@ -2748,41 +2136,28 @@ pub mod workflow {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagStepDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("SourceFileLocation", self.source_file_location);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagStepDetails;
+        opt {
+            name = "Name",
+            source_file_location = "SourceFileLocation",
+            tags = "Tags",
         }
     }
 
-    pub(super) static TAG_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
-            ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_STEP_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]*$")), ..crate::resource::Rule::NONE }),
+        ("SourceFileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{(\\w+.)+\\w+\\}$")), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteExisting {
         /// `TRUE`
         True,
@@ -2790,34 +2165,18 @@ pub mod workflow {
         False,
     }
 
-    impl crate::value::CfnEnum for OverwriteExisting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::True => "TRUE",
-                Self::False => "FALSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverwriteExisting, ["TRUE", "FALSE"]);
 
     /// Specifies which encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PGP`
         Pgp,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pgp => "PGP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PGP"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkflowStepType {
         /// `COPY`
         Copy,
@@ -2831,16 +2190,5 @@ pub mod workflow {
         Tag,
     }
 
-    impl crate::value::CfnEnum for WorkflowStepType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Copy => "COPY",
-                Self::Custom => "CUSTOM",
-                Self::Decrypt => "DECRYPT",
-                Self::Delete => "DELETE",
-                Self::Tag => "TAG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkflowStepType, ["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"]);
 }

@@ -33,7 +33,6 @@ pub struct ParallelData {
 
 impl ParallelData {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parallel_data_config: crate::cfn::translate::parallel_data::ParallelDataConfig) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -45,85 +44,50 @@ impl ParallelData {
     }
 }
 
-impl crate::resource::Resource for ParallelData {
-    const TYPE: &'static str = "AWS::Translate::ParallelData";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARALLEL_DATA_SHAPE)
+crate::resource::props! {
+    resource ParallelData = "AWS::Translate::ParallelData", shape: Some(&PARALLEL_DATA_SHAPE);
+    req {
+        name = "Name",
+        parallel_data_config = "ParallelDataConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set("Name", self.name);
-        p.set("ParallelDataConfig", self.parallel_data_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        encryption_key = "EncryptionKey",
+        tags = "Tags",
     }
 }
 
-static PARALLEL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\P{M}\\p{M}]{0,256}$")), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { shape: Some(&self::parallel_data::ENCRYPTION_KEY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9-]_?)+$")), ..crate::resource::Rule::NONE }),
-        ("ParallelDataConfig", crate::resource::Rule { shape: Some(&self::parallel_data::PARALLEL_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::parallel_data::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARALLEL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\P{M}\\p{M}]{0,256}$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { shape: Some(&self::parallel_data::ENCRYPTION_KEY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9-]_?)+$")), ..crate::resource::Rule::NONE }),
+    ("ParallelDataConfig", crate::resource::Rule { shape: Some(&self::parallel_data::PARALLEL_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ParallelData`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ParallelData> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailedRecordCount`.
-    #[inline]
-    pub fn attr_failed_record_count(self) -> crate::value::Val<i64> {
-        self.__get_att("FailedRecordCount")
-    }
-    /// `Fn::GetAtt` `ImportedDataSize`.
-    #[inline]
-    pub fn attr_imported_data_size(self) -> crate::value::Val<i64> {
-        self.__get_att("ImportedDataSize")
-    }
-    /// `Fn::GetAtt` `ImportedRecordCount`.
-    #[inline]
-    pub fn attr_imported_record_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ImportedRecordCount")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `SkippedRecordCount`.
-    #[inline]
-    pub fn attr_skipped_record_count(self) -> crate::value::Val<i64> {
-        self.__get_att("SkippedRecordCount")
-    }
-    /// `Fn::GetAtt` `SourceLanguageCode`.
-    #[inline]
-    pub fn attr_source_language_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceLanguageCode")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TargetLanguageCodes`.
-    #[inline]
-    pub fn attr_target_language_codes(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TargetLanguageCodes")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailedRecordCount`.
+        attr_failed_record_count: i64 = "FailedRecordCount",
+        /// `Fn::GetAtt` `ImportedDataSize`.
+        attr_imported_data_size: i64 = "ImportedDataSize",
+        /// `Fn::GetAtt` `ImportedRecordCount`.
+        attr_imported_record_count: i64 = "ImportedRecordCount",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `SkippedRecordCount`.
+        attr_skipped_record_count: i64 = "SkippedRecordCount",
+        /// `Fn::GetAtt` `SourceLanguageCode`.
+        attr_source_language_code: ::std::string::String = "SourceLanguageCode",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TargetLanguageCodes`.
+        attr_target_language_codes: crate::value::List<::std::string::String> = "TargetLanguageCodes",
     }
 }
 
@@ -145,7 +109,6 @@ pub mod parallel_data {
 
     impl EncryptionKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::translate::parallel_data::Type>>) -> Self {
             Self {
                 id: id.into(),
@@ -154,21 +117,17 @@ pub mod parallel_data {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionKey;
+        req {
+            id = "Id",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ENCRYPTION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the format and S3 location of the parallel data input file.
     #[derive(Clone)]
@@ -185,7 +144,6 @@ pub mod parallel_data {
 
     impl ParallelDataConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::translate::parallel_data::Format>>, s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 format: format.into(),
@@ -194,47 +152,29 @@ pub mod parallel_data {
         }
     }
 
-    impl crate::resource::ToExpr for ParallelDataConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParallelDataConfig;
+        req {
+            format = "Format",
+            s3_uri = "S3Uri",
         }
     }
 
-    pub(super) static PARALLEL_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARALLEL_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of encryption key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["KMS"]);
 
     /// The format of the parallel data input file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `TSV`
         Tsv,
@@ -244,16 +184,7 @@ pub mod parallel_data {
         Tmx,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tsv => "TSV",
-                Self::Csv => "CSV",
-                Self::Tmx => "TMX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["TSV", "CSV", "TMX"]);
 }
 
 /// A custom terminology resource for Amazon Translate that enables customized translations.
@@ -289,7 +220,6 @@ pub struct Terminology {
 
 impl Terminology {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -302,80 +232,48 @@ impl Terminology {
     }
 }
 
-impl crate::resource::Resource for Terminology {
-    const TYPE: &'static str = "AWS::Translate::Terminology";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TERMINOLOGY_SHAPE)
+crate::resource::props! {
+    resource Terminology = "AWS::Translate::Terminology", shape: Some(&TERMINOLOGY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set_opt("MergeStrategy", self.merge_strategy);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TerminologyData", self.terminology_data);
-        p
+    opt {
+        description = "Description",
+        encryption_key = "EncryptionKey",
+        merge_strategy = "MergeStrategy",
+        tags = "Tags",
+        terminology_data = "TerminologyData",
     }
 }
 
-static TERMINOLOGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { shape: Some(&self::terminology::ENCRYPTION_KEY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9-]_?)+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::terminology::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TERMINOLOGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { shape: Some(&self::terminology::ENCRYPTION_KEY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9-]_?)+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Terminology`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Terminology> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Directionality`.
-    #[inline]
-    pub fn attr_directionality(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Directionality")
-    }
-    /// `Fn::GetAtt` `Format`.
-    #[inline]
-    pub fn attr_format(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Format")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `SizeBytes`.
-    #[inline]
-    pub fn attr_size_bytes(self) -> crate::value::Val<i64> {
-        self.__get_att("SizeBytes")
-    }
-    /// `Fn::GetAtt` `SourceLanguageCode`.
-    #[inline]
-    pub fn attr_source_language_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceLanguageCode")
-    }
-    /// `Fn::GetAtt` `TargetLanguageCodes`.
-    #[inline]
-    pub fn attr_target_language_codes(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TargetLanguageCodes")
-    }
-    /// `Fn::GetAtt` `TermCount`.
-    #[inline]
-    pub fn attr_term_count(self) -> crate::value::Val<i64> {
-        self.__get_att("TermCount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Directionality`.
+        attr_directionality: ::std::string::String = "Directionality",
+        /// `Fn::GetAtt` `Format`.
+        attr_format: ::std::string::String = "Format",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `SizeBytes`.
+        attr_size_bytes: i64 = "SizeBytes",
+        /// `Fn::GetAtt` `SourceLanguageCode`.
+        attr_source_language_code: ::std::string::String = "SourceLanguageCode",
+        /// `Fn::GetAtt` `TargetLanguageCodes`.
+        attr_target_language_codes: crate::value::List<::std::string::String> = "TargetLanguageCodes",
+        /// `Fn::GetAtt` `TermCount`.
+        attr_term_count: i64 = "TermCount",
     }
 }
 
@@ -397,7 +295,6 @@ pub mod terminology {
 
     impl EncryptionKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::translate::terminology::Type>>) -> Self {
             Self {
                 id: id.into(),
@@ -406,28 +303,17 @@ pub mod terminology {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionKey;
+        req {
+            id = "Id",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ENCRYPTION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The terminology data for the custom terminology being imported.
     #[derive(Clone)]
@@ -448,7 +334,6 @@ pub mod terminology {
 
     impl TerminologyData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::translate::terminology::Format>>) -> Self {
             Self {
                 directionality: ::std::option::Option::None,
@@ -458,51 +343,37 @@ pub mod terminology {
         }
     }
 
-    impl crate::resource::ToExpr for TerminologyData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Directionality", self.directionality);
-            p.set("File", self.file);
-            p.set("Format", self.format);
-            p.into_expr()
+    crate::resource::props! {
+        nested TerminologyData;
+        req {
+            file = "File",
+            format = "Format",
+        }
+        opt {
+            directionality = "Directionality",
         }
     }
 
     /// The type of encryption key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["KMS"]);
 
     /// The merge strategy for the custom terminology. Currently only OVERWRITE is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MergeStrategy {
         /// `OVERWRITE`
         Overwrite,
     }
 
-    impl crate::value::CfnEnum for MergeStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Overwrite => "OVERWRITE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MergeStrategy, ["OVERWRITE"]);
 
     /// The directionality of the terminology resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Directionality {
         /// `UNI`
         Uni,
@@ -510,18 +381,10 @@ pub mod terminology {
         Multi,
     }
 
-    impl crate::value::CfnEnum for Directionality {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Uni => "UNI",
-                Self::Multi => "MULTI",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Directionality, ["UNI", "MULTI"]);
 
     /// The data format of the custom terminology.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -531,14 +394,5 @@ pub mod terminology {
         Tsv,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Tmx => "TMX",
-                Self::Tsv => "TSV",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "TMX", "TSV"]);
 }

@@ -23,35 +23,25 @@ pub struct AccountCustomization {
     pub visible_services: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for AccountCustomization {
-    const TYPE: &'static str = "AWS::UXC::AccountCustomization";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_CUSTOMIZATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountColor", self.account_color);
-        p.set_opt("VisibleRegions", self.visible_regions);
-        p.set_opt("VisibleServices", self.visible_services);
-        p
+crate::resource::props! {
+    resource AccountCustomization = "AWS::UXC::AccountCustomization", shape: Some(&ACCOUNT_CUSTOMIZATION_SHAPE);
+    opt {
+        account_color = "AccountColor",
+        visible_regions = "VisibleRegions",
+        visible_services = "VisibleServices",
     }
 }
 
-static ACCOUNT_CUSTOMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("VisibleRegions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}(-[a-z]{1,10}){1,2}-[1-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VisibleServices", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_CUSTOMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VisibleRegions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}(-[a-z]{1,10}){1,2}-[1-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VisibleServices", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccountCustomization`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccountCustomization> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -59,7 +49,7 @@ pub mod account_customization {
     //! Nested property types and enums of [`AccountCustomization`](super::AccountCustomization).
 
     /// The color theme assigned to the account for visual identification in the AWS Console.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountColor {
         /// `none`
         None,
@@ -83,21 +73,5 @@ pub mod account_customization {
         Red,
     }
 
-    impl crate::value::CfnEnum for AccountColor {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Pink => "pink",
-                Self::Purple => "purple",
-                Self::DarkBlue => "darkBlue",
-                Self::LightBlue => "lightBlue",
-                Self::Teal => "teal",
-                Self::Green => "green",
-                Self::Yellow => "yellow",
-                Self::Orange => "orange",
-                Self::Red => "red",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccountColor, ["none", "pink", "purple", "darkBlue", "lightBlue", "teal", "green", "yellow", "orange", "red"]);
 }

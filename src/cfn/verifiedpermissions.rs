@@ -19,7 +19,6 @@ pub struct IdentitySource {
 
 impl IdentitySource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::verifiedpermissions::identity_source::IdentitySourceConfiguration, policy_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -29,48 +28,36 @@ impl IdentitySource {
     }
 }
 
-impl crate::resource::Resource for IdentitySource {
-    const TYPE: &'static str = "AWS::VerifiedPermissions::IdentitySource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_SOURCE_SHAPE)
+crate::resource::props! {
+    resource IdentitySource = "AWS::VerifiedPermissions::IdentitySource", shape: Some(&IDENTITY_SOURCE_SHAPE);
+    req {
+        configuration = "Configuration",
+        policy_store_id = "PolicyStoreId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set("PolicyStoreId", self.policy_store_id);
-        p.set_opt("PrincipalEntityType", self.principal_entity_type);
-        p
+    opt {
+        principal_entity_type = "PrincipalEntityType",
     }
 }
 
-static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::identity_source::IDENTITY_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("PrincipalEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::identity_source::IDENTITY_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("PrincipalEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentitySource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentitySource> {
-    /// `Fn::GetAtt` `Details`.
-    #[inline]
-    pub fn attr_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Details")
-    }
-    /// `Fn::GetAtt` `IdentitySourceId`.
-    #[inline]
-    pub fn attr_identity_source_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentitySourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Details`.
+        attr_details: crate::value::Json = "Details",
+        /// `Fn::GetAtt` `IdentitySourceId`.
+        attr_identity_source_id: ::std::string::String = "IdentitySourceId",
     }
 }
 
 pub mod identity_source {
     //! Nested property types and enums of [`IdentitySource`](super::IdentitySource).
 
-    /// The definition `IdentitySourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct IdentitySourceConfiguration {
         /// CloudFormation property `CognitoUserPoolConfiguration`.
@@ -79,24 +66,19 @@ pub mod identity_source {
         pub open_id_connect_configuration: ::std::option::Option<crate::cfn::verifiedpermissions::identity_source::OpenIdConnectConfiguration>,
     }
 
-    impl crate::resource::ToExpr for IdentitySourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CognitoUserPoolConfiguration", self.cognito_user_pool_configuration);
-            p.set_opt("OpenIdConnectConfiguration", self.open_id_connect_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentitySourceConfiguration;
+        opt {
+            cognito_user_pool_configuration = "CognitoUserPoolConfiguration",
+            open_id_connect_configuration = "OpenIdConnectConfiguration",
         }
     }
 
-    pub(super) static IDENTITY_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CognitoUserPoolConfiguration", crate::resource::Rule { shape: Some(&COGNITO_USER_POOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpenIdConnectConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CognitoUserPoolConfiguration", crate::resource::Rule { shape: Some(&COGNITO_USER_POOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpenIdConnectConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CognitoUserPoolConfiguration`.
     #[derive(Clone)]
     pub struct CognitoUserPoolConfiguration {
         /// CloudFormation property `ClientIds`.
@@ -109,7 +91,6 @@ pub mod identity_source {
 
     impl CognitoUserPoolConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(user_pool_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_ids: ::std::option::Option::None,
@@ -119,26 +100,23 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for CognitoUserPoolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientIds", self.client_ids);
-            p.set_opt("GroupConfiguration", self.group_configuration);
-            p.set("UserPoolArn", self.user_pool_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoUserPoolConfiguration;
+        req {
+            user_pool_arn = "UserPoolArn",
+        }
+        opt {
+            client_ids = "ClientIds",
+            group_configuration = "GroupConfiguration",
         }
     }
 
-    pub(super) static COGNITO_USER_POOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientIds", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("GroupConfiguration", crate::resource::Rule { shape: Some(&COGNITO_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UserPoolArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COGNITO_USER_POOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientIds", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GroupConfiguration", crate::resource::Rule { shape: Some(&COGNITO_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UserPoolArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CognitoGroupConfiguration`.
     #[derive(Clone)]
     pub struct CognitoGroupConfiguration {
         /// CloudFormation property `GroupEntityType`; required.
@@ -147,7 +125,6 @@ pub mod identity_source {
 
     impl CognitoGroupConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_entity_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_entity_type: group_entity_type.into(),
@@ -155,22 +132,17 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for CognitoGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupEntityType", self.group_entity_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoGroupConfiguration;
+        req {
+            group_entity_type = "GroupEntityType",
         }
     }
 
-    pub(super) static COGNITO_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COGNITO_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIdConnectConfiguration`.
     #[derive(Clone)]
     pub struct OpenIdConnectConfiguration {
         /// CloudFormation property `EntityIdPrefix`.
@@ -185,7 +157,6 @@ pub mod identity_source {
 
     impl OpenIdConnectConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_selection: crate::cfn::verifiedpermissions::identity_source::OpenIdConnectTokenSelection) -> Self {
             Self {
                 entity_id_prefix: ::std::option::Option::None,
@@ -196,28 +167,25 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntityIdPrefix", self.entity_id_prefix);
-            p.set_opt("GroupConfiguration", self.group_configuration);
-            p.set("Issuer", self.issuer);
-            p.set("TokenSelection", self.token_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectConfiguration;
+        req {
+            issuer = "Issuer",
+            token_selection = "TokenSelection",
+        }
+        opt {
+            entity_id_prefix = "EntityIdPrefix",
+            group_configuration = "GroupConfiguration",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntityIdPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("GroupConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Issuer", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-            ("TokenSelection", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_TOKEN_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntityIdPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("GroupConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Issuer", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+        ("TokenSelection", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_TOKEN_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIdConnectGroupConfiguration`.
     #[derive(Clone)]
     pub struct OpenIdConnectGroupConfiguration {
         /// CloudFormation property `GroupClaim`; required.
@@ -228,7 +196,6 @@ pub mod identity_source {
 
     impl OpenIdConnectGroupConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_claim: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_entity_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_claim: group_claim.into(),
@@ -237,24 +204,19 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupClaim", self.group_claim);
-            p.set("GroupEntityType", self.group_entity_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectGroupConfiguration;
+        req {
+            group_claim = "GroupClaim",
+            group_entity_type = "GroupEntityType",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("GroupEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("GroupEntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIdConnectTokenSelection`.
     #[derive(Clone, Default)]
     pub struct OpenIdConnectTokenSelection {
         /// CloudFormation property `AccessTokenOnly`.
@@ -263,24 +225,19 @@ pub mod identity_source {
         pub identity_token_only: ::std::option::Option<crate::cfn::verifiedpermissions::identity_source::OpenIdConnectIdentityTokenConfiguration>,
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectTokenSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessTokenOnly", self.access_token_only);
-            p.set_opt("IdentityTokenOnly", self.identity_token_only);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectTokenSelection;
+        opt {
+            access_token_only = "AccessTokenOnly",
+            identity_token_only = "IdentityTokenOnly",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_TOKEN_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessTokenOnly", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdentityTokenOnly", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_TOKEN_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessTokenOnly", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdentityTokenOnly", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIdConnectAccessTokenConfiguration`.
     #[derive(Clone, Default)]
     pub struct OpenIdConnectAccessTokenConfiguration {
         /// CloudFormation property `Audiences`.
@@ -289,24 +246,19 @@ pub mod identity_source {
         pub principal_id_claim: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectAccessTokenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audiences", self.audiences);
-            p.set_opt("PrincipalIdClaim", self.principal_id_claim);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectAccessTokenConfiguration;
+        opt {
+            audiences = "Audiences",
+            principal_id_claim = "PrincipalIdClaim",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Audiences", crate::resource::Rule { min_items: Some(1), max_items: Some(255), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PrincipalIdClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Audiences", crate::resource::Rule { min_items: Some(1), max_items: Some(255), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PrincipalIdClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIdConnectIdentityTokenConfiguration`.
     #[derive(Clone, Default)]
     pub struct OpenIdConnectIdentityTokenConfiguration {
         /// CloudFormation property `ClientIds`.
@@ -315,22 +267,18 @@ pub mod identity_source {
         pub principal_id_claim: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectIdentityTokenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientIds", self.client_ids);
-            p.set_opt("PrincipalIdClaim", self.principal_id_claim);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectIdentityTokenConfiguration;
+        opt {
+            client_ids = "ClientIds",
+            principal_id_claim = "PrincipalIdClaim",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientIds", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PrincipalIdClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientIds", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PrincipalIdClaim", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::VerifiedPermissions::Policy Resource Type
@@ -348,7 +296,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(definition: crate::cfn::verifiedpermissions::policy::PolicyDefinition, policy_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             definition,
@@ -358,48 +305,36 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::VerifiedPermissions::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::VerifiedPermissions::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        definition = "Definition",
+        policy_store_id = "PolicyStoreId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Definition", self.definition);
-        p.set_opt("Name", self.name);
-        p.set("PolicyStoreId", self.policy_store_id);
-        p
+    opt {
+        name = "Name",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Definition", crate::resource::Rule { shape: Some(&self::policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-/_]*$")), ..crate::resource::Rule::NONE }),
-        ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Definition", crate::resource::Rule { shape: Some(&self::policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-/_]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `PolicyType`.
-    #[inline]
-    pub fn attr_policy_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `PolicyType`.
+        attr_policy_type: ::std::string::String = "PolicyType",
     }
 }
 
 pub mod policy {
     //! Nested property types and enums of [`Policy`](super::Policy).
 
-    /// The definition `PolicyDefinition`.
     #[derive(Clone, Default)]
     pub struct PolicyDefinition {
         /// CloudFormation property `Static`.
@@ -408,24 +343,19 @@ pub mod policy {
         pub template_linked: ::std::option::Option<crate::cfn::verifiedpermissions::policy::TemplateLinkedPolicyDefinition>,
     }
 
-    impl crate::resource::ToExpr for PolicyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Static", self.static_);
-            p.set_opt("TemplateLinked", self.template_linked);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinition;
+        opt {
+            static_ = "Static",
+            template_linked = "TemplateLinked",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Static", crate::resource::Rule { shape: Some(&STATIC_POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TemplateLinked", crate::resource::Rule { shape: Some(&TEMPLATE_LINKED_POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Static", crate::resource::Rule { shape: Some(&STATIC_POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TemplateLinked", crate::resource::Rule { shape: Some(&TEMPLATE_LINKED_POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StaticPolicyDefinition`.
     #[derive(Clone)]
     pub struct StaticPolicyDefinition {
         /// CloudFormation property `Description`.
@@ -436,7 +366,6 @@ pub mod policy {
 
     impl StaticPolicyDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -445,24 +374,21 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for StaticPolicyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Statement", self.statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested StaticPolicyDefinition;
+        req {
+            statement = "Statement",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static STATIC_POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
-            ("Statement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATIC_POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
+        ("Statement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TemplateLinkedPolicyDefinition`.
     #[derive(Clone)]
     pub struct TemplateLinkedPolicyDefinition {
         /// CloudFormation property `PolicyTemplateId`; required.
@@ -475,7 +401,6 @@ pub mod policy {
 
     impl TemplateLinkedPolicyDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_template_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 policy_template_id: policy_template_id.into(),
@@ -485,26 +410,23 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateLinkedPolicyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyTemplateId", self.policy_template_id);
-            p.set_opt("Principal", self.principal);
-            p.set_opt("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateLinkedPolicyDefinition;
+        req {
+            policy_template_id = "PolicyTemplateId",
+        }
+        opt {
+            principal = "Principal",
+            resource = "Resource",
         }
     }
 
-    pub(super) static TEMPLATE_LINKED_POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PolicyTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-            ("Principal", crate::resource::Rule { shape: Some(&ENTITY_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Resource", crate::resource::Rule { shape: Some(&ENTITY_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_LINKED_POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+        ("Principal", crate::resource::Rule { shape: Some(&ENTITY_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Resource", crate::resource::Rule { shape: Some(&ENTITY_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EntityIdentifier`.
     #[derive(Clone)]
     pub struct EntityIdentifier {
         /// CloudFormation property `EntityId`; required.
@@ -515,7 +437,6 @@ pub mod policy {
 
     impl EntityIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entity_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 entity_id: entity_id.into(),
@@ -524,22 +445,18 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for EntityIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EntityId", self.entity_id);
-            p.set("EntityType", self.entity_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityIdentifier;
+        req {
+            entity_id = "EntityId",
+            entity_type = "EntityType",
         }
     }
 
-    pub(super) static ENTITY_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("EntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("EntityType", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a policy store that you can place schema, policies, and policy templates in to validate authorization requests
@@ -578,55 +495,40 @@ impl PolicyStore {
     }
 }
 
-impl crate::resource::Resource for PolicyStore {
-    const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_STORE_SHAPE)
+crate::resource::props! {
+    resource PolicyStore = "AWS::VerifiedPermissions::PolicyStore", shape: Some(&POLICY_STORE_SHAPE);
+    req {
+        validation_settings = "ValidationSettings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionSettings", self.encryption_settings);
-        p.set_opt("Schema", self.schema);
-        p.set_opt("Tags", self.tags);
-        p.set("ValidationSettings", self.validation_settings);
-        p
+    opt {
+        deletion_protection = "DeletionProtection",
+        description = "Description",
+        encryption_settings = "EncryptionSettings",
+        schema = "Schema",
+        tags = "Tags",
     }
 }
 
-static POLICY_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
-        ("EncryptionSettings", crate::resource::Rule { shape: Some(&self::policy_store::ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
+    ("EncryptionSettings", crate::resource::Rule { shape: Some(&self::policy_store::ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PolicyStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PolicyStore> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EncryptionState`.
-    #[inline]
-    pub fn attr_encryption_state(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("EncryptionState")
-    }
-    /// `Fn::GetAtt` `PolicyStoreId`.
-    #[inline]
-    pub fn attr_policy_store_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyStoreId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EncryptionState`.
+        attr_encryption_state: crate::value::Json = "EncryptionState",
+        /// `Fn::GetAtt` `PolicyStoreId`.
+        attr_policy_store_id: ::std::string::String = "PolicyStoreId",
     }
 }
 
 pub mod policy_store {
     //! Nested property types and enums of [`PolicyStore`](super::PolicyStore).
 
-    /// The definition `DeletionProtection`.
     #[derive(Clone)]
     pub struct DeletionProtection {
         /// CloudFormation property `Mode`; required.
@@ -635,7 +537,6 @@ pub mod policy_store {
 
     impl DeletionProtection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::verifiedpermissions::policy_store::DeletionMode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -643,16 +544,13 @@ pub mod policy_store {
         }
     }
 
-    impl crate::resource::ToExpr for DeletionProtection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeletionProtection;
+        req {
+            mode = "Mode",
         }
     }
 
-    /// The definition `EncryptionSettings`.
     #[derive(Clone, Default)]
     pub struct EncryptionSettings {
         /// CloudFormation property `Default`.
@@ -661,23 +559,18 @@ pub mod policy_store {
         pub kms_encryption_settings: ::std::option::Option<crate::cfn::verifiedpermissions::policy_store::KmsEncryptionSettings>,
     }
 
-    impl crate::resource::ToExpr for EncryptionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Default", self.default);
-            p.set_opt("KmsEncryptionSettings", self.kms_encryption_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionSettings;
+        opt {
+            default = "Default",
+            kms_encryption_settings = "KmsEncryptionSettings",
         }
     }
 
-    pub(super) static ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsEncryptionSettings", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsEncryptionSettings", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KmsEncryptionSettings`.
     #[derive(Clone)]
     pub struct KmsEncryptionSettings {
         /// CloudFormation property `EncryptionContext`.
@@ -688,7 +581,6 @@ pub mod policy_store {
 
     impl KmsEncryptionSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_context: ::std::option::Option::None,
@@ -697,39 +589,33 @@ pub mod policy_store {
         }
     }
 
-    impl crate::resource::ToExpr for KmsEncryptionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionContext", self.encryption_context);
-            p.set("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested KmsEncryptionSettings;
+        req {
+            key = "Key",
+        }
+        opt {
+            encryption_context = "EncryptionContext",
         }
     }
 
-    pub(super) static KMS_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KMS_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchemaDefinition`.
     #[derive(Clone, Default)]
     pub struct SchemaDefinition {
         /// CloudFormation property `CedarJson`.
         pub cedar_json: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchemaDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CedarJson", self.cedar_json);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaDefinition;
+        opt {
+            cedar_json = "CedarJson",
         }
     }
 
-    /// The definition `ValidationSettings`.
     #[derive(Clone)]
     pub struct ValidationSettings {
         /// CloudFormation property `Mode`; required.
@@ -738,7 +624,6 @@ pub mod policy_store {
 
     impl ValidationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::verifiedpermissions::policy_store::ValidationMode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -746,17 +631,14 @@ pub mod policy_store {
         }
     }
 
-    impl crate::resource::ToExpr for ValidationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidationSettings;
+        req {
+            mode = "Mode",
         }
     }
 
-    /// Allowed values of `DeletionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionMode {
         /// `ENABLED`
         Enabled,
@@ -764,18 +646,9 @@ pub mod policy_store {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DeletionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletionMode, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `ValidationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationMode {
         /// `OFF`
         Off,
@@ -783,15 +656,7 @@ pub mod policy_store {
         Strict,
     }
 
-    impl crate::value::CfnEnum for ValidationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Strict => "STRICT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValidationMode, ["OFF", "STRICT"]);
 }
 
 /// Definition of AWS::VerifiedPermissions::PolicyStoreAlias Resource Type
@@ -807,7 +672,6 @@ pub struct PolicyStoreAlias {
 
 impl PolicyStoreAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias_name: alias_name.into(),
@@ -816,27 +680,18 @@ impl PolicyStoreAlias {
     }
 }
 
-impl crate::resource::Resource for PolicyStoreAlias {
-    const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStoreAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_STORE_ALIAS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AliasName", self.alias_name);
-        p.set("PolicyStoreId", self.policy_store_id);
-        p
+crate::resource::props! {
+    resource PolicyStoreAlias = "AWS::VerifiedPermissions::PolicyStoreAlias", shape: Some(&POLICY_STORE_ALIAS_SHAPE);
+    req {
+        alias_name = "AliasName",
+        policy_store_id = "PolicyStoreId",
     }
 }
 
-static POLICY_STORE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_/]*$")), ..crate::resource::Rule::NONE }),
-        ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_STORE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_/]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type
 ///
@@ -855,7 +710,6 @@ pub struct PolicyTemplate {
 
 impl PolicyTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -866,37 +720,29 @@ impl PolicyTemplate {
     }
 }
 
-impl crate::resource::Resource for PolicyTemplate {
-    const TYPE: &'static str = "AWS::VerifiedPermissions::PolicyTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource PolicyTemplate = "AWS::VerifiedPermissions::PolicyTemplate", shape: Some(&POLICY_TEMPLATE_SHAPE);
+    req {
+        policy_store_id = "PolicyStoreId",
+        statement = "Statement",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set("PolicyStoreId", self.policy_store_id);
-        p.set("Statement", self.statement);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
     }
 }
 
-static POLICY_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-/_]*$")), ..crate::resource::Rule::NONE }),
-        ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Statement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(150), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-/_]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Statement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PolicyTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PolicyTemplate> {
-    /// `Fn::GetAtt` `PolicyTemplateId`.
-    #[inline]
-    pub fn attr_policy_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyTemplateId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyTemplateId`.
+        attr_policy_template_id: ::std::string::String = "PolicyTemplateId",
     }
 }

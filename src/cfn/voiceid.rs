@@ -21,7 +21,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_side_encryption_configuration: crate::cfn::voiceid::domain::ServerSideEncryptionConfiguration) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -32,45 +31,36 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::VoiceID::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::VoiceID::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        name = "Name",
+        server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::domain::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::domain::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
     }
 }
 
 pub mod domain {
     //! Nested property types and enums of [`Domain`](super::Domain).
 
-    /// The definition `ServerSideEncryptionConfiguration`.
     #[derive(Clone)]
     pub struct ServerSideEncryptionConfiguration {
         /// CloudFormation property `KmsKeyId`; required.
@@ -79,7 +69,6 @@ pub mod domain {
 
     impl ServerSideEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_id: kms_key_id.into(),
@@ -87,25 +76,14 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionConfiguration;
+        req {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -21,7 +21,6 @@ pub struct AccessLogSubscription {
 
 impl AccessLogSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_arn: destination_arn.into(),
@@ -32,67 +31,42 @@ impl AccessLogSubscription {
     }
 }
 
-impl crate::resource::Resource for AccessLogSubscription {
-    const TYPE: &'static str = "AWS::VpcLattice::AccessLogSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_LOG_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource AccessLogSubscription = "AWS::VpcLattice::AccessLogSubscription", shape: Some(&ACCESS_LOG_SUBSCRIPTION_SHAPE);
+    req {
+        destination_arn = "DestinationArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationArn", self.destination_arn);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set_opt("ServiceNetworkLogType", self.service_network_log_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        resource_identifier = "ResourceIdentifier",
+        service_network_log_type = "ServiceNetworkLogType",
+        tags = "Tags",
     }
 }
 
-static ACCESS_LOG_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$")), ..crate::resource::Rule::NONE }),
-        ("ResourceIdentifier", crate::resource::Rule { min_len: Some(17), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::access_log_subscription::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_LOG_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$")), ..crate::resource::Rule::NONE }),
+    ("ResourceIdentifier", crate::resource::Rule { min_len: Some(17), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessLogSubscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessLogSubscription> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `ResourceId`.
-    #[inline]
-    pub fn attr_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `ResourceId`.
+        attr_resource_id: ::std::string::String = "ResourceId",
     }
 }
 
 pub mod access_log_subscription {
     //! Nested property types and enums of [`AccessLogSubscription`](super::AccessLogSubscription).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ServiceNetworkLogType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNetworkLogType {
         /// `SERVICE`
         Service,
@@ -100,15 +74,7 @@ pub mod access_log_subscription {
         Resource,
     }
 
-    impl crate::value::CfnEnum for ServiceNetworkLogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Service => "SERVICE",
-                Self::Resource => "RESOURCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNetworkLogType, ["SERVICE", "RESOURCE"]);
 }
 
 /// Creates or updates the auth policy.
@@ -124,7 +90,6 @@ pub struct AuthPolicy {
 
 impl AuthPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -133,33 +98,24 @@ impl AuthPolicy {
     }
 }
 
-impl crate::resource::Resource for AuthPolicy {
-    const TYPE: &'static str = "AWS::VpcLattice::AuthPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTH_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("ResourceIdentifier", self.resource_identifier);
-        p
+crate::resource::props! {
+    resource AuthPolicy = "AWS::VpcLattice::AuthPolicy", shape: Some(&AUTH_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        resource_identifier = "ResourceIdentifier",
     }
 }
 
-static AUTH_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceIdentifier", crate::resource::Rule { min_len: Some(17), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTH_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("ResourceIdentifier", crate::resource::Rule { min_len: Some(17), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AuthPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AuthPolicy> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -176,7 +132,6 @@ pub struct DomainVerification {
 
 impl DomainVerification {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -185,61 +140,33 @@ impl DomainVerification {
     }
 }
 
-impl crate::resource::Resource for DomainVerification {
-    const TYPE: &'static str = "AWS::VpcLattice::DomainVerification";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_VERIFICATION_SHAPE)
+crate::resource::props! {
+    resource DomainVerification = "AWS::VpcLattice::DomainVerification", shape: Some(&DOMAIN_VERIFICATION_SHAPE);
+    req {
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DOMAIN_VERIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::domain_verification::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_VERIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainVerification`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainVerification> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TxtMethodConfig`.
+        attr_txt_method_config: crate::value::Json = "TxtMethodConfig",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TxtMethodConfig`.
-    #[inline]
-    pub fn attr_txt_method_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("TxtMethodConfig")
-    }
-}
-
-pub mod domain_verification {
-    //! Nested property types and enums of [`DomainVerification`](super::DomainVerification).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a listener for a service. Before you start using your Amazon VPC Lattice service, you must add one or more listeners. A listener is a process that checks for connection requests to your services.
@@ -263,7 +190,6 @@ pub struct Listener {
 
 impl Listener {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_action: crate::cfn::vpclattice::listener::DefaultAction, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::vpclattice::listener::Protocol>>) -> Self {
         Self {
             default_action,
@@ -276,198 +202,69 @@ impl Listener {
     }
 }
 
-impl crate::resource::Resource for Listener {
-    const TYPE: &'static str = "AWS::VpcLattice::Listener";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LISTENER_SHAPE)
+crate::resource::props! {
+    resource Listener = "AWS::VpcLattice::Listener", shape: Some(&LISTENER_SHAPE);
+    req {
+        default_action = "DefaultAction",
+        protocol = "Protocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DefaultAction", self.default_action);
-        p.set_opt("Name", self.name);
-        p.set_opt("Port", self.port);
-        p.set("Protocol", self.protocol);
-        p.set_opt("ServiceIdentifier", self.service_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        port = "Port",
+        service_identifier = "ServiceIdentifier",
+        tags = "Tags",
     }
 }
 
-static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultAction", crate::resource::Rule { shape: Some(&self::listener::DEFAULT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("ServiceIdentifier", crate::resource::Rule { min_len: Some(21), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::listener::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultAction", crate::resource::Rule { shape: Some(&self::listener::DEFAULT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("ServiceIdentifier", crate::resource::Rule { min_len: Some(21), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Listener`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Listener> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
-    }
-    /// `Fn::GetAtt` `ServiceId`.
-    #[inline]
-    pub fn attr_service_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
+        /// `Fn::GetAtt` `ServiceId`.
+        attr_service_id: ::std::string::String = "ServiceId",
     }
 }
 
 pub mod listener {
     //! Nested property types and enums of [`Listener`](super::Listener).
 
-    /// The definition `DefaultAction`.
+    pub use crate::cfn::shared::vpclattice::{FixedResponse, Forward, WeightedTargetGroup};
+
     #[derive(Clone, Default)]
     pub struct DefaultAction {
         /// CloudFormation property `FixedResponse`.
-        pub fixed_response: ::std::option::Option<crate::cfn::vpclattice::listener::FixedResponse>,
+        pub fixed_response: ::std::option::Option<crate::cfn::shared::vpclattice::FixedResponse>,
         /// CloudFormation property `Forward`.
-        pub forward: ::std::option::Option<crate::cfn::vpclattice::listener::Forward>,
+        pub forward: ::std::option::Option<crate::cfn::shared::vpclattice::Forward>,
     }
 
-    impl crate::resource::ToExpr for DefaultAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FixedResponse", self.fixed_response);
-            p.set_opt("Forward", self.forward);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultAction;
+        opt {
+            fixed_response = "FixedResponse",
+            forward = "Forward",
         }
     }
 
-    pub(super) static DEFAULT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedResponse", crate::resource::Rule { shape: Some(&FIXED_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Forward", crate::resource::Rule { shape: Some(&FORWARD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFAULT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedResponse", crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::FIXED_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Forward", crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::FORWARD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FixedResponse`.
-    #[derive(Clone)]
-    pub struct FixedResponse {
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<i64>,
-    }
-
-    impl FixedResponse {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FixedResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIXED_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StatusCode", crate::resource::Rule { min: Some(100.0), max: Some(599.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Forward`.
-    #[derive(Clone)]
-    pub struct Forward {
-        /// CloudFormation property `TargetGroups`; required.
-        pub target_groups: ::std::vec::Vec<crate::cfn::vpclattice::listener::WeightedTargetGroup>,
-    }
-
-    impl Forward {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_groups: ::std::vec::Vec<crate::cfn::vpclattice::listener::WeightedTargetGroup>) -> Self {
-            Self {
-                target_groups,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Forward {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetGroups", self.target_groups);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FORWARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&WEIGHTED_TARGET_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WeightedTargetGroup`.
-    #[derive(Clone)]
-    pub struct WeightedTargetGroup {
-        /// CloudFormation property `TargetGroupIdentifier`; required.
-        pub target_group_identifier: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl WeightedTargetGroup {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_group_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                target_group_identifier: target_group_identifier.into(),
-                weight: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for WeightedTargetGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetGroupIdentifier", self.target_group_identifier);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WEIGHTED_TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetGroupIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `HTTP`
         Http,
@@ -477,16 +274,7 @@ pub mod listener {
         TlsPassthrough,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::TlsPassthrough => "TLS_PASSTHROUGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["HTTP", "HTTPS", "TLS_PASSTHROUGH"]);
 }
 
 /// VpcLattice ResourceConfiguration CFN resource
@@ -524,7 +312,6 @@ pub struct ResourceConfiguration {
 
 impl ResourceConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_configuration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::vpclattice::resource_configuration::ResourceConfigurationType>>) -> Self {
         Self {
             allow_association_to_sharable_service_network: ::std::option::Option::None,
@@ -544,63 +331,53 @@ impl ResourceConfiguration {
     }
 }
 
-impl crate::resource::Resource for ResourceConfiguration {
-    const TYPE: &'static str = "AWS::VpcLattice::ResourceConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource ResourceConfiguration = "AWS::VpcLattice::ResourceConfiguration", shape: Some(&RESOURCE_CONFIGURATION_SHAPE);
+    req {
+        name = "Name",
+        resource_configuration_type = "ResourceConfigurationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowAssociationToSharableServiceNetwork", self.allow_association_to_sharable_service_network);
-        p.set_opt("CustomDomainName", self.custom_domain_name);
-        p.set_opt("DomainVerificationId", self.domain_verification_id);
-        p.set_opt("GroupDomain", self.group_domain);
-        p.set("Name", self.name);
-        p.set_opt("PortRanges", self.port_ranges);
-        p.set_opt("ProtocolType", self.protocol_type);
-        p.set_opt("ResourceConfigurationAuthType", self.resource_configuration_auth_type);
-        p.set_opt("ResourceConfigurationDefinition", self.resource_configuration_definition);
-        p.set_opt("ResourceConfigurationGroupId", self.resource_configuration_group_id);
-        p.set("ResourceConfigurationType", self.resource_configuration_type);
-        p.set_opt("ResourceGatewayId", self.resource_gateway_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allow_association_to_sharable_service_network = "AllowAssociationToSharableServiceNetwork",
+        custom_domain_name = "CustomDomainName",
+        domain_verification_id = "DomainVerificationId",
+        group_domain = "GroupDomain",
+        port_ranges = "PortRanges",
+        protocol_type = "ProtocolType",
+        resource_configuration_auth_type = "ResourceConfigurationAuthType",
+        resource_configuration_definition = "ResourceConfigurationDefinition",
+        resource_configuration_group_id = "ResourceConfigurationGroupId",
+        resource_gateway_id = "ResourceGatewayId",
+        tags = "Tags",
     }
 }
 
-static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomDomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainVerificationId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^dv-[a-fA-F0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ("GroupDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Unsupported("^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^((\\d{1,5}\\-\\d{1,5})|(\\d+))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceConfigurationDefinition", crate::resource::Rule { shape: Some(&self::resource_configuration::RESOURCE_CONFIGURATION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceConfigurationGroupId", crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::resource_configuration::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomDomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainVerificationId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^dv-[a-fA-F0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ("GroupDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^((\\d{1,5}\\-\\d{1,5})|(\\d+))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceConfigurationDefinition", crate::resource::Rule { shape: Some(&self::resource_configuration::RESOURCE_CONFIGURATION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceConfigurationGroupId", crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod resource_configuration {
     //! Nested property types and enums of [`ResourceConfiguration`](super::ResourceConfiguration).
 
-    /// The property `ResourceConfigurationDefinition`.
+    pub use crate::cfn::shared::vpclattice::IpAddressType;
+
     #[derive(Clone, Default)]
     pub struct ResourceConfigurationDefinition {
         /// CloudFormation property `ArnResource`.
@@ -613,28 +390,23 @@ pub mod resource_configuration {
         pub ip_resource: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResourceConfigurationDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArnResource", self.arn_resource);
-            p.set_opt("CidrResource", self.cidr_resource);
-            p.set_opt("DnsResource", self.dns_resource);
-            p.set_opt("IpResource", self.ip_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceConfigurationDefinition;
+        opt {
+            arn_resource = "ArnResource",
+            cidr_resource = "CidrResource",
+            dns_resource = "DnsResource",
+            ip_resource = "IpResource",
         }
     }
 
-    pub(super) static RESOURCE_CONFIGURATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArnResource", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn.*")), ..crate::resource::Rule::NONE }),
-            ("CidrResource", crate::resource::Rule { shape: Some(&CIDR_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DnsResource", crate::resource::Rule { shape: Some(&DNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IpResource", crate::resource::Rule { min_len: Some(4), max_len: Some(39), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_CONFIGURATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArnResource", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn.*")), ..crate::resource::Rule::NONE }),
+        ("CidrResource", crate::resource::Rule { shape: Some(&CIDR_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DnsResource", crate::resource::Rule { shape: Some(&DNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IpResource", crate::resource::Rule { min_len: Some(4), max_len: Some(39), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CidrResource`.
     #[derive(Clone)]
     pub struct CidrResource {
         /// CloudFormation property `CidrRanges`; required.
@@ -643,7 +415,6 @@ pub mod resource_configuration {
 
     impl CidrResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr_ranges: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cidr_ranges: cidr_ranges.into(),
@@ -651,34 +422,28 @@ pub mod resource_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CidrResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CidrRanges", self.cidr_ranges);
-            p.into_expr()
+    crate::resource::props! {
+        nested CidrResource;
+        req {
+            cidr_ranges = "CidrRanges",
         }
     }
 
-    pub(super) static CIDR_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CidrRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CIDR_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DnsResource`.
     #[derive(Clone)]
     pub struct DnsResource {
         /// CloudFormation property `DomainName`; required.
         pub domain_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `IpAddressType`; required.
-        pub ip_address_type: crate::value::Val<crate::cfn::vpclattice::resource_configuration::IpAddressType>,
+        pub ip_address_type: crate::value::Val<crate::cfn::shared::vpclattice::IpAddressType>,
     }
 
     impl DnsResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::vpclattice::resource_configuration::IpAddressType>>) -> Self {
+        pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::vpclattice::IpAddressType>>) -> Self {
             Self {
                 domain_name: domain_name.into(),
                 ip_address_type: ip_address_type.into(),
@@ -686,47 +451,27 @@ pub mod resource_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for DnsResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainName", self.domain_name);
-            p.set("IpAddressType", self.ip_address_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsResource;
+        req {
+            domain_name = "DomainName",
+            ip_address_type = "IpAddressType",
         }
     }
 
-    pub(super) static DNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ProtocolType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolType {
         /// `TCP`
         Tcp,
     }
 
-    impl crate::value::CfnEnum for ProtocolType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtocolType, ["TCP"]);
 
-    /// Allowed values of `ResourceConfigurationAuthType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigurationAuthType {
         /// `NONE`
         None,
@@ -734,40 +479,9 @@ pub mod resource_configuration {
         AwsIam,
     }
 
-    impl crate::value::CfnEnum for ResourceConfigurationAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::AwsIam => "AWS_IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceConfigurationAuthType, ["NONE", "AWS_IAM"]);
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-        /// `DUALSTACK`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceConfigurationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigurationType {
         /// `GROUP`
         Group,
@@ -781,18 +495,7 @@ pub mod resource_configuration {
         Cidr,
     }
 
-    impl crate::value::CfnEnum for ResourceConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Group => "GROUP",
-                Self::Child => "CHILD",
-                Self::Single => "SINGLE",
-                Self::Arn => "ARN",
-                Self::Cidr => "CIDR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceConfigurationType, ["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"]);
 }
 
 /// Creates a resource gateway for a service.
@@ -801,7 +504,7 @@ pub mod resource_configuration {
 #[derive(Clone)]
 pub struct ResourceGateway {
     /// CloudFormation property `IpAddressType`; changing it replaces the resource.
-    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::resource_gateway::IpAddressType>>,
+    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::vpclattice::IpAddressType>>,
     /// The number of IPv4 addresses to allocate per ENI for the resource gateway
     ///
     /// CloudFormation property `Ipv4AddressesPerEni`.
@@ -826,7 +529,6 @@ pub struct ResourceGateway {
 
 impl ResourceGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ip_address_type: ::std::option::Option::None,
@@ -841,86 +543,47 @@ impl ResourceGateway {
     }
 }
 
-impl crate::resource::Resource for ResourceGateway {
-    const TYPE: &'static str = "AWS::VpcLattice::ResourceGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource ResourceGateway = "AWS::VpcLattice::ResourceGateway", shape: Some(&RESOURCE_GATEWAY_SHAPE);
+    req {
+        name = "Name",
+        subnet_ids = "SubnetIds",
+        vpc_identifier = "VpcIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Ipv4AddressesPerEni", self.ipv4_addresses_per_eni);
-        p.set("Name", self.name);
-        p.set_opt("ResourceConfigDnsResolution", self.resource_config_dns_resolution);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcIdentifier", self.vpc_identifier);
-        p
+    opt {
+        ip_address_type = "IpAddressType",
+        ipv4_addresses_per_eni = "Ipv4AddressesPerEni",
+        resource_config_dns_resolution = "ResourceConfigDnsResolution",
+        security_group_ids = "SecurityGroupIds",
+        tags = "Tags",
     }
 }
 
-static RESOURCE_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Ipv4AddressesPerEni", crate::resource::Rule { min: Some(1.0), max: Some(62.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Unsupported("^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::resource_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Ipv4AddressesPerEni", crate::resource::Rule { min: Some(1.0), max: Some(62.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceGateway> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod resource_gateway {
     //! Nested property types and enums of [`ResourceGateway`](super::ResourceGateway).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::vpclattice::IpAddressType;
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-        /// `DUALSTACK`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceConfigDnsResolution`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigDnsResolution {
         /// `IN_VPC`
         InVpc,
@@ -928,15 +591,7 @@ pub mod resource_gateway {
         Public,
     }
 
-    impl crate::value::CfnEnum for ResourceConfigDnsResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InVpc => "IN_VPC",
-                Self::Public => "PUBLIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceConfigDnsResolution, ["IN_VPC", "PUBLIC"]);
 }
 
 /// Retrieves information about the resource policy. The resource policy is an IAM policy created by AWS RAM on behalf of the resource owner when they share a resource.
@@ -952,7 +607,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -961,26 +615,18 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::VpcLattice::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::VpcLattice::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Creates a listener rule. Each listener has a default rule for checking connection requests, but you can define additional rules. Each rule consists of a priority, one or more actions, and one or more conditions.
 ///
@@ -1005,7 +651,6 @@ pub struct Rule {
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: crate::cfn::vpclattice::rule::Action, match_: crate::cfn::vpclattice::rule::Match, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             action,
@@ -1019,183 +664,67 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::VpcLattice::Rule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_SHAPE)
+crate::resource::props! {
+    resource Rule = "AWS::VpcLattice::Rule", shape: Some(&RULE_SHAPE);
+    req {
+        action = "Action",
+        match_ = "Match",
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set_opt("ListenerIdentifier", self.listener_identifier);
-        p.set("Match", self.match_);
-        p.set_opt("Name", self.name);
-        p.set("Priority", self.priority);
-        p.set_opt("ServiceIdentifier", self.service_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        listener_identifier = "ListenerIdentifier",
+        name = "Name",
+        service_identifier = "ServiceIdentifier",
+        tags = "Tags",
     }
 }
 
-static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Action", crate::resource::Rule { shape: Some(&self::rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ListenerIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Match", crate::resource::Rule { shape: Some(&self::rule::MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ("ServiceIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { shape: Some(&self::rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ListenerIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Match", crate::resource::Rule { shape: Some(&self::rule::MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ("ServiceIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
-    /// The definition `Action`.
+    pub use crate::cfn::shared::vpclattice::{FixedResponse, Forward, WeightedTargetGroup};
+
     #[derive(Clone, Default)]
     pub struct Action {
         /// CloudFormation property `FixedResponse`.
-        pub fixed_response: ::std::option::Option<crate::cfn::vpclattice::rule::FixedResponse>,
+        pub fixed_response: ::std::option::Option<crate::cfn::shared::vpclattice::FixedResponse>,
         /// CloudFormation property `Forward`.
-        pub forward: ::std::option::Option<crate::cfn::vpclattice::rule::Forward>,
+        pub forward: ::std::option::Option<crate::cfn::shared::vpclattice::Forward>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FixedResponse", self.fixed_response);
-            p.set_opt("Forward", self.forward);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            fixed_response = "FixedResponse",
+            forward = "Forward",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedResponse", crate::resource::Rule { shape: Some(&FIXED_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Forward", crate::resource::Rule { shape: Some(&FORWARD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedResponse", crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::FIXED_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Forward", crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::FORWARD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FixedResponse`.
-    #[derive(Clone)]
-    pub struct FixedResponse {
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<i64>,
-    }
-
-    impl FixedResponse {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FixedResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIXED_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StatusCode", crate::resource::Rule { min: Some(100.0), max: Some(599.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Forward`.
-    #[derive(Clone)]
-    pub struct Forward {
-        /// CloudFormation property `TargetGroups`; required.
-        pub target_groups: ::std::vec::Vec<crate::cfn::vpclattice::rule::WeightedTargetGroup>,
-    }
-
-    impl Forward {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_groups: ::std::vec::Vec<crate::cfn::vpclattice::rule::WeightedTargetGroup>) -> Self {
-            Self {
-                target_groups,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Forward {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetGroups", self.target_groups);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FORWARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&WEIGHTED_TARGET_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WeightedTargetGroup`.
-    #[derive(Clone)]
-    pub struct WeightedTargetGroup {
-        /// CloudFormation property `TargetGroupIdentifier`; required.
-        pub target_group_identifier: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl WeightedTargetGroup {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_group_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                target_group_identifier: target_group_identifier.into(),
-                weight: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for WeightedTargetGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetGroupIdentifier", self.target_group_identifier);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WEIGHTED_TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetGroupIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Match`.
     #[derive(Clone)]
     pub struct Match {
         /// CloudFormation property `HttpMatch`; required.
@@ -1212,22 +741,17 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for Match {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HttpMatch", self.http_match);
-            p.into_expr()
+    crate::resource::props! {
+        nested Match;
+        req {
+            http_match = "HttpMatch",
         }
     }
 
-    pub(super) static MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpMatch", crate::resource::Rule { shape: Some(&HTTP_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpMatch", crate::resource::Rule { shape: Some(&HTTP_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpMatch`.
     #[derive(Clone, Default)]
     pub struct HttpMatch {
         /// CloudFormation property `HeaderMatches`.
@@ -1238,25 +762,20 @@ pub mod rule {
         pub path_match: ::std::option::Option<crate::cfn::vpclattice::rule::PathMatch>,
     }
 
-    impl crate::resource::ToExpr for HttpMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderMatches", self.header_matches);
-            p.set_opt("Method", self.method);
-            p.set_opt("PathMatch", self.path_match);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpMatch;
+        opt {
+            header_matches = "HeaderMatches",
+            method = "Method",
+            path_match = "PathMatch",
         }
     }
 
-    pub(super) static HTTP_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderMatches", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&HEADER_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PathMatch", crate::resource::Rule { shape: Some(&PATH_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HeaderMatches", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&HEADER_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PathMatch", crate::resource::Rule { shape: Some(&PATH_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HeaderMatch`.
     #[derive(Clone)]
     pub struct HeaderMatch {
         /// CloudFormation property `CaseSensitive`.
@@ -1269,7 +788,6 @@ pub mod rule {
 
     impl HeaderMatch {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(match_: crate::cfn::vpclattice::rule::HeaderMatchType, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 case_sensitive: ::std::option::Option::None,
@@ -1279,25 +797,22 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for HeaderMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaseSensitive", self.case_sensitive);
-            p.set("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderMatch;
+        req {
+            match_ = "Match",
+            name = "Name",
+        }
+        opt {
+            case_sensitive = "CaseSensitive",
         }
     }
 
-    pub(super) static HEADER_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Match", crate::resource::Rule { shape: Some(&HEADER_MATCH_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEADER_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Match", crate::resource::Rule { shape: Some(&HEADER_MATCH_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HeaderMatchType`.
     #[derive(Clone, Default)]
     pub struct HeaderMatchType {
         /// CloudFormation property `Contains`.
@@ -1308,26 +823,21 @@ pub mod rule {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HeaderMatchType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Contains", self.contains);
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderMatchType;
+        opt {
+            contains = "Contains",
+            exact = "Exact",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static HEADER_MATCH_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Contains", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Exact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEADER_MATCH_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Contains", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Exact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PathMatch`.
     #[derive(Clone)]
     pub struct PathMatch {
         /// CloudFormation property `CaseSensitive`.
@@ -1347,23 +857,20 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for PathMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaseSensitive", self.case_sensitive);
-            p.set("Match", self.match_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathMatch;
+        req {
+            match_ = "Match",
+        }
+        opt {
+            case_sensitive = "CaseSensitive",
         }
     }
 
-    pub(super) static PATH_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Match", crate::resource::Rule { shape: Some(&PATH_MATCH_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Match", crate::resource::Rule { shape: Some(&PATH_MATCH_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PathMatchType`.
     #[derive(Clone, Default)]
     pub struct PathMatchType {
         /// CloudFormation property `Exact`.
@@ -1372,32 +879,20 @@ pub mod rule {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PathMatchType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathMatchType;
+        opt {
+            exact = "Exact",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static PATH_MATCH_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_MATCH_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exact", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Method`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Method {
         /// `CONNECT`
         Connect,
@@ -1417,21 +912,7 @@ pub mod rule {
         Trace,
     }
 
-    impl crate::value::CfnEnum for Method {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Connect => "CONNECT",
-                Self::Delete => "DELETE",
-                Self::Get => "GET",
-                Self::Head => "HEAD",
-                Self::Options => "OPTIONS",
-                Self::Post => "POST",
-                Self::Put => "PUT",
-                Self::Trace => "TRACE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Method, ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"]);
 }
 
 /// A service is any software application that can run on instances containers, or serverless functions within an account or virtual private cloud (VPC).
@@ -1440,7 +921,7 @@ pub mod rule {
 #[derive(Clone, Default)]
 pub struct Service {
     /// CloudFormation property `AuthType`.
-    pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::service::AuthType>>,
+    pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::vpclattice::AuthType>>,
     /// CloudFormation property `CertificateArn`. The `Arn` of an `AWS::ACM::Certificate`.
     pub certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `CustomDomainName`; changing it replaces the resource.
@@ -1453,102 +934,50 @@ pub struct Service {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::VpcLattice::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthType", self.auth_type);
-        p.set_opt("CertificateArn", self.certificate_arn);
-        p.set_opt("CustomDomainName", self.custom_domain_name);
-        p.set_opt("IdleTimeoutSeconds", self.idle_timeout_seconds);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Service = "AWS::VpcLattice::Service", shape: Some(&SERVICE_SHAPE);
+    opt {
+        auth_type = "AuthType",
+        certificate_arn = "CertificateArn",
+        custom_domain_name = "CustomDomainName",
+        idle_timeout_seconds = "IdleTimeoutSeconds",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$")), ..crate::resource::Rule::NONE }),
-        ("CustomDomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("IdleTimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Unsupported("^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("CustomDomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("IdleTimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DnsEntry.DomainName`.
-    #[inline]
-    pub fn attr_dns_entry_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsEntry.DomainName")
-    }
-    /// `Fn::GetAtt` `DnsEntry.HostedZoneId`.
-    #[inline]
-    pub fn attr_dns_entry_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsEntry.HostedZoneId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DnsEntry.DomainName`.
+        attr_dns_entry_domain_name: ::std::string::String = "DnsEntry.DomainName",
+        /// `Fn::GetAtt` `DnsEntry.HostedZoneId`.
+        attr_dns_entry_hosted_zone_id: ::std::string::String = "DnsEntry.HostedZoneId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod service {
     //! Nested property types and enums of [`Service`](super::Service).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AuthType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AuthType {
-        /// `NONE`
-        None,
-        /// `AWS_IAM`
-        AwsIam,
-    }
-
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::AwsIam => "AWS_IAM",
-            }
-        }
-    }
+    pub use crate::cfn::shared::vpclattice::AuthType;
 }
 
 /// A service network is a logical boundary for a collection of services. You can associate services and VPCs with a service network.
@@ -1557,7 +986,7 @@ pub mod service {
 #[derive(Clone, Default)]
 pub struct ServiceNetwork {
     /// CloudFormation property `AuthType`.
-    pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::service_network::AuthType>>,
+    pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::vpclattice::AuthType>>,
     /// CloudFormation property `Name`; changing it replaces the resource.
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `SharingConfig`; changing it replaces the resource.
@@ -1566,58 +995,40 @@ pub struct ServiceNetwork {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServiceNetwork {
-    const TYPE: &'static str = "AWS::VpcLattice::ServiceNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_NETWORK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthType", self.auth_type);
-        p.set_opt("Name", self.name);
-        p.set_opt("SharingConfig", self.sharing_config);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceNetwork = "AWS::VpcLattice::ServiceNetwork", shape: Some(&SERVICE_NETWORK_SHAPE);
+    opt {
+        auth_type = "AuthType",
+        name = "Name",
+        sharing_config = "SharingConfig",
+        tags = "Tags",
     }
 }
 
-static SERVICE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service_network::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceNetwork> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
     }
 }
 
 pub mod service_network {
     //! Nested property types and enums of [`ServiceNetwork`](super::ServiceNetwork).
 
-    /// The definition `SharingConfig`.
+    pub use crate::cfn::shared::vpclattice::AuthType;
+
     #[derive(Clone)]
     pub struct SharingConfig {
         /// CloudFormation property `enabled`; required.
@@ -1626,7 +1037,6 @@ pub mod service_network {
 
     impl SharingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1634,38 +1044,10 @@ pub mod service_network {
         }
     }
 
-    impl crate::resource::ToExpr for SharingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AuthType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AuthType {
-        /// `NONE`
-        None,
-        /// `AWS_IAM`
-        AwsIam,
-    }
-
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::AwsIam => "AWS_IAM",
-            }
+    crate::resource::props! {
+        nested SharingConfig;
+        req {
+            enabled = "enabled",
         }
     }
 }
@@ -1685,54 +1067,30 @@ pub struct ServiceNetworkResourceAssociation {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServiceNetworkResourceAssociation {
-    const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkResourceAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_NETWORK_RESOURCE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PrivateDnsEnabled", self.private_dns_enabled);
-        p.set_opt("ResourceConfigurationId", self.resource_configuration_id);
-        p.set_opt("ServiceNetworkId", self.service_network_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceNetworkResourceAssociation = "AWS::VpcLattice::ServiceNetworkResourceAssociation", shape: Some(&SERVICE_NETWORK_RESOURCE_ASSOCIATION_SHAPE);
+    opt {
+        private_dns_enabled = "PrivateDnsEnabled",
+        resource_configuration_id = "ResourceConfigurationId",
+        service_network_id = "ServiceNetworkId",
+        tags = "Tags",
     }
 }
 
-static SERVICE_NETWORK_RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceConfigurationId", crate::resource::Rule { min_len: Some(17), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ("ServiceNetworkId", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service_network_resource_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_NETWORK_RESOURCE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceConfigurationId", crate::resource::Rule { min_len: Some(17), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ("ServiceNetworkId", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceNetworkResourceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceNetworkResourceAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-}
-
-pub mod service_network_resource_association {
-    //! Nested property types and enums of [`ServiceNetworkResourceAssociation`](super::ServiceNetworkResourceAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Associates a service with a service network.
@@ -1748,103 +1106,49 @@ pub struct ServiceNetworkServiceAssociation {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServiceNetworkServiceAssociation {
-    const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkServiceAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_NETWORK_SERVICE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ServiceIdentifier", self.service_identifier);
-        p.set_opt("ServiceNetworkIdentifier", self.service_network_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceNetworkServiceAssociation = "AWS::VpcLattice::ServiceNetworkServiceAssociation", shape: Some(&SERVICE_NETWORK_SERVICE_ASSOCIATION_SHAPE);
+    opt {
+        service_identifier = "ServiceIdentifier",
+        service_network_identifier = "ServiceNetworkIdentifier",
+        tags = "Tags",
     }
 }
 
-static SERVICE_NETWORK_SERVICE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ServiceIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("ServiceNetworkIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service_network_service_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_NETWORK_SERVICE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ServiceIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("ServiceNetworkIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceNetworkServiceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceNetworkServiceAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DnsEntry.DomainName`.
+        attr_dns_entry_domain_name: ::std::string::String = "DnsEntry.DomainName",
+        /// `Fn::GetAtt` `DnsEntry.HostedZoneId`.
+        attr_dns_entry_hosted_zone_id: ::std::string::String = "DnsEntry.HostedZoneId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
+        /// `Fn::GetAtt` `ServiceId`.
+        attr_service_id: ::std::string::String = "ServiceId",
+        /// `Fn::GetAtt` `ServiceName`.
+        attr_service_name: ::std::string::String = "ServiceName",
+        /// `Fn::GetAtt` `ServiceNetworkArn`.
+        attr_service_network_arn: ::std::string::String = "ServiceNetworkArn",
+        /// `Fn::GetAtt` `ServiceNetworkId`.
+        attr_service_network_id: ::std::string::String = "ServiceNetworkId",
+        /// `Fn::GetAtt` `ServiceNetworkName`.
+        attr_service_network_name: ::std::string::String = "ServiceNetworkName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DnsEntry.DomainName`.
-    #[inline]
-    pub fn attr_dns_entry_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsEntry.DomainName")
-    }
-    /// `Fn::GetAtt` `DnsEntry.HostedZoneId`.
-    #[inline]
-    pub fn attr_dns_entry_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsEntry.HostedZoneId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
-    }
-    /// `Fn::GetAtt` `ServiceId`.
-    #[inline]
-    pub fn attr_service_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceId")
-    }
-    /// `Fn::GetAtt` `ServiceName`.
-    #[inline]
-    pub fn attr_service_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceName")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkArn`.
-    #[inline]
-    pub fn attr_service_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkArn")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkId`.
-    #[inline]
-    pub fn attr_service_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkId")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkName`.
-    #[inline]
-    pub fn attr_service_network_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod service_network_service_association {
-    //! Nested property types and enums of [`ServiceNetworkServiceAssociation`](super::ServiceNetworkServiceAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Associates a VPC with a service network.
@@ -1866,83 +1170,51 @@ pub struct ServiceNetworkVpcAssociation {
     pub vpc_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ServiceNetworkVpcAssociation {
-    const TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkVpcAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_NETWORK_VPC_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DnsOptions", self.dns_options);
-        p.set_opt("PrivateDnsEnabled", self.private_dns_enabled);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("ServiceNetworkIdentifier", self.service_network_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcIdentifier", self.vpc_identifier);
-        p
+crate::resource::props! {
+    resource ServiceNetworkVpcAssociation = "AWS::VpcLattice::ServiceNetworkVpcAssociation", shape: Some(&SERVICE_NETWORK_VPC_ASSOCIATION_SHAPE);
+    opt {
+        dns_options = "DnsOptions",
+        private_dns_enabled = "PrivateDnsEnabled",
+        security_group_ids = "SecurityGroupIds",
+        service_network_identifier = "ServiceNetworkIdentifier",
+        tags = "Tags",
+        vpc_identifier = "VpcIdentifier",
     }
 }
 
-static SERVICE_NETWORK_VPC_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DnsOptions", crate::resource::Rule { shape: Some(&self::service_network_vpc_association::DNS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ServiceNetworkIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service_network_vpc_association::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_NETWORK_VPC_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DnsOptions", crate::resource::Rule { shape: Some(&self::service_network_vpc_association::DNS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ServiceNetworkIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceNetworkVpcAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceNetworkVpcAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkArn`.
-    #[inline]
-    pub fn attr_service_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkArn")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkId`.
-    #[inline]
-    pub fn attr_service_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkId")
-    }
-    /// `Fn::GetAtt` `ServiceNetworkName`.
-    #[inline]
-    pub fn attr_service_network_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceNetworkName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ServiceNetworkArn`.
+        attr_service_network_arn: ::std::string::String = "ServiceNetworkArn",
+        /// `Fn::GetAtt` `ServiceNetworkId`.
+        attr_service_network_id: ::std::string::String = "ServiceNetworkId",
+        /// `Fn::GetAtt` `ServiceNetworkName`.
+        attr_service_network_name: ::std::string::String = "ServiceNetworkName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod service_network_vpc_association {
     //! Nested property types and enums of [`ServiceNetworkVpcAssociation`](super::ServiceNetworkVpcAssociation).
 
-    /// The definition `DnsOptions`.
     #[derive(Clone, Default)]
     pub struct DnsOptions {
         /// CloudFormation property `PrivateDnsPreference`.
@@ -1951,31 +1223,19 @@ pub mod service_network_vpc_association {
         pub private_dns_specified_domains: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for DnsOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrivateDnsPreference", self.private_dns_preference);
-            p.set_opt("PrivateDnsSpecifiedDomains", self.private_dns_specified_domains);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsOptions;
+        opt {
+            private_dns_preference = "PrivateDnsPreference",
+            private_dns_specified_domains = "PrivateDnsSpecifiedDomains",
         }
     }
 
-    pub(super) static DNS_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateDnsSpecifiedDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DNS_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateDnsSpecifiedDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `PrivateDnsPreference`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsPreference {
         /// `VERIFIED_DOMAINS_ONLY`
         VerifiedDomainsOnly,
@@ -1987,17 +1247,7 @@ pub mod service_network_vpc_association {
         SpecifiedDomainsOnly,
     }
 
-    impl crate::value::CfnEnum for PrivateDnsPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VerifiedDomainsOnly => "VERIFIED_DOMAINS_ONLY",
-                Self::AllDomains => "ALL_DOMAINS",
-                Self::VerifiedDomainsAndSpecifiedDomains => "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-                Self::SpecifiedDomainsOnly => "SPECIFIED_DOMAINS_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivateDnsPreference, ["VERIFIED_DOMAINS_ONLY", "ALL_DOMAINS", "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS", "SPECIFIED_DOMAINS_ONLY"]);
 }
 
 /// A target group is a collection of targets, or compute resources, that run your application or service. A target group can only be used by a single service.
@@ -2019,7 +1269,6 @@ pub struct TargetGroup {
 
 impl TargetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::vpclattice::target_group::Type>>) -> Self {
         Self {
             config: ::std::option::Option::None,
@@ -2031,108 +1280,92 @@ impl TargetGroup {
     }
 }
 
-impl crate::resource::Resource for TargetGroup {
-    const TYPE: &'static str = "AWS::VpcLattice::TargetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TARGET_GROUP_SHAPE)
+crate::resource::props! {
+    resource TargetGroup = "AWS::VpcLattice::TargetGroup", shape: Some(&TARGET_GROUP_SHAPE);
+    req {
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Config", self.config);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Targets", self.targets);
-        p.set("Type", self.type_);
-        p
+    opt {
+        config = "Config",
+        name = "Name",
+        tags = "Tags",
+        targets = "Targets",
     }
 }
 
-static TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Config", crate::resource::Rule { shape: Some(&self::target_group::TARGET_GROUP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Config", crate::resource::Rule { shape: Some(&self::target_group::TARGET_GROUP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TargetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TargetGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod target_group {
     //! Nested property types and enums of [`TargetGroup`](super::TargetGroup).
 
-    /// The definition `TargetGroupConfig`.
+    pub use crate::cfn::shared::group_networking_vpclattice::{IpAddressType, Protocol};
+
+    #[deprecated(note = "renamed to `TargetGroupProtocol`")]
+    #[doc(hidden)]
+    pub type TargetGroupConfigProtocol = TargetGroupProtocol;
+
+    #[deprecated(note = "renamed to `TargetGroupProtocolVersion`")]
+    #[doc(hidden)]
+    pub type TargetGroupConfigProtocolVersion = TargetGroupProtocolVersion;
+
     #[derive(Clone, Default)]
     pub struct TargetGroupConfig {
         /// CloudFormation property `HealthCheck`.
         pub health_check: ::std::option::Option<crate::cfn::vpclattice::target_group::HealthCheckConfig>,
         /// CloudFormation property `IpAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::IpAddressType>>,
+        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_networking_vpclattice::IpAddressType>>,
         /// CloudFormation property `LambdaEventStructureVersion`.
         pub lambda_event_structure_version: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::LambdaEventStructureVersion>>,
         /// CloudFormation property `Port`.
         pub port: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Protocol`.
-        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::TargetGroupConfigProtocol>>,
+        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::TargetGroupProtocol>>,
         /// CloudFormation property `ProtocolVersion`.
-        pub protocol_version: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::TargetGroupConfigProtocolVersion>>,
+        pub protocol_version: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::TargetGroupProtocolVersion>>,
         /// CloudFormation property `VpcIdentifier`.
         pub vpc_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetGroupConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthCheck", self.health_check);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("LambdaEventStructureVersion", self.lambda_event_structure_version);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("ProtocolVersion", self.protocol_version);
-            p.set_opt("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetGroupConfig;
+        opt {
+            health_check = "HealthCheck",
+            ip_address_type = "IpAddressType",
+            lambda_event_structure_version = "LambdaEventStructureVersion",
+            port = "Port",
+            protocol = "Protocol",
+            protocol_version = "ProtocolVersion",
+            vpc_identifier = "VpcIdentifier",
         }
     }
 
-    pub(super) static TARGET_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthCheck", crate::resource::Rule { shape: Some(&HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthCheck", crate::resource::Rule { shape: Some(&HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("VpcIdentifier", crate::resource::Rule { min_len: Some(5), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HealthCheckConfig`.
     #[derive(Clone, Default)]
     pub struct HealthCheckConfig {
         /// CloudFormation property `Enabled`.
@@ -2150,44 +1383,39 @@ pub mod target_group {
         /// CloudFormation property `Port`.
         pub port: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Protocol`.
-        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::Protocol>>,
+        pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_networking_vpclattice::Protocol>>,
         /// CloudFormation property `ProtocolVersion`.
         pub protocol_version: ::std::option::Option<crate::value::Val<crate::cfn::vpclattice::target_group::ProtocolVersion>>,
         /// CloudFormation property `UnhealthyThresholdCount`.
         pub unhealthy_threshold_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("HealthCheckIntervalSeconds", self.health_check_interval_seconds);
-            p.set_opt("HealthCheckTimeoutSeconds", self.health_check_timeout_seconds);
-            p.set_opt("HealthyThresholdCount", self.healthy_threshold_count);
-            p.set_opt("Matcher", self.matcher);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("ProtocolVersion", self.protocol_version);
-            p.set_opt("UnhealthyThresholdCount", self.unhealthy_threshold_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfig;
+        opt {
+            enabled = "Enabled",
+            health_check_interval_seconds = "HealthCheckIntervalSeconds",
+            health_check_timeout_seconds = "HealthCheckTimeoutSeconds",
+            healthy_threshold_count = "HealthyThresholdCount",
+            matcher = "Matcher",
+            path = "Path",
+            port = "Port",
+            protocol = "Protocol",
+            protocol_version = "ProtocolVersion",
+            unhealthy_threshold_count = "UnhealthyThresholdCount",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("HealthCheckTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
-            ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Matcher", crate::resource::Rule { shape: Some(&MATCHER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$))")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("HealthCheckTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
+        ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Matcher", crate::resource::Rule { shape: Some(&MATCHER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$))")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Matcher`.
     #[derive(Clone)]
     pub struct Matcher {
         /// CloudFormation property `HttpCode`; required.
@@ -2196,7 +1424,6 @@ pub mod target_group {
 
     impl Matcher {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(http_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 http_code: http_code.into(),
@@ -2204,29 +1431,17 @@ pub mod target_group {
         }
     }
 
-    impl crate::resource::ToExpr for Matcher {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HttpCode", self.http_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested Matcher;
+        req {
+            http_code = "HttpCode",
         }
     }
 
-    pub(super) static MATCHER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpCode", crate::resource::Rule { min_len: Some(3), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[0-9-,]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCHER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpCode", crate::resource::Rule { min_len: Some(3), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[0-9-,]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Target`.
     #[derive(Clone)]
     pub struct Target {
         /// CloudFormation property `Id`; required.
@@ -2237,7 +1452,6 @@ pub mod target_group {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -2246,43 +1460,21 @@ pub mod target_group {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            id = "Id",
+        }
+        opt {
+            port = "Port",
         }
     }
 
-    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `HTTP`
-        Http,
-        /// `HTTPS`
-        Https,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
-
-    /// Allowed values of `ProtocolVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolVersion {
         /// `HTTP1`
         Http1,
@@ -2290,37 +1482,9 @@ pub mod target_group {
         Http2,
     }
 
-    impl crate::value::CfnEnum for ProtocolVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http1 => "HTTP1",
-                Self::Http2 => "HTTP2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtocolVersion, ["HTTP1", "HTTP2"]);
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
-
-    /// Allowed values of `LambdaEventStructureVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaEventStructureVersion {
         /// `V1`
         V1,
@@ -2328,19 +1492,10 @@ pub mod target_group {
         V2,
     }
 
-    impl crate::value::CfnEnum for LambdaEventStructureVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V1 => "V1",
-                Self::V2 => "V2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaEventStructureVersion, ["V1", "V2"]);
 
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetGroupConfigProtocol {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum TargetGroupProtocol {
         /// `HTTP`
         Http,
         /// `HTTPS`
@@ -2349,20 +1504,10 @@ pub mod target_group {
         Tcp,
     }
 
-    impl crate::value::CfnEnum for TargetGroupConfigProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::Tcp => "TCP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetGroupProtocol, ["HTTP", "HTTPS", "TCP"]);
 
-    /// Allowed values of `ProtocolVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetGroupConfigProtocolVersion {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum TargetGroupProtocolVersion {
         /// `HTTP1`
         Http1,
         /// `HTTP2`
@@ -2371,19 +1516,9 @@ pub mod target_group {
         Grpc,
     }
 
-    impl crate::value::CfnEnum for TargetGroupConfigProtocolVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http1 => "HTTP1",
-                Self::Http2 => "HTTP2",
-                Self::Grpc => "GRPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetGroupProtocolVersion, ["HTTP1", "HTTP2", "GRPC"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `IP`
         Ip,
@@ -2395,15 +1530,5 @@ pub mod target_group {
         Alb,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ip => "IP",
-                Self::Lambda => "LAMBDA",
-                Self::Instance => "INSTANCE",
-                Self::Alb => "ALB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["IP", "LAMBDA", "INSTANCE", "ALB"]);
 }

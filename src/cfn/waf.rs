@@ -12,14 +12,13 @@
 #[derive(Clone)]
 pub struct ByteMatchSet {
     /// CloudFormation property `ByteMatchTuples`.
-    pub byte_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::waf::byte_match_set::ByteMatchTuple>>,
+    pub byte_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::ByteMatchTuple>>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
 }
 
 impl ByteMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             byte_match_tuples: ::std::option::Option::None,
@@ -28,100 +27,28 @@ impl ByteMatchSet {
     }
 }
 
-impl crate::resource::Resource for ByteMatchSet {
-    const TYPE: &'static str = "AWS::WAF::ByteMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ByteMatchTuples", self.byte_match_tuples);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource ByteMatchSet = "AWS::WAF::ByteMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        byte_match_tuples = "ByteMatchTuples",
     }
 }
 
 /// Attributes of [`ByteMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ByteMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod byte_match_set {
     //! Nested property types and enums of [`ByteMatchSet`](super::ByteMatchSet).
 
-    /// The definition `ByteMatchTuple`.
-    #[derive(Clone)]
-    pub struct ByteMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::waf::byte_match_set::FieldToMatch,
-        /// CloudFormation property `PositionalConstraint`; required.
-        pub positional_constraint: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TargetString`.
-        pub target_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TargetStringBase64`.
-        pub target_string_base64: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl ByteMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::waf::byte_match_set::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                positional_constraint: positional_constraint.into(),
-                target_string: ::std::option::Option::None,
-                target_string_base64: ::std::option::Option::None,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ByteMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("PositionalConstraint", self.positional_constraint);
-            p.set_opt("TargetString", self.target_string);
-            p.set_opt("TargetStringBase64", self.target_string_base64);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{ByteMatchTuple, FieldToMatch};
 }
 
 /// Resource Type definition for AWS::WAF::IPSet
@@ -132,14 +59,13 @@ pub mod byte_match_set {
 #[derive(Clone)]
 pub struct IpSet {
     /// CloudFormation property `IPSetDescriptors`.
-    pub ip_set_descriptors: ::std::option::Option<::std::vec::Vec<crate::cfn::waf::ip_set::IpSetDescriptor>>,
+    pub ip_set_descriptors: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::IpSetDescriptor>>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
 }
 
 impl IpSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ip_set_descriptors: ::std::option::Option::None,
@@ -148,58 +74,28 @@ impl IpSet {
     }
 }
 
-impl crate::resource::Resource for IpSet {
-    const TYPE: &'static str = "AWS::WAF::IPSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IPSetDescriptors", self.ip_set_descriptors);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource IpSet = "AWS::WAF::IPSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        ip_set_descriptors = "IPSetDescriptors",
     }
 }
 
 /// Attributes of [`IpSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod ip_set {
     //! Nested property types and enums of [`IpSet`](super::IpSet).
 
-    /// The definition `IPSetDescriptor`.
-    #[derive(Clone)]
-    pub struct IpSetDescriptor {
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl IpSetDescriptor {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                type_: type_.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::IpSetDescriptor;
 }
 
 /// Resource Type definition for AWS::WAF::Rule
@@ -214,12 +110,11 @@ pub struct Rule {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Predicates`.
-    pub predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::waf::rule::Predicate>>,
+    pub predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::Predicate>>,
 }
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             metric_name: metric_name.into(),
@@ -229,63 +124,29 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::WAF::Rule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set_opt("Predicates", self.predicates);
-        p
+crate::resource::props! {
+    resource Rule = "AWS::WAF::Rule", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        metric_name = "MetricName",
+        name = "Name",
+    }
+    opt {
+        predicates = "Predicates",
     }
 }
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
-    /// The definition `Predicate`.
-    #[derive(Clone)]
-    pub struct Predicate {
-        /// CloudFormation property `DataId`; required.
-        pub data_id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Negated`; required.
-        pub negated: crate::value::Val<bool>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl Predicate {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(data_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, negated: impl ::std::convert::Into<crate::value::Val<bool>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data_id: data_id.into(),
-                negated: negated.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Predicate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataId", self.data_id);
-            p.set("Negated", self.negated);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::Predicate;
 }
 
 /// Resource Type definition for AWS::WAF::SizeConstraintSet
@@ -298,13 +159,12 @@ pub struct SizeConstraintSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SizeConstraints`; required.
-    pub size_constraints: ::std::vec::Vec<crate::cfn::waf::size_constraint_set::SizeConstraint>,
+    pub size_constraints: ::std::vec::Vec<crate::cfn::shared::group_networking::SizeConstraint>,
 }
 
 impl SizeConstraintSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size_constraints: ::std::vec::Vec<crate::cfn::waf::size_constraint_set::SizeConstraint>) -> Self {
+    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size_constraints: ::std::vec::Vec<crate::cfn::shared::group_networking::SizeConstraint>) -> Self {
         Self {
             name: name.into(),
             size_constraints,
@@ -312,96 +172,26 @@ impl SizeConstraintSet {
     }
 }
 
-impl crate::resource::Resource for SizeConstraintSet {
-    const TYPE: &'static str = "AWS::WAF::SizeConstraintSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("SizeConstraints", self.size_constraints);
-        p
+crate::resource::props! {
+    resource SizeConstraintSet = "AWS::WAF::SizeConstraintSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        size_constraints = "SizeConstraints",
     }
 }
 
 /// Attributes of [`SizeConstraintSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SizeConstraintSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod size_constraint_set {
     //! Nested property types and enums of [`SizeConstraintSet`](super::SizeConstraintSet).
 
-    /// The definition `SizeConstraint`.
-    #[derive(Clone)]
-    pub struct SizeConstraint {
-        /// CloudFormation property `ComparisonOperator`; required.
-        pub comparison_operator: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::waf::size_constraint_set::FieldToMatch,
-        /// CloudFormation property `Size`; required.
-        pub size: crate::value::Val<i64>,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl SizeConstraint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::waf::size_constraint_set::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<i64>>, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                comparison_operator: comparison_operator.into(),
-                field_to_match,
-                size: size.into(),
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SizeConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("Size", self.size);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, SizeConstraint};
 }
 
 /// Resource Type definition for AWS::WAF::SqlInjectionMatchSet
@@ -414,12 +204,11 @@ pub struct SqlInjectionMatchSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SqlInjectionMatchTuples`.
-    pub sql_injection_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::waf::sql_injection_match_set::SqlInjectionMatchTuple>>,
+    pub sql_injection_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::SqlInjectionMatchTuple>>,
 }
 
 impl SqlInjectionMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -428,88 +217,28 @@ impl SqlInjectionMatchSet {
     }
 }
 
-impl crate::resource::Resource for SqlInjectionMatchSet {
-    const TYPE: &'static str = "AWS::WAF::SqlInjectionMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SqlInjectionMatchTuples", self.sql_injection_match_tuples);
-        p
+crate::resource::props! {
+    resource SqlInjectionMatchSet = "AWS::WAF::SqlInjectionMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        sql_injection_match_tuples = "SqlInjectionMatchTuples",
     }
 }
 
 /// Attributes of [`SqlInjectionMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SqlInjectionMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod sql_injection_match_set {
     //! Nested property types and enums of [`SqlInjectionMatchSet`](super::SqlInjectionMatchSet).
 
-    /// The definition `SqlInjectionMatchTuple`.
-    #[derive(Clone)]
-    pub struct SqlInjectionMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::waf::sql_injection_match_set::FieldToMatch,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl SqlInjectionMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::waf::sql_injection_match_set::FieldToMatch, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SqlInjectionMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, SqlInjectionMatchTuple};
 }
 
 /// Resource Type definition for AWS::WAF::WebACL
@@ -531,7 +260,6 @@ pub struct WebAcl {
 
 impl WebAcl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_action: crate::cfn::waf::web_acl::WafAction, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             default_action,
@@ -542,32 +270,29 @@ impl WebAcl {
     }
 }
 
-impl crate::resource::Resource for WebAcl {
-    const TYPE: &'static str = "AWS::WAF::WebACL";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DefaultAction", self.default_action);
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set_opt("Rules", self.rules);
-        p
+crate::resource::props! {
+    resource WebAcl = "AWS::WAF::WebACL", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        default_action = "DefaultAction",
+        metric_name = "MetricName",
+        name = "Name",
+    }
+    opt {
+        rules = "Rules",
     }
 }
 
 /// Attributes of [`WebAcl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebAcl> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod web_acl {
     //! Nested property types and enums of [`WebAcl`](super::WebAcl).
 
-    /// The definition `WafAction`.
     #[derive(Clone)]
     pub struct WafAction {
         /// CloudFormation property `Type`; required.
@@ -576,7 +301,6 @@ pub mod web_acl {
 
     impl WafAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -584,16 +308,13 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for WafAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested WafAction;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `ActivatedRule`.
     #[derive(Clone)]
     pub struct ActivatedRule {
         /// CloudFormation property `Action`.
@@ -606,7 +327,6 @@ pub mod web_acl {
 
     impl ActivatedRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, rule_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: ::std::option::Option::None,
@@ -616,14 +336,14 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ActivatedRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set("Priority", self.priority);
-            p.set("RuleId", self.rule_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActivatedRule;
+        req {
+            priority = "Priority",
+            rule_id = "RuleId",
+        }
+        opt {
+            action = "Action",
         }
     }
 }
@@ -638,13 +358,12 @@ pub struct XssMatchSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `XssMatchTuples`; required.
-    pub xss_match_tuples: ::std::vec::Vec<crate::cfn::waf::xss_match_set::XssMatchTuple>,
+    pub xss_match_tuples: ::std::vec::Vec<crate::cfn::shared::group_networking::XssMatchTuple>,
 }
 
 impl XssMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, xss_match_tuples: ::std::vec::Vec<crate::cfn::waf::xss_match_set::XssMatchTuple>) -> Self {
+    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, xss_match_tuples: ::std::vec::Vec<crate::cfn::shared::group_networking::XssMatchTuple>) -> Self {
         Self {
             name: name.into(),
             xss_match_tuples,
@@ -652,86 +371,24 @@ impl XssMatchSet {
     }
 }
 
-impl crate::resource::Resource for XssMatchSet {
-    const TYPE: &'static str = "AWS::WAF::XssMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("XssMatchTuples", self.xss_match_tuples);
-        p
+crate::resource::props! {
+    resource XssMatchSet = "AWS::WAF::XssMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        xss_match_tuples = "XssMatchTuples",
     }
 }
 
 /// Attributes of [`XssMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<XssMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod xss_match_set {
     //! Nested property types and enums of [`XssMatchSet`](super::XssMatchSet).
 
-    /// The definition `XssMatchTuple`.
-    #[derive(Clone)]
-    pub struct XssMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::waf::xss_match_set::FieldToMatch,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl XssMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::waf::xss_match_set::FieldToMatch, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for XssMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, XssMatchTuple};
 }

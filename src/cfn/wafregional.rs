@@ -12,14 +12,13 @@
 #[derive(Clone)]
 pub struct ByteMatchSet {
     /// CloudFormation property `ByteMatchTuples`.
-    pub byte_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::byte_match_set::ByteMatchTuple>>,
+    pub byte_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::ByteMatchTuple>>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
 }
 
 impl ByteMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             byte_match_tuples: ::std::option::Option::None,
@@ -28,100 +27,28 @@ impl ByteMatchSet {
     }
 }
 
-impl crate::resource::Resource for ByteMatchSet {
-    const TYPE: &'static str = "AWS::WAFRegional::ByteMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ByteMatchTuples", self.byte_match_tuples);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource ByteMatchSet = "AWS::WAFRegional::ByteMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        byte_match_tuples = "ByteMatchTuples",
     }
 }
 
 /// Attributes of [`ByteMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ByteMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod byte_match_set {
     //! Nested property types and enums of [`ByteMatchSet`](super::ByteMatchSet).
 
-    /// The definition `ByteMatchTuple`.
-    #[derive(Clone)]
-    pub struct ByteMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::wafregional::byte_match_set::FieldToMatch,
-        /// CloudFormation property `PositionalConstraint`; required.
-        pub positional_constraint: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TargetString`.
-        pub target_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TargetStringBase64`.
-        pub target_string_base64: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl ByteMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafregional::byte_match_set::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                positional_constraint: positional_constraint.into(),
-                target_string: ::std::option::Option::None,
-                target_string_base64: ::std::option::Option::None,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ByteMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("PositionalConstraint", self.positional_constraint);
-            p.set_opt("TargetString", self.target_string);
-            p.set_opt("TargetStringBase64", self.target_string_base64);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{ByteMatchTuple, FieldToMatch};
 }
 
 /// Resource Type definition for AWS::WAFRegional::GeoMatchSet
@@ -139,7 +66,6 @@ pub struct GeoMatchSet {
 
 impl GeoMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             geo_match_constraints: ::std::option::Option::None,
@@ -148,30 +74,27 @@ impl GeoMatchSet {
     }
 }
 
-impl crate::resource::Resource for GeoMatchSet {
-    const TYPE: &'static str = "AWS::WAFRegional::GeoMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("GeoMatchConstraints", self.geo_match_constraints);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource GeoMatchSet = "AWS::WAFRegional::GeoMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        geo_match_constraints = "GeoMatchConstraints",
     }
 }
 
 /// Attributes of [`GeoMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GeoMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod geo_match_set {
     //! Nested property types and enums of [`GeoMatchSet`](super::GeoMatchSet).
 
-    /// The definition `GeoMatchConstraint`.
     #[derive(Clone)]
     pub struct GeoMatchConstraint {
         /// CloudFormation property `Type`; required.
@@ -182,7 +105,6 @@ pub mod geo_match_set {
 
     impl GeoMatchConstraint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -191,13 +113,11 @@ pub mod geo_match_set {
         }
     }
 
-    impl crate::resource::ToExpr for GeoMatchConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoMatchConstraint;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 }
@@ -210,14 +130,13 @@ pub mod geo_match_set {
 #[derive(Clone)]
 pub struct IpSet {
     /// CloudFormation property `IPSetDescriptors`.
-    pub ip_set_descriptors: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::ip_set::IpSetDescriptor>>,
+    pub ip_set_descriptors: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::IpSetDescriptor>>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
 }
 
 impl IpSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ip_set_descriptors: ::std::option::Option::None,
@@ -226,58 +145,28 @@ impl IpSet {
     }
 }
 
-impl crate::resource::Resource for IpSet {
-    const TYPE: &'static str = "AWS::WAFRegional::IPSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IPSetDescriptors", self.ip_set_descriptors);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource IpSet = "AWS::WAFRegional::IPSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        ip_set_descriptors = "IPSetDescriptors",
     }
 }
 
 /// Attributes of [`IpSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod ip_set {
     //! Nested property types and enums of [`IpSet`](super::IpSet).
 
-    /// The definition `IPSetDescriptor`.
-    #[derive(Clone)]
-    pub struct IpSetDescriptor {
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl IpSetDescriptor {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                type_: type_.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::IpSetDescriptor;
 }
 
 /// Resource Type definition for AWS::WAFRegional::RateBasedRule
@@ -288,7 +177,7 @@ pub mod ip_set {
 #[derive(Clone)]
 pub struct RateBasedRule {
     /// CloudFormation property `MatchPredicates`.
-    pub match_predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::rate_based_rule::Predicate>>,
+    pub match_predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::Predicate>>,
     /// CloudFormation property `MetricName`; required; changing it replaces the resource.
     pub metric_name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Name`; required; changing it replaces the resource.
@@ -301,7 +190,6 @@ pub struct RateBasedRule {
 
 impl RateBasedRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rate_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rate_limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             match_predicates: ::std::option::Option::None,
@@ -313,65 +201,31 @@ impl RateBasedRule {
     }
 }
 
-impl crate::resource::Resource for RateBasedRule {
-    const TYPE: &'static str = "AWS::WAFRegional::RateBasedRule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MatchPredicates", self.match_predicates);
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set("RateKey", self.rate_key);
-        p.set("RateLimit", self.rate_limit);
-        p
+crate::resource::props! {
+    resource RateBasedRule = "AWS::WAFRegional::RateBasedRule", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        metric_name = "MetricName",
+        name = "Name",
+        rate_key = "RateKey",
+        rate_limit = "RateLimit",
+    }
+    opt {
+        match_predicates = "MatchPredicates",
     }
 }
 
 /// Attributes of [`RateBasedRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RateBasedRule> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod rate_based_rule {
     //! Nested property types and enums of [`RateBasedRule`](super::RateBasedRule).
 
-    /// The definition `Predicate`.
-    #[derive(Clone)]
-    pub struct Predicate {
-        /// CloudFormation property `DataId`; required.
-        pub data_id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Negated`; required.
-        pub negated: crate::value::Val<bool>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl Predicate {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(data_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, negated: impl ::std::convert::Into<crate::value::Val<bool>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data_id: data_id.into(),
-                negated: negated.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Predicate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataId", self.data_id);
-            p.set("Negated", self.negated);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::Predicate;
 }
 
 /// Resource Type definition for AWS::WAFRegional::RegexPatternSet
@@ -389,7 +243,6 @@ pub struct RegexPatternSet {
 
 impl RegexPatternSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regex_pattern_strings: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             name: name.into(),
@@ -398,33 +251,23 @@ impl RegexPatternSet {
     }
 }
 
-impl crate::resource::Resource for RegexPatternSet {
-    const TYPE: &'static str = "AWS::WAFRegional::RegexPatternSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGEX_PATTERN_SET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("RegexPatternStrings", self.regex_pattern_strings);
-        p
+crate::resource::props! {
+    resource RegexPatternSet = "AWS::WAFRegional::RegexPatternSet", shape: Some(&REGEX_PATTERN_SET_SHAPE);
+    req {
+        name = "Name",
+        regex_pattern_strings = "RegexPatternStrings",
     }
 }
 
-static REGEX_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RegexPatternStrings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGEX_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RegexPatternStrings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegexPatternSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegexPatternSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -440,12 +283,11 @@ pub struct Rule {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Predicates`.
-    pub predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::rule::Predicate>>,
+    pub predicates: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::Predicate>>,
 }
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             metric_name: metric_name.into(),
@@ -455,63 +297,29 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::WAFRegional::Rule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set_opt("Predicates", self.predicates);
-        p
+crate::resource::props! {
+    resource Rule = "AWS::WAFRegional::Rule", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        metric_name = "MetricName",
+        name = "Name",
+    }
+    opt {
+        predicates = "Predicates",
     }
 }
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
-    /// The definition `Predicate`.
-    #[derive(Clone)]
-    pub struct Predicate {
-        /// CloudFormation property `DataId`; required.
-        pub data_id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Negated`; required.
-        pub negated: crate::value::Val<bool>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl Predicate {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(data_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, negated: impl ::std::convert::Into<crate::value::Val<bool>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data_id: data_id.into(),
-                negated: negated.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Predicate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataId", self.data_id);
-            p.set("Negated", self.negated);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::Predicate;
 }
 
 /// Resource Type definition for AWS::WAFRegional::SizeConstraintSet
@@ -524,12 +332,11 @@ pub struct SizeConstraintSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SizeConstraints`.
-    pub size_constraints: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::size_constraint_set::SizeConstraint>>,
+    pub size_constraints: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::SizeConstraint>>,
 }
 
 impl SizeConstraintSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -538,96 +345,28 @@ impl SizeConstraintSet {
     }
 }
 
-impl crate::resource::Resource for SizeConstraintSet {
-    const TYPE: &'static str = "AWS::WAFRegional::SizeConstraintSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SizeConstraints", self.size_constraints);
-        p
+crate::resource::props! {
+    resource SizeConstraintSet = "AWS::WAFRegional::SizeConstraintSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        size_constraints = "SizeConstraints",
     }
 }
 
 /// Attributes of [`SizeConstraintSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SizeConstraintSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod size_constraint_set {
     //! Nested property types and enums of [`SizeConstraintSet`](super::SizeConstraintSet).
 
-    /// The definition `SizeConstraint`.
-    #[derive(Clone)]
-    pub struct SizeConstraint {
-        /// CloudFormation property `ComparisonOperator`; required.
-        pub comparison_operator: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::wafregional::size_constraint_set::FieldToMatch,
-        /// CloudFormation property `Size`; required.
-        pub size: crate::value::Val<i64>,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl SizeConstraint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::wafregional::size_constraint_set::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<i64>>, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                comparison_operator: comparison_operator.into(),
-                field_to_match,
-                size: size.into(),
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SizeConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("Size", self.size);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, SizeConstraint};
 }
 
 /// Resource Type definition for AWS::WAFRegional::SqlInjectionMatchSet
@@ -640,12 +379,11 @@ pub struct SqlInjectionMatchSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SqlInjectionMatchTuples`.
-    pub sql_injection_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::sql_injection_match_set::SqlInjectionMatchTuple>>,
+    pub sql_injection_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::SqlInjectionMatchTuple>>,
 }
 
 impl SqlInjectionMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -654,88 +392,28 @@ impl SqlInjectionMatchSet {
     }
 }
 
-impl crate::resource::Resource for SqlInjectionMatchSet {
-    const TYPE: &'static str = "AWS::WAFRegional::SqlInjectionMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SqlInjectionMatchTuples", self.sql_injection_match_tuples);
-        p
+crate::resource::props! {
+    resource SqlInjectionMatchSet = "AWS::WAFRegional::SqlInjectionMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        sql_injection_match_tuples = "SqlInjectionMatchTuples",
     }
 }
 
 /// Attributes of [`SqlInjectionMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SqlInjectionMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod sql_injection_match_set {
     //! Nested property types and enums of [`SqlInjectionMatchSet`](super::SqlInjectionMatchSet).
 
-    /// The definition `SqlInjectionMatchTuple`.
-    #[derive(Clone)]
-    pub struct SqlInjectionMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::wafregional::sql_injection_match_set::FieldToMatch,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl SqlInjectionMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafregional::sql_injection_match_set::FieldToMatch, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SqlInjectionMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, SqlInjectionMatchTuple};
 }
 
 /// Resource Type definition for AWS::WAFRegional::WebACL
@@ -757,7 +435,6 @@ pub struct WebAcl {
 
 impl WebAcl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_action: crate::cfn::wafregional::web_acl::Action, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             default_action,
@@ -768,32 +445,29 @@ impl WebAcl {
     }
 }
 
-impl crate::resource::Resource for WebAcl {
-    const TYPE: &'static str = "AWS::WAFRegional::WebACL";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DefaultAction", self.default_action);
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set_opt("Rules", self.rules);
-        p
+crate::resource::props! {
+    resource WebAcl = "AWS::WAFRegional::WebACL", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        default_action = "DefaultAction",
+        metric_name = "MetricName",
+        name = "Name",
+    }
+    opt {
+        rules = "Rules",
     }
 }
 
 /// Attributes of [`WebAcl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebAcl> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod web_acl {
     //! Nested property types and enums of [`WebAcl`](super::WebAcl).
 
-    /// The definition `Action`.
     #[derive(Clone)]
     pub struct Action {
         /// CloudFormation property `Type`; required.
@@ -802,7 +476,6 @@ pub mod web_acl {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -810,16 +483,13 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `Rule`.
     #[derive(Clone)]
     pub struct Rule {
         /// CloudFormation property `Action`; required.
@@ -832,7 +502,6 @@ pub mod web_acl {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: crate::cfn::wafregional::web_acl::Action, priority: impl ::std::convert::Into<crate::value::Val<i64>>, rule_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action,
@@ -842,14 +511,12 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Priority", self.priority);
-            p.set("RuleId", self.rule_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            action = "Action",
+            priority = "Priority",
+            rule_id = "RuleId",
         }
     }
 }
@@ -869,7 +536,6 @@ pub struct WebAclAssociation {
 
 impl WebAclAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, web_acl_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -878,23 +544,19 @@ impl WebAclAssociation {
     }
 }
 
-impl crate::resource::Resource for WebAclAssociation {
-    const TYPE: &'static str = "AWS::WAFRegional::WebACLAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set("WebACLId", self.web_acl_id);
-        p
+crate::resource::props! {
+    resource WebAclAssociation = "AWS::WAFRegional::WebACLAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        resource_arn = "ResourceArn",
+        web_acl_id = "WebACLId",
     }
 }
 
 /// Attributes of [`WebAclAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebAclAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -908,12 +570,11 @@ pub struct XssMatchSet {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `XssMatchTuples`.
-    pub xss_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::wafregional::xss_match_set::XssMatchTuple>>,
+    pub xss_match_tuples: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_networking::XssMatchTuple>>,
 }
 
 impl XssMatchSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -922,86 +583,26 @@ impl XssMatchSet {
     }
 }
 
-impl crate::resource::Resource for XssMatchSet {
-    const TYPE: &'static str = "AWS::WAFRegional::XssMatchSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("XssMatchTuples", self.xss_match_tuples);
-        p
+crate::resource::props! {
+    resource XssMatchSet = "AWS::WAFRegional::XssMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        xss_match_tuples = "XssMatchTuples",
     }
 }
 
 /// Attributes of [`XssMatchSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<XssMatchSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod xss_match_set {
     //! Nested property types and enums of [`XssMatchSet`](super::XssMatchSet).
 
-    /// The definition `XssMatchTuple`.
-    #[derive(Clone)]
-    pub struct XssMatchTuple {
-        /// CloudFormation property `FieldToMatch`; required.
-        pub field_to_match: crate::cfn::wafregional::xss_match_set::FieldToMatch,
-        /// CloudFormation property `TextTransformation`; required.
-        pub text_transformation: crate::value::Val<::std::string::String>,
-    }
-
-    impl XssMatchTuple {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafregional::xss_match_set::FieldToMatch, text_transformation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                field_to_match,
-                text_transformation: text_transformation.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for XssMatchTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("TextTransformation", self.text_transformation);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FieldToMatch`.
-    #[derive(Clone)]
-    pub struct FieldToMatch {
-        /// CloudFormation property `Data`.
-        pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl FieldToMatch {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                data: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_networking::{FieldToMatch, XssMatchTuple};
 }

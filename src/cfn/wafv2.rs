@@ -35,7 +35,6 @@ pub struct IpSet {
 
 impl IpSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(addresses: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, ip_address_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::ip_set::IpAddressVersion>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::ip_set::Scope>>) -> Self {
         Self {
             addresses: addresses.into(),
@@ -48,60 +47,42 @@ impl IpSet {
     }
 }
 
-impl crate::resource::Resource for IpSet {
-    const TYPE: &'static str = "AWS::WAFv2::IPSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IP_SET_SHAPE)
+crate::resource::props! {
+    resource IpSet = "AWS::WAFv2::IPSet", shape: Some(&IP_SET_SHAPE);
+    req {
+        addresses = "Addresses",
+        ip_address_version = "IPAddressVersion",
+        scope = "Scope",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Addresses", self.addresses);
-        p.set_opt("Description", self.description);
-        p.set("IPAddressVersion", self.ip_address_version);
-        p.set_opt("Name", self.name);
-        p.set("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static IP_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::ip_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IP_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_wafv2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod ip_set {
     //! Nested property types and enums of [`IpSet`](super::IpSet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressVersion {
         /// `IPV4`
         Ipv4,
@@ -109,18 +90,10 @@ pub mod ip_set {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpAddressVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressVersion, ["IPV4", "IPV6"]);
 
     /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -128,15 +101,7 @@ pub mod ip_set {
         Regional,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloudfront => "CLOUDFRONT",
-                Self::Regional => "REGIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["CLOUDFRONT", "REGIONAL"]);
 }
 
 /// A WAFv2 Logging Configuration Resource Provider
@@ -164,7 +129,6 @@ pub struct LoggingConfiguration {
 
 impl LoggingConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(log_destination_configs: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             log_destination_configs: log_destination_configs.into(),
@@ -175,35 +139,28 @@ impl LoggingConfiguration {
     }
 }
 
-impl crate::resource::Resource for LoggingConfiguration {
-    const TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOGGING_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource LoggingConfiguration = "AWS::WAFv2::LoggingConfiguration", shape: Some(&LOGGING_CONFIGURATION_SHAPE);
+    req {
+        log_destination_configs = "LogDestinationConfigs",
+        resource_arn = "ResourceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LogDestinationConfigs", self.log_destination_configs);
-        p.set_opt("LoggingFilter", self.logging_filter);
-        p.set_opt("RedactedFields", self.redacted_fields);
-        p.set("ResourceArn", self.resource_arn);
-        p
+    opt {
+        logging_filter = "LoggingFilter",
+        redacted_fields = "RedactedFields",
     }
 }
 
-static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoggingFilter", crate::resource::Rule { shape: Some(&self::logging_configuration::LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoggingFilter", crate::resource::Rule { shape: Some(&self::logging_configuration::LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedactedFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging_configuration::FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoggingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoggingConfiguration> {
-    /// `Fn::GetAtt` `ManagedByFirewallManager`.
-    #[inline]
-    pub fn attr_managed_by_firewall_manager(self) -> crate::value::Val<bool> {
-        self.__get_att("ManagedByFirewallManager")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ManagedByFirewallManager`.
+        attr_managed_by_firewall_manager: bool = "ManagedByFirewallManager",
     }
 }
 
@@ -225,7 +182,6 @@ pub mod logging_configuration {
 
     impl LoggingFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::logging_configuration::DefaultBehavior>>, filters: ::std::vec::Vec<crate::cfn::wafv2::logging_configuration::Filter>) -> Self {
             Self {
                 default_behavior: default_behavior.into(),
@@ -234,23 +190,18 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultBehavior", self.default_behavior);
-            p.set("Filters", self.filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingFilter;
+        req {
+            default_behavior = "DefaultBehavior",
+            filters = "Filters",
         }
     }
 
-    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone)]
     pub struct Filter {
         /// How to handle logs that satisfy the filter's conditions and requirement.
@@ -269,7 +220,6 @@ pub mod logging_configuration {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::logging_configuration::Behavior>>, conditions: ::std::vec::Vec<crate::cfn::wafv2::logging_configuration::Condition>, requirement: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::logging_configuration::Requirement>>) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -279,24 +229,19 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Behavior", self.behavior);
-            p.set("Conditions", self.conditions);
-            p.set("Requirement", self.requirement);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            behavior = "Behavior",
+            conditions = "Conditions",
+            requirement = "Requirement",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Condition`.
     #[derive(Clone, Default)]
     pub struct Condition {
         /// A single action condition.
@@ -309,13 +254,11 @@ pub mod logging_configuration {
         pub label_name_condition: ::std::option::Option<crate::cfn::wafv2::logging_configuration::LabelNameCondition>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionCondition", self.action_condition);
-            p.set_opt("LabelNameCondition", self.label_name_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            action_condition = "ActionCondition",
+            label_name_condition = "LabelNameCondition",
         }
     }
 
@@ -330,7 +273,6 @@ pub mod logging_configuration {
 
     impl ActionCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::logging_configuration::Action>>) -> Self {
             Self {
                 action: action.into(),
@@ -338,12 +280,10 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ActionCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionCondition;
+        req {
+            action = "Action",
         }
     }
 
@@ -358,7 +298,6 @@ pub mod logging_configuration {
 
     impl LabelNameCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(label_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 label_name: label_name.into(),
@@ -366,12 +305,10 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for LabelNameCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LabelName", self.label_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LabelNameCondition;
+        req {
+            label_name = "LabelName",
         }
     }
 
@@ -390,17 +327,21 @@ pub mod logging_configuration {
         pub uri_path: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Method", self.method);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("SingleHeader", self.single_header);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToMatch;
+        opt {
+            method = "Method",
+            query_string = "QueryString",
+            single_header = "SingleHeader",
+            uri_path = "UriPath",
         }
     }
+
+    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
     #[derive(Clone)]
@@ -413,7 +354,6 @@ pub mod logging_configuration {
 
     impl SingleHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -421,17 +361,15 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for SingleHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleHeader;
+        req {
+            name = "Name",
         }
     }
 
     /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultBehavior {
         /// `KEEP`
         Keep,
@@ -439,18 +377,10 @@ pub mod logging_configuration {
         Drop,
     }
 
-    impl crate::value::CfnEnum for DefaultBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Keep => "KEEP",
-                Self::Drop => "DROP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultBehavior, ["KEEP", "DROP"]);
 
     /// How to handle logs that satisfy the filter's conditions and requirement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `KEEP`
         Keep,
@@ -458,18 +388,10 @@ pub mod logging_configuration {
         Drop,
     }
 
-    impl crate::value::CfnEnum for Behavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Keep => "KEEP",
-                Self::Drop => "DROP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Behavior, ["KEEP", "DROP"]);
 
     /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ALLOW`
         Allow,
@@ -487,23 +409,10 @@ pub mod logging_configuration {
         ExcludedAsCount,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::Count => "COUNT",
-                Self::Captcha => "CAPTCHA",
-                Self::Challenge => "CHALLENGE",
-                Self::Monetize => "MONETIZE",
-                Self::ExcludedAsCount => "EXCLUDED_AS_COUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"]);
 
     /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Requirement {
         /// `MEETS_ALL`
         MeetsAll,
@@ -511,15 +420,7 @@ pub mod logging_configuration {
         MeetsAny,
     }
 
-    impl crate::value::CfnEnum for Requirement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MeetsAll => "MEETS_ALL",
-                Self::MeetsAny => "MEETS_ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Requirement, ["MEETS_ALL", "MEETS_ANY"]);
 }
 
 /// Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReferenceStatement to perform other actions .
@@ -547,7 +448,6 @@ pub struct RegexPatternSet {
 
 impl RegexPatternSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(regular_expression_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::regex_pattern_set::Scope>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -559,59 +459,41 @@ impl RegexPatternSet {
     }
 }
 
-impl crate::resource::Resource for RegexPatternSet {
-    const TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGEX_PATTERN_SET_SHAPE)
+crate::resource::props! {
+    resource RegexPatternSet = "AWS::WAFv2::RegexPatternSet", shape: Some(&REGEX_PATTERN_SET_SHAPE);
+    req {
+        regular_expression_list = "RegularExpressionList",
+        scope = "Scope",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set("RegularExpressionList", self.regular_expression_list);
-        p.set("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static REGEX_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("RegularExpressionList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::regex_pattern_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGEX_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ("RegularExpressionList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_wafv2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegexPatternSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegexPatternSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod regex_pattern_set {
     //! Nested property types and enums of [`RegexPatternSet`](super::RegexPatternSet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -619,15 +501,7 @@ pub mod regex_pattern_set {
         Regional,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloudfront => "CLOUDFRONT",
-                Self::Regional => "REGIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["CLOUDFRONT", "REGIONAL"]);
 }
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In a RuleGroup, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a RuleGroup, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the RuleGroup with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a RuleGroup, a request needs to match only one of the specifications to be allowed, blocked, or counted.
@@ -648,7 +522,7 @@ pub struct RuleGroup {
     /// Custom response key and body map.
     ///
     /// CloudFormation property `CustomResponseBodies`.
-    pub custom_response_bodies: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::wafv2::rule_group::CustomResponseBody>>,
+    pub custom_response_bodies: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::wafv2::CustomResponseBody>>,
     /// Description of the entity.
     ///
     /// CloudFormation property `Description`.
@@ -656,7 +530,7 @@ pub struct RuleGroup {
     /// Configures monetization for the web ACL or rule group.
     ///
     /// CloudFormation property `MonetizationConfig`.
-    pub monetization_config: ::std::option::Option<crate::cfn::wafv2::rule_group::MonetizationConfig>,
+    pub monetization_config: ::std::option::Option<crate::cfn::shared::wafv2::MonetizationConfig>,
     /// Name of the RuleGroup.
     ///
     /// CloudFormation property `Name`; changing it replaces the resource.
@@ -679,7 +553,6 @@ pub struct RuleGroup {
 
 impl RuleGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capacity: impl ::std::convert::Into<crate::value::Val<i64>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::Scope>>, visibility_config: crate::cfn::wafv2::rule_group::VisibilityConfig) -> Self {
         Self {
             available_labels: ::std::option::Option::None,
@@ -697,67 +570,54 @@ impl RuleGroup {
     }
 }
 
-impl crate::resource::Resource for RuleGroup {
-    const TYPE: &'static str = "AWS::WAFv2::RuleGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_GROUP_SHAPE)
+crate::resource::props! {
+    resource RuleGroup = "AWS::WAFv2::RuleGroup", shape: Some(&RULE_GROUP_SHAPE);
+    req {
+        capacity = "Capacity",
+        scope = "Scope",
+        visibility_config = "VisibilityConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailableLabels", self.available_labels);
-        p.set("Capacity", self.capacity);
-        p.set_opt("ConsumedLabels", self.consumed_labels);
-        p.set_opt("CustomResponseBodies", self.custom_response_bodies);
-        p.set_opt("Description", self.description);
-        p.set_opt("MonetizationConfig", self.monetization_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("Rules", self.rules);
-        p.set("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p.set("VisibilityConfig", self.visibility_config);
-        p
+    opt {
+        available_labels = "AvailableLabels",
+        consumed_labels = "ConsumedLabels",
+        custom_response_bodies = "CustomResponseBodies",
+        description = "Description",
+        monetization_config = "MonetizationConfig",
+        name = "Name",
+        rules = "Rules",
+        tags = "Tags",
     }
 }
 
-static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailableLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::LABEL_SUMMARY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Capacity", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("ConsumedLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::LABEL_SUMMARY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("MonetizationConfig", crate::resource::Rule { shape: Some(&self::rule_group::MONETIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::TAG64_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VisibilityConfig", crate::resource::Rule { shape: Some(&self::rule_group::VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailableLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::LABEL_SUMMARY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Capacity", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ConsumedLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::LABEL_SUMMARY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("MonetizationConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::MONETIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_wafv2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VisibilityConfig", crate::resource::Rule { shape: Some(&self::rule_group::VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RuleGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RuleGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LabelNamespace`.
-    #[inline]
-    pub fn attr_label_namespace(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LabelNamespace")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LabelNamespace`.
+        attr_label_namespace: ::std::string::String = "LabelNamespace",
     }
 }
 
 pub mod rule_group {
     //! Nested property types and enums of [`RuleGroup`](super::RuleGroup).
 
-    /// The definition `LabelSummary`.
+    pub use crate::cfn::shared::wafv2::{AllowAction, AsnMatchStatement, BlockAction, BlockchainChain, Body, BodyParsingFallbackBehavior, CaptchaAction, CaptchaConfig, ChallengeAction, ChallengeConfig, ComparisonOperator, CookieMatchPattern, Cookies, CountryCodes, CryptoConfig, CryptoCurrency, CurrencyMode, CustomHttpHeader, CustomRequestHandling, CustomResponse, CustomResponseBody, FallbackBehavior, ForwardedIpConfiguration, GeoMatchStatement, HeaderMatchPattern, HeaderOrder, Headers, ImmunityTimeProperty, IpSetForwardedIpConfiguration, IpSetReferenceStatement, Ja3Fingerprint, Ja4Fingerprint, JsonBody, JsonMatchPattern, JsonMatchScope, Label, LabelMatchScope, LabelMatchStatement, MapMatchScope, MonetizationConfig, MonetizeAction, OversizeHandling, PaymentNetwork, Position, PositionalConstraint, PreParseTextTransformation, PreParseTextTransformationType, Price, RateBasedStatementCustomKey, RateLimitCookie, RateLimitHeader, RateLimitJa3Fingerprint, RateLimitJa4Fingerprint, RateLimitLabelNamespace, RateLimitQueryArgument, RateLimitQueryString, RateLimitUriPath, ResponseContentType, SensitivityLevel, TextTransformation, TextTransformationType, UriFragment};
+
     #[derive(Clone, Default)]
     pub struct LabelSummary {
         /// Name of the Label.
@@ -766,204 +626,16 @@ pub mod rule_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LabelSummary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LabelSummary;
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static LABEL_SUMMARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom response body.
-    #[derive(Clone)]
-    pub struct CustomResponseBody {
-        /// Response content.
-        ///
-        /// CloudFormation property `Content`; required.
-        pub content: crate::value::Val<::std::string::String>,
-        /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
-        ///
-        /// CloudFormation property `ContentType`; required.
-        pub content_type: crate::value::Val<crate::cfn::wafv2::rule_group::ResponseContentType>,
-    }
-
-    impl CustomResponseBody {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::ResponseContentType>>) -> Self {
-            Self {
-                content: content.into(),
-                content_type: content_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomResponseBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set("ContentType", self.content_type);
-            p.into_expr()
-        }
-    }
-
-    /// Configures monetization for the web ACL or rule group.
-    #[derive(Clone, Default)]
-    pub struct MonetizationConfig {
-        /// Configures cryptocurrency payment settings.
-        ///
-        /// CloudFormation property `CryptoConfig`.
-        pub crypto_config: ::std::option::Option<crate::cfn::wafv2::rule_group::CryptoConfig>,
-        /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-        ///
-        /// CloudFormation property `CurrencyMode`.
-        pub currency_mode: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::CurrencyMode>>,
-    }
-
-    impl crate::resource::ToExpr for MonetizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CryptoConfig", self.crypto_config);
-            p.set_opt("CurrencyMode", self.currency_mode);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MONETIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CryptoConfig", crate::resource::Rule { shape: Some(&CRYPTO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configures cryptocurrency payment settings.
-    #[derive(Clone)]
-    pub struct CryptoConfig {
-        /// List of payment network configurations.
-        ///
-        /// CloudFormation property `PaymentNetworks`; required.
-        pub payment_networks: ::std::vec::Vec<crate::cfn::wafv2::rule_group::PaymentNetwork>,
-    }
-
-    impl CryptoConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(payment_networks: ::std::vec::Vec<crate::cfn::wafv2::rule_group::PaymentNetwork>) -> Self {
-            Self {
-                payment_networks,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CryptoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PaymentNetworks", self.payment_networks);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CRYPTO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PaymentNetworks", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&PAYMENT_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration for a single payment network.
-    #[derive(Clone)]
-    pub struct PaymentNetwork {
-        /// The blockchain chain to use.
-        ///
-        /// CloudFormation property `Chain`; required.
-        pub chain: crate::value::Val<crate::cfn::wafv2::rule_group::BlockchainChain>,
-        /// List of price configurations.
-        ///
-        /// CloudFormation property `Prices`; required.
-        pub prices: ::std::vec::Vec<crate::cfn::wafv2::rule_group::Price>,
-        /// The wallet address for receiving payments.
-        ///
-        /// CloudFormation property `WalletAddress`; required.
-        pub wallet_address: crate::value::Val<::std::string::String>,
-    }
-
-    impl PaymentNetwork {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(chain: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::BlockchainChain>>, prices: ::std::vec::Vec<crate::cfn::wafv2::rule_group::Price>, wallet_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                chain: chain.into(),
-                prices,
-                wallet_address: wallet_address.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PaymentNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Chain", self.chain);
-            p.set("Prices", self.prices);
-            p.set("WalletAddress", self.wallet_address);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PAYMENT_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Prices", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PRICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WalletAddress", crate::resource::Rule { min_len: Some(26), max_len: Some(44), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A price configuration.
-    #[derive(Clone)]
-    pub struct Price {
-        /// The price amount.
-        ///
-        /// CloudFormation property `Amount`; required.
-        pub amount: crate::value::Val<::std::string::String>,
-        /// The cryptocurrency to use for payment.
-        ///
-        /// CloudFormation property `Currency`; required.
-        pub currency: crate::value::Val<crate::cfn::wafv2::rule_group::CryptoCurrency>,
-    }
-
-    impl Price {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(amount: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, currency: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::CryptoCurrency>>) -> Self {
-            Self {
-                amount: amount.into(),
-                currency: currency.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Price {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Amount", self.amount);
-            p.set("Currency", self.currency);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PRICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Amount", crate::resource::Rule { min_len: Some(1), max_len: Some(13), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LABEL_SUMMARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rule of RuleGroup that contains condition and action.
     #[derive(Clone)]
@@ -973,9 +645,9 @@ pub mod rule_group {
         /// CloudFormation property `Action`.
         pub action: ::std::option::Option<crate::cfn::wafv2::rule_group::RuleAction>,
         /// CloudFormation property `CaptchaConfig`.
-        pub captcha_config: ::std::option::Option<crate::cfn::wafv2::rule_group::CaptchaConfig>,
+        pub captcha_config: ::std::option::Option<crate::cfn::shared::wafv2::CaptchaConfig>,
         /// CloudFormation property `ChallengeConfig`.
-        pub challenge_config: ::std::option::Option<crate::cfn::wafv2::rule_group::ChallengeConfig>,
+        pub challenge_config: ::std::option::Option<crate::cfn::shared::wafv2::ChallengeConfig>,
         /// Name of the RuleGroup.
         ///
         /// CloudFormation property `Name`; required.
@@ -987,7 +659,7 @@ pub mod rule_group {
         /// Collection of Rule Labels.
         ///
         /// CloudFormation property `RuleLabels`.
-        pub rule_labels: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::Label>>,
+        pub rule_labels: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::Label>>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
         ///
         /// CloudFormation property `Statement`; required.
@@ -1000,7 +672,6 @@ pub mod rule_group {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, statement: crate::cfn::wafv2::rule_group::Statement, visibility_config: crate::cfn::wafv2::rule_group::VisibilityConfig) -> Self {
             Self {
                 action: ::std::option::Option::None,
@@ -1015,34 +686,32 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("CaptchaConfig", self.captcha_config);
-            p.set_opt("ChallengeConfig", self.challenge_config);
-            p.set("Name", self.name);
-            p.set("Priority", self.priority);
-            p.set_opt("RuleLabels", self.rule_labels);
-            p.set("Statement", self.statement);
-            p.set("VisibilityConfig", self.visibility_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            name = "Name",
+            priority = "Priority",
+            statement = "Statement",
+            visibility_config = "VisibilityConfig",
+        }
+        opt {
+            action = "Action",
+            captcha_config = "CaptchaConfig",
+            challenge_config = "ChallengeConfig",
+            rule_labels = "RuleLabels",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaptchaConfig", crate::resource::Rule { shape: Some(&CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ChallengeConfig", crate::resource::Rule { shape: Some(&CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("RuleLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VisibilityConfig", crate::resource::Rule { shape: Some(&VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaptchaConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ChallengeConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("RuleLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VisibilityConfig", crate::resource::Rule { shape: Some(&VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Action taken when Rule matches its condition.
     #[derive(Clone, Default)]
@@ -1050,19 +719,19 @@ pub mod rule_group {
         /// Allow traffic towards application.
         ///
         /// CloudFormation property `Allow`.
-        pub allow: ::std::option::Option<crate::cfn::wafv2::rule_group::AllowAction>,
+        pub allow: ::std::option::Option<crate::cfn::shared::wafv2::AllowAction>,
         /// Block traffic towards application.
         ///
         /// CloudFormation property `Block`.
-        pub block: ::std::option::Option<crate::cfn::wafv2::rule_group::BlockAction>,
+        pub block: ::std::option::Option<crate::cfn::shared::wafv2::BlockAction>,
         /// Checks valid token exists with request.
         ///
         /// CloudFormation property `Captcha`.
-        pub captcha: ::std::option::Option<crate::cfn::wafv2::rule_group::CaptchaAction>,
+        pub captcha: ::std::option::Option<crate::cfn::shared::wafv2::CaptchaAction>,
         /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
         ///
         /// CloudFormation property `Challenge`.
-        pub challenge: ::std::option::Option<crate::cfn::wafv2::rule_group::ChallengeAction>,
+        pub challenge: ::std::option::Option<crate::cfn::shared::wafv2::ChallengeAction>,
         /// Count traffic towards application.
         ///
         /// CloudFormation property `Count`.
@@ -1070,252 +739,29 @@ pub mod rule_group {
         /// Monetize action for rules.
         ///
         /// CloudFormation property `Monetize`.
-        pub monetize: ::std::option::Option<crate::cfn::wafv2::rule_group::MonetizeAction>,
+        pub monetize: ::std::option::Option<crate::cfn::shared::wafv2::MonetizeAction>,
     }
 
-    impl crate::resource::ToExpr for RuleAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Allow", self.allow);
-            p.set_opt("Block", self.block);
-            p.set_opt("Captcha", self.captcha);
-            p.set_opt("Challenge", self.challenge);
-            p.set_opt("Count", self.count);
-            p.set_opt("Monetize", self.monetize);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleAction;
+        opt {
+            allow = "Allow",
+            block = "Block",
+            captcha = "Captcha",
+            challenge = "Challenge",
+            count = "Count",
+            monetize = "Monetize",
         }
     }
 
-    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Allow", crate::resource::Rule { shape: Some(&ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Block", crate::resource::Rule { shape: Some(&BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Captcha", crate::resource::Rule { shape: Some(&CAPTCHA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Challenge", crate::resource::Rule { shape: Some(&CHALLENGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Count", crate::resource::Rule { shape: Some(&COUNT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Monetize", crate::resource::Rule { shape: Some(&MONETIZE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allow traffic towards application.
-    #[derive(Clone, Default)]
-    pub struct AllowAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::rule_group::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for AllowAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ALLOW_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom request handling.
-    #[derive(Clone)]
-    pub struct CustomRequestHandling {
-        /// Collection of HTTP headers.
-        ///
-        /// CloudFormation property `InsertHeaders`; required.
-        pub insert_headers: ::std::vec::Vec<crate::cfn::wafv2::rule_group::CustomHttpHeader>,
-    }
-
-    impl CustomRequestHandling {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(insert_headers: ::std::vec::Vec<crate::cfn::wafv2::rule_group::CustomHttpHeader>) -> Self {
-            Self {
-                insert_headers,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomRequestHandling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InsertHeaders", self.insert_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_REQUEST_HANDLING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InsertHeaders", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_HTTP_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// HTTP header.
-    #[derive(Clone)]
-    pub struct CustomHttpHeader {
-        /// HTTP header name.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// HTTP header value.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomHttpHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomHttpHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_HTTP_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._$-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Block traffic towards application.
-    #[derive(Clone, Default)]
-    pub struct BlockAction {
-        /// Custom response.
-        ///
-        /// CloudFormation property `CustomResponse`.
-        pub custom_response: ::std::option::Option<crate::cfn::wafv2::rule_group::CustomResponse>,
-    }
-
-    impl crate::resource::ToExpr for BlockAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomResponse", self.custom_response);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static BLOCK_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomResponse", crate::resource::Rule { shape: Some(&CUSTOM_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom response.
-    #[derive(Clone)]
-    pub struct CustomResponse {
-        /// Custom response body key.
-        ///
-        /// CloudFormation property `CustomResponseBodyKey`.
-        pub custom_response_body_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Custom response code.
-        ///
-        /// CloudFormation property `ResponseCode`; required.
-        pub response_code: crate::value::Val<i64>,
-        /// Collection of HTTP headers.
-        ///
-        /// CloudFormation property `ResponseHeaders`.
-        pub response_headers: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::CustomHttpHeader>>,
-    }
-
-    impl CustomResponse {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(response_code: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                custom_response_body_key: ::std::option::Option::None,
-                response_code: response_code.into(),
-                response_headers: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomResponseBodyKey", self.custom_response_body_key);
-            p.set("ResponseCode", self.response_code);
-            p.set_opt("ResponseHeaders", self.response_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomResponseBodyKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("ResponseCode", crate::resource::Rule { min: Some(200.0), max: Some(599.0), ..crate::resource::Rule::NONE }),
-            ("ResponseHeaders", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_HTTP_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Checks valid token exists with request.
-    #[derive(Clone, Default)]
-    pub struct CaptchaAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::rule_group::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for CaptchaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPTCHA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-    #[derive(Clone, Default)]
-    pub struct ChallengeAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::rule_group::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for ChallengeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CHALLENGE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Allow", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Block", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Captcha", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Challenge", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Count", crate::resource::Rule { shape: Some(&COUNT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Monetize", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::MONETIZE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Count traffic towards application.
     #[derive(Clone, Default)]
@@ -1323,157 +769,19 @@ pub mod rule_group {
         /// Custom request handling.
         ///
         /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::rule_group::CustomRequestHandling>,
+        pub custom_request_handling: ::std::option::Option<crate::cfn::shared::wafv2::CustomRequestHandling>,
     }
 
-    impl crate::resource::ToExpr for CountAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
+    crate::resource::props! {
+        nested CountAction;
+        opt {
+            custom_request_handling = "CustomRequestHandling",
         }
     }
 
-    pub(super) static COUNT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Monetize action for rules.
-    #[derive(Clone, Default)]
-    pub struct MonetizeAction {
-        /// The price multiplier for the monetize action.
-        ///
-        /// CloudFormation property `PriceMultiplier`.
-        pub price_multiplier: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MonetizeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PriceMultiplier", self.price_multiplier);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MONETIZE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PriceMultiplier", crate::resource::Rule { min_len: Some(1), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]?|100)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `CaptchaConfig`.
-    #[derive(Clone, Default)]
-    pub struct CaptchaConfig {
-        /// CloudFormation property `ImmunityTimeProperty`.
-        pub immunity_time_property: ::std::option::Option<crate::cfn::wafv2::rule_group::ImmunityTimeProperty>,
-    }
-
-    impl crate::resource::ToExpr for CaptchaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImmunityTimeProperty", self.immunity_time_property);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPTCHA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTimeProperty", crate::resource::Rule { shape: Some(&IMMUNITY_TIME_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ImmunityTimeProperty`.
-    #[derive(Clone)]
-    pub struct ImmunityTimeProperty {
-        /// CloudFormation property `ImmunityTime`; required.
-        pub immunity_time: crate::value::Val<i64>,
-    }
-
-    impl ImmunityTimeProperty {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(immunity_time: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                immunity_time: immunity_time.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ImmunityTimeProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImmunityTime", self.immunity_time);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IMMUNITY_TIME_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTime", crate::resource::Rule { min: Some(60.0), max: Some(259200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ChallengeConfig`.
-    #[derive(Clone, Default)]
-    pub struct ChallengeConfig {
-        /// CloudFormation property `ImmunityTimeProperty`.
-        pub immunity_time_property: ::std::option::Option<crate::cfn::wafv2::rule_group::ImmunityTimeProperty>,
-    }
-
-    impl crate::resource::ToExpr for ChallengeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImmunityTimeProperty", self.immunity_time_property);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CHALLENGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTimeProperty", crate::resource::Rule { shape: Some(&IMMUNITY_TIME_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Label`.
-    #[derive(Clone)]
-    pub struct Label {
-        /// Name of the Label.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Label {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Label {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COUNT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomRequestHandling", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[derive(Clone, Default)]
@@ -1481,17 +789,17 @@ pub mod rule_group {
         /// CloudFormation property `AndStatement`.
         pub and_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::AndStatement>,
         /// CloudFormation property `AsnMatchStatement`.
-        pub asn_match_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::AsnMatchStatement>,
+        pub asn_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::AsnMatchStatement>,
         /// Byte Match statement.
         ///
         /// CloudFormation property `ByteMatchStatement`.
         pub byte_match_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::ByteMatchStatement>,
         /// CloudFormation property `GeoMatchStatement`.
-        pub geo_match_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::GeoMatchStatement>,
+        pub geo_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::GeoMatchStatement>,
         /// CloudFormation property `IPSetReferenceStatement`.
-        pub ip_set_reference_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::IpSetReferenceStatement>,
+        pub ip_set_reference_statement: ::std::option::Option<crate::cfn::shared::wafv2::IpSetReferenceStatement>,
         /// CloudFormation property `LabelMatchStatement`.
-        pub label_match_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::LabelMatchStatement>,
+        pub label_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::LabelMatchStatement>,
         /// CloudFormation property `NotStatement`.
         pub not_statement: ::std::option::Option<::std::boxed::Box<crate::cfn::wafv2::rule_group::NotStatement>>,
         /// CloudFormation property `OrStatement`.
@@ -1516,48 +824,43 @@ pub mod rule_group {
         pub xss_match_statement: ::std::option::Option<crate::cfn::wafv2::rule_group::XssMatchStatement>,
     }
 
-    impl crate::resource::ToExpr for Statement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndStatement", self.and_statement);
-            p.set_opt("AsnMatchStatement", self.asn_match_statement);
-            p.set_opt("ByteMatchStatement", self.byte_match_statement);
-            p.set_opt("GeoMatchStatement", self.geo_match_statement);
-            p.set_opt("IPSetReferenceStatement", self.ip_set_reference_statement);
-            p.set_opt("LabelMatchStatement", self.label_match_statement);
-            p.set_opt("NotStatement", self.not_statement);
-            p.set_opt("OrStatement", self.or_statement);
-            p.set_opt("RateBasedStatement", self.rate_based_statement);
-            p.set_opt("RegexMatchStatement", self.regex_match_statement);
-            p.set_opt("RegexPatternSetReferenceStatement", self.regex_pattern_set_reference_statement);
-            p.set_opt("SizeConstraintStatement", self.size_constraint_statement);
-            p.set_opt("SqliMatchStatement", self.sqli_match_statement);
-            p.set_opt("XssMatchStatement", self.xss_match_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested Statement;
+        opt {
+            and_statement = "AndStatement",
+            asn_match_statement = "AsnMatchStatement",
+            byte_match_statement = "ByteMatchStatement",
+            geo_match_statement = "GeoMatchStatement",
+            ip_set_reference_statement = "IPSetReferenceStatement",
+            label_match_statement = "LabelMatchStatement",
+            not_statement = "NotStatement",
+            or_statement = "OrStatement",
+            rate_based_statement = "RateBasedStatement",
+            regex_match_statement = "RegexMatchStatement",
+            regex_pattern_set_reference_statement = "RegexPatternSetReferenceStatement",
+            size_constraint_statement = "SizeConstraintStatement",
+            sqli_match_statement = "SqliMatchStatement",
+            xss_match_statement = "XssMatchStatement",
         }
     }
 
-    pub(super) static STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndStatement", crate::resource::Rule { shape: Some(&AND_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AsnMatchStatement", crate::resource::Rule { shape: Some(&ASN_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ByteMatchStatement", crate::resource::Rule { shape: Some(&BYTE_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GeoMatchStatement", crate::resource::Rule { shape: Some(&GEO_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IPSetReferenceStatement", crate::resource::Rule { shape: Some(&IP_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LabelMatchStatement", crate::resource::Rule { shape: Some(&LABEL_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NotStatement", crate::resource::Rule { shape: Some(&NOT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OrStatement", crate::resource::Rule { shape: Some(&OR_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RateBasedStatement", crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegexMatchStatement", crate::resource::Rule { shape: Some(&REGEX_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegexPatternSetReferenceStatement", crate::resource::Rule { shape: Some(&REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SizeConstraintStatement", crate::resource::Rule { shape: Some(&SIZE_CONSTRAINT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqliMatchStatement", crate::resource::Rule { shape: Some(&SQLI_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("XssMatchStatement", crate::resource::Rule { shape: Some(&XSS_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndStatement", crate::resource::Rule { shape: Some(&AND_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AsnMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::ASN_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ByteMatchStatement", crate::resource::Rule { shape: Some(&BYTE_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GeoMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::GEO_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IPSetReferenceStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::IP_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LabelMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::LABEL_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NotStatement", crate::resource::Rule { shape: Some(&NOT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OrStatement", crate::resource::Rule { shape: Some(&OR_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RateBasedStatement", crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegexMatchStatement", crate::resource::Rule { shape: Some(&REGEX_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegexPatternSetReferenceStatement", crate::resource::Rule { shape: Some(&REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SizeConstraintStatement", crate::resource::Rule { shape: Some(&SIZE_CONSTRAINT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqliMatchStatement", crate::resource::Rule { shape: Some(&SQLI_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("XssMatchStatement", crate::resource::Rule { shape: Some(&XSS_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AndStatement`.
     #[derive(Clone)]
     pub struct AndStatement {
         /// CloudFormation property `Statements`; required.
@@ -1574,82 +877,16 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for AndStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statements", self.statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested AndStatement;
+        req {
+            statements = "Statements",
         }
     }
 
-    pub(super) static AND_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `AsnMatchStatement`.
-    #[derive(Clone, Default)]
-    pub struct AsnMatchStatement {
-        /// CloudFormation property `AsnList`.
-        pub asn_list: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
-        /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::rule_group::ForwardedIpConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for AsnMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AsnList", self.asn_list);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ASN_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AsnList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ForwardedIPConfiguration`.
-    #[derive(Clone)]
-    pub struct ForwardedIpConfiguration {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-        /// CloudFormation property `HeaderName`; required.
-        pub header_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl ForwardedIpConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>, header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-                header_name: header_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ForwardedIpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.set("HeaderName", self.header_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FORWARDED_IP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AND_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Byte Match statement.
     #[derive(Clone)]
@@ -1661,9 +898,9 @@ pub mod rule_group {
         /// Position of the evaluation in the FieldToMatch of request.
         ///
         /// CloudFormation property `PositionalConstraint`; required.
-        pub positional_constraint: crate::value::Val<crate::cfn::wafv2::rule_group::PositionalConstraint>,
+        pub positional_constraint: crate::value::Val<crate::cfn::shared::wafv2::PositionalConstraint>,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// String that is searched to find a match.
         ///
         /// CloudFormation property `SearchString`.
@@ -1673,13 +910,12 @@ pub mod rule_group {
         /// CloudFormation property `SearchStringBase64`.
         pub search_string_base64: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl ByteMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::PositionalConstraint>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::wafv2::PositionalConstraint>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 positional_constraint: positional_constraint.into(),
@@ -1691,27 +927,25 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for ByteMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("PositionalConstraint", self.positional_constraint);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set_opt("SearchString", self.search_string);
-            p.set_opt("SearchStringBase64", self.search_string_base64);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ByteMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            positional_constraint = "PositionalConstraint",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
+            search_string = "SearchString",
+            search_string_base64 = "SearchStringBase64",
         }
     }
 
-    pub(super) static BYTE_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BYTE_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Field of the request to match.
     #[derive(Clone, Default)]
@@ -1721,31 +955,31 @@ pub mod rule_group {
         /// The body of a web request. This immediately follows the request headers.
         ///
         /// CloudFormation property `Body`.
-        pub body: ::std::option::Option<crate::cfn::wafv2::rule_group::Body>,
+        pub body: ::std::option::Option<crate::cfn::shared::wafv2::Body>,
         /// Includes cookies of a web request.
         ///
         /// CloudFormation property `Cookies`.
-        pub cookies: ::std::option::Option<crate::cfn::wafv2::rule_group::Cookies>,
+        pub cookies: ::std::option::Option<crate::cfn::shared::wafv2::Cookies>,
         /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
         ///
         /// CloudFormation property `HeaderOrder`.
-        pub header_order: ::std::option::Option<crate::cfn::wafv2::rule_group::HeaderOrder>,
+        pub header_order: ::std::option::Option<crate::cfn::shared::wafv2::HeaderOrder>,
         /// Includes headers of a web request.
         ///
         /// CloudFormation property `Headers`.
-        pub headers: ::std::option::Option<crate::cfn::wafv2::rule_group::Headers>,
+        pub headers: ::std::option::Option<crate::cfn::shared::wafv2::Headers>,
         /// Includes the JA3 fingerprint of a web request.
         ///
         /// CloudFormation property `JA3Fingerprint`.
-        pub ja3_fingerprint: ::std::option::Option<crate::cfn::wafv2::rule_group::Ja3Fingerprint>,
+        pub ja3_fingerprint: ::std::option::Option<crate::cfn::shared::wafv2::Ja3Fingerprint>,
         /// Includes the JA4 fingerprint of a web request.
         ///
         /// CloudFormation property `JA4Fingerprint`.
-        pub ja4_fingerprint: ::std::option::Option<crate::cfn::wafv2::rule_group::Ja4Fingerprint>,
+        pub ja4_fingerprint: ::std::option::Option<crate::cfn::shared::wafv2::Ja4Fingerprint>,
         /// Inspect the request body as JSON. The request body immediately follows the request headers.
         ///
         /// CloudFormation property `JsonBody`.
-        pub json_body: ::std::option::Option<crate::cfn::wafv2::rule_group::JsonBody>,
+        pub json_body: ::std::option::Option<crate::cfn::shared::wafv2::JsonBody>,
         /// CloudFormation property `Method`.
         pub method: ::std::option::Option<crate::value::Val<crate::value::Json>>,
         /// CloudFormation property `QueryString`.
@@ -1759,369 +993,43 @@ pub mod rule_group {
         /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
         ///
         /// CloudFormation property `UriFragment`.
-        pub uri_fragment: ::std::option::Option<crate::cfn::wafv2::rule_group::UriFragment>,
+        pub uri_fragment: ::std::option::Option<crate::cfn::shared::wafv2::UriFragment>,
         /// CloudFormation property `UriPath`.
         pub uri_path: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllQueryArguments", self.all_query_arguments);
-            p.set_opt("Body", self.body);
-            p.set_opt("Cookies", self.cookies);
-            p.set_opt("HeaderOrder", self.header_order);
-            p.set_opt("Headers", self.headers);
-            p.set_opt("JA3Fingerprint", self.ja3_fingerprint);
-            p.set_opt("JA4Fingerprint", self.ja4_fingerprint);
-            p.set_opt("JsonBody", self.json_body);
-            p.set_opt("Method", self.method);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("SingleHeader", self.single_header);
-            p.set_opt("SingleQueryArgument", self.single_query_argument);
-            p.set_opt("UriFragment", self.uri_fragment);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToMatch;
+        opt {
+            all_query_arguments = "AllQueryArguments",
+            body = "Body",
+            cookies = "Cookies",
+            header_order = "HeaderOrder",
+            headers = "Headers",
+            ja3_fingerprint = "JA3Fingerprint",
+            ja4_fingerprint = "JA4Fingerprint",
+            json_body = "JsonBody",
+            method = "Method",
+            query_string = "QueryString",
+            single_header = "SingleHeader",
+            single_query_argument = "SingleQueryArgument",
+            uri_fragment = "UriFragment",
+            uri_path = "UriPath",
         }
     }
 
-    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cookies", crate::resource::Rule { shape: Some(&COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Headers", crate::resource::Rule { shape: Some(&HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JsonBody", crate::resource::Rule { shape: Some(&JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleHeader", crate::resource::Rule { shape: Some(&SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleQueryArgument", crate::resource::Rule { shape: Some(&SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllQueryArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Cookies", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Headers", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JsonBody", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SingleHeader", crate::resource::Rule { shape: Some(&SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleQueryArgument", crate::resource::Rule { shape: Some(&SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The body of a web request. This immediately follows the request headers.
-    #[derive(Clone, Default)]
-    pub struct Body {
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`.
-        pub oversize_handling: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>>,
-    }
-
-    impl crate::resource::ToExpr for Body {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    /// Includes cookies of a web request.
-    #[derive(Clone)]
-    pub struct Cookies {
-        /// The pattern to look for in the request cookies.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::rule_group::CookieMatchPattern,
-        /// The parts of the request to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::rule_group::MapMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>,
-    }
-
-    impl Cookies {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::rule_group::CookieMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::MapMatchScope>>, oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>>) -> Self {
-            Self {
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Cookies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COOKIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&COOKIE_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the request cookies.
-    #[derive(Clone, Default)]
-    pub struct CookieMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `ExcludedCookies`.
-        pub excluded_cookies: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `IncludedCookies`.
-        pub included_cookies: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for CookieMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("ExcludedCookies", self.excluded_cookies);
-            p.set_opt("IncludedCookies", self.included_cookies);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COOKIE_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
-    #[derive(Clone)]
-    pub struct HeaderOrder {
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>,
-    }
-
-    impl HeaderOrder {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>>) -> Self {
-            Self {
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HeaderOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    /// Includes headers of a web request.
-    #[derive(Clone)]
-    pub struct Headers {
-        /// The pattern to look for in the request headers.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::rule_group::HeaderMatchPattern,
-        /// The parts of the request to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::rule_group::MapMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>,
-    }
-
-    impl Headers {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::rule_group::HeaderMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::MapMatchScope>>, oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>>) -> Self {
-            Self {
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Headers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&HEADER_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the request headers.
-    #[derive(Clone, Default)]
-    pub struct HeaderMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `ExcludedHeaders`.
-        pub excluded_headers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `IncludedHeaders`.
-        pub included_headers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for HeaderMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("ExcludedHeaders", self.excluded_headers);
-            p.set_opt("IncludedHeaders", self.included_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HEADER_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Includes the JA3 fingerprint of a web request.
-    #[derive(Clone)]
-    pub struct Ja3Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-    }
-
-    impl Ja3Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ja3Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Includes the JA4 fingerprint of a web request.
-    #[derive(Clone)]
-    pub struct Ja4Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-    }
-
-    impl Ja4Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ja4Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Inspect the request body as JSON. The request body immediately follows the request headers.
-    #[derive(Clone)]
-    pub struct JsonBody {
-        /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-        ///
-        /// CloudFormation property `InvalidFallbackBehavior`.
-        pub invalid_fallback_behavior: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::BodyParsingFallbackBehavior>>,
-        /// The pattern to look for in the JSON body.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::rule_group::JsonMatchPattern,
-        /// The parts of the JSON to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::rule_group::JsonMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`.
-        pub oversize_handling: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::OversizeHandling>>,
-    }
-
-    impl JsonBody {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::rule_group::JsonMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::JsonMatchScope>>) -> Self {
-            Self {
-                invalid_fallback_behavior: ::std::option::Option::None,
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JsonBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvalidFallbackBehavior", self.invalid_fallback_behavior);
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set_opt("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static JSON_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&JSON_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the JSON body.
-    #[derive(Clone, Default)]
-    pub struct JsonMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `IncludedPaths`.
-        pub included_paths: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for JsonMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("IncludedPaths", self.included_paths);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static JSON_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IncludedPaths", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\/]+([^~]*(~[01])*){1,512}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `SingleHeader`.
     #[derive(Clone)]
     pub struct SingleHeader {
         /// CloudFormation property `Name`; required.
@@ -2130,7 +1038,6 @@ pub mod rule_group {
 
     impl SingleHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2138,20 +1045,16 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for SingleHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleHeader;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[derive(Clone)]
@@ -2162,7 +1065,6 @@ pub mod rule_group {
 
     impl SingleQueryArgument {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2170,259 +1072,17 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for SingleQueryArgument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleQueryArgument;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static SINGLE_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
-    #[derive(Clone, Default)]
-    pub struct UriFragment {
-        /// CloudFormation property `FallbackBehavior`.
-        pub fallback_behavior: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>,
-    }
-
-    impl crate::resource::ToExpr for UriFragment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Text Transformation applied before parsing the query string.
-    #[derive(Clone)]
-    pub struct PreParseTextTransformation {
-        /// Priority of PreParseTextTransformation being applied.
-        ///
-        /// CloudFormation property `Priority`; required.
-        pub priority: crate::value::Val<i64>,
-        /// Type of pre-parse text transformation.
-        ///
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::wafv2::rule_group::PreParseTextTransformationType>,
-    }
-
-    impl PreParseTextTransformation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::PreParseTextTransformationType>>) -> Self {
-            Self {
-                priority: priority.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PreParseTextTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PRE_PARSE_TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Text Transformation on the Search String before match.
-    #[derive(Clone)]
-    pub struct TextTransformation {
-        /// Priority of Rule being evaluated.
-        ///
-        /// CloudFormation property `Priority`; required.
-        pub priority: crate::value::Val<i64>,
-        /// Type of text transformation.
-        ///
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::wafv2::rule_group::TextTransformationType>,
-    }
-
-    impl TextTransformation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::TextTransformationType>>) -> Self {
-            Self {
-                priority: priority.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for TextTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `GeoMatchStatement`.
-    #[derive(Clone, Default)]
-    pub struct GeoMatchStatement {
-        /// CloudFormation property `CountryCodes`.
-        pub country_codes: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::wafv2::rule_group::CountryCodes>>>,
-        /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::rule_group::ForwardedIpConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for GeoMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CountryCodes", self.country_codes);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static GEO_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CountryCodes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IPSetReferenceStatement`.
-    #[derive(Clone)]
-    pub struct IpSetReferenceStatement {
-        /// ARN of the WAF entity.
-        ///
-        /// CloudFormation property `Arn`; required.
-        pub arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `IPSetForwardedIPConfig`.
-        pub ip_set_forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::rule_group::IpSetForwardedIpConfiguration>,
-    }
-
-    impl IpSetReferenceStatement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                arn: arn.into(),
-                ip_set_forwarded_ip_config: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetReferenceStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("IPSetForwardedIPConfig", self.ip_set_forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("IPSetForwardedIPConfig", crate::resource::Rule { shape: Some(&IP_SET_FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IPSetForwardedIPConfiguration`.
-    #[derive(Clone)]
-    pub struct IpSetForwardedIpConfiguration {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-        /// CloudFormation property `HeaderName`; required.
-        pub header_name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Position`; required.
-        pub position: crate::value::Val<crate::cfn::wafv2::rule_group::Position>,
-    }
-
-    impl IpSetForwardedIpConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>, header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, position: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::Position>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-                header_name: header_name.into(),
-                position: position.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetForwardedIpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.set("HeaderName", self.header_name);
-            p.set("Position", self.position);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_SET_FORWARDED_IP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LabelMatchStatement`.
-    #[derive(Clone)]
-    pub struct LabelMatchStatement {
-        /// CloudFormation property `Key`; required.
-        pub key: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Scope`; required.
-        pub scope: crate::value::Val<crate::cfn::wafv2::rule_group::LabelMatchScope>,
-    }
-
-    impl LabelMatchStatement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::LabelMatchScope>>) -> Self {
-            Self {
-                key: key.into(),
-                scope: scope.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LabelMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Scope", self.scope);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `NotStatement`.
     #[derive(Clone)]
     pub struct NotStatement {
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -2441,22 +1101,17 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for NotStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statement", self.statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotStatement;
+        req {
+            statement = "Statement",
         }
     }
 
-    pub(super) static NOT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrStatement`.
     #[derive(Clone)]
     pub struct OrStatement {
         /// CloudFormation property `Statements`; required.
@@ -2473,22 +1128,17 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for OrStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statements", self.statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrStatement;
+        req {
+            statements = "Statements",
         }
     }
 
-    pub(super) static OR_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OR_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RateBasedStatement`.
     #[derive(Clone)]
     pub struct RateBasedStatement {
         /// CloudFormation property `AggregateKeyType`; required.
@@ -2496,11 +1146,11 @@ pub mod rule_group {
         /// Specifies the aggregate keys to use in a rate-base rule.
         ///
         /// CloudFormation property `CustomKeys`.
-        pub custom_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::RateBasedStatementCustomKey>>,
+        pub custom_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::RateBasedStatementCustomKey>>,
         /// CloudFormation property `EvaluationWindowSec`.
         pub evaluation_window_sec: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::rule_group::ForwardedIpConfiguration>,
+        pub forwarded_ip_config: ::std::option::Option<crate::cfn::shared::wafv2::ForwardedIpConfiguration>,
         /// CloudFormation property `Limit`; required.
         pub limit: crate::value::Val<i64>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -2511,7 +1161,6 @@ pub mod rule_group {
 
     impl RateBasedStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aggregate_key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::AggregateKeyType>>, limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 aggregate_key_type: aggregate_key_type.into(),
@@ -2524,375 +1173,27 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RateBasedStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AggregateKeyType", self.aggregate_key_type);
-            p.set_opt("CustomKeys", self.custom_keys);
-            p.set_opt("EvaluationWindowSec", self.evaluation_window_sec);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.set("Limit", self.limit);
-            p.set_opt("ScopeDownStatement", self.scope_down_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested RateBasedStatement;
+        req {
+            aggregate_key_type = "AggregateKeyType",
+            limit = "Limit",
+        }
+        opt {
+            custom_keys = "CustomKeys",
+            evaluation_window_sec = "EvaluationWindowSec",
+            forwarded_ip_config = "ForwardedIPConfig",
+            scope_down_statement = "ScopeDownStatement",
         }
     }
 
-    pub(super) static RATE_BASED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Limit", crate::resource::Rule { min: Some(10.0), max: Some(2000000000.0), ..crate::resource::Rule::NONE }),
-            ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATE_BASED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Limit", crate::resource::Rule { min: Some(10.0), max: Some(2000000000.0), ..crate::resource::Rule::NONE }),
+        ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Specifies a single custom aggregate key for a rate-base rule.
-    #[derive(Clone, Default)]
-    pub struct RateBasedStatementCustomKey {
-        /// Specifies the request's ASN as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `ASN`.
-        pub asn: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies a cookie as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `Cookie`.
-        pub cookie: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitCookie>,
-        /// CloudFormation property `ForwardedIP`.
-        pub forwarded_ip: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `HTTPMethod`.
-        pub http_method: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies a header as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `Header`.
-        pub header: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitHeader>,
-        /// CloudFormation property `IP`.
-        pub ip: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `JA3Fingerprint`.
-        pub ja3_fingerprint: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitJa3Fingerprint>,
-        /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `JA4Fingerprint`.
-        pub ja4_fingerprint: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitJa4Fingerprint>,
-        /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `LabelNamespace`.
-        pub label_namespace: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitLabelNamespace>,
-        /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `QueryArgument`.
-        pub query_argument: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitQueryArgument>,
-        /// Specifies the request's query string as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `QueryString`.
-        pub query_string: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitQueryString>,
-        /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `UriPath`.
-        pub uri_path: ::std::option::Option<crate::cfn::wafv2::rule_group::RateLimitUriPath>,
-    }
-
-    impl crate::resource::ToExpr for RateBasedStatementCustomKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ASN", self.asn);
-            p.set_opt("Cookie", self.cookie);
-            p.set_opt("ForwardedIP", self.forwarded_ip);
-            p.set_opt("HTTPMethod", self.http_method);
-            p.set_opt("Header", self.header);
-            p.set_opt("IP", self.ip);
-            p.set_opt("JA3Fingerprint", self.ja3_fingerprint);
-            p.set_opt("JA4Fingerprint", self.ja4_fingerprint);
-            p.set_opt("LabelNamespace", self.label_namespace);
-            p.set_opt("QueryArgument", self.query_argument);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cookie", crate::resource::Rule { shape: Some(&RATE_LIMIT_COOKIE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Header", crate::resource::Rule { shape: Some(&RATE_LIMIT_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LabelNamespace", crate::resource::Rule { shape: Some(&RATE_LIMIT_LABEL_NAMESPACE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryArgument", crate::resource::Rule { shape: Some(&RATE_LIMIT_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryString", crate::resource::Rule { shape: Some(&RATE_LIMIT_QUERY_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UriPath", crate::resource::Rule { shape: Some(&RATE_LIMIT_URI_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a cookie as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitCookie {
-        /// The name of the cookie to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
-    }
-
-    impl RateLimitCookie {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitCookie {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_COOKIE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a header as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitHeader {
-        /// The name of the header to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
-    }
-
-    impl RateLimitHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitJa3Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-    }
-
-    impl RateLimitJa3Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitJa3Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitJa4Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>,
-    }
-
-    impl RateLimitJa4Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitJa4Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitLabelNamespace {
-        /// The namespace to use for aggregation.
-        ///
-        /// CloudFormation property `Namespace`; required.
-        pub namespace: crate::value::Val<::std::string::String>,
-    }
-
-    impl RateLimitLabelNamespace {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                namespace: namespace.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitLabelNamespace {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_LABEL_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Namespace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitQueryArgument {
-        /// The name of the query argument to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
-    }
-
-    impl RateLimitQueryArgument {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitQueryArgument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's query string as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitQueryString {
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
-    }
-
-    impl RateLimitQueryString {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
-            Self {
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitQueryString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_QUERY_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitUriPath {
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
-    }
-
-    impl RateLimitUriPath {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
-            Self {
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitUriPath {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_URI_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RegexMatchStatement`.
     #[derive(Clone)]
     pub struct RegexMatchStatement {
         /// Field of the request to match.
@@ -2900,17 +1201,16 @@ pub mod rule_group {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `RegexString`; required.
         pub regex_string: crate::value::Val<::std::string::String>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl RegexMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, regex_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, regex_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -2920,28 +1220,25 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RegexMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("RegexString", self.regex_string);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegexMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            regex_string = "RegexString",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static REGEX_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RegexPatternSetReferenceStatement`.
     #[derive(Clone)]
     pub struct RegexPatternSetReferenceStatement {
         /// ARN of the WAF entity.
@@ -2953,15 +1250,14 @@ pub mod rule_group {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl RegexPatternSetReferenceStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 arn: arn.into(),
                 field_to_match,
@@ -2971,48 +1267,45 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RegexPatternSetReferenceStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegexPatternSetReferenceStatement;
+        req {
+            arn = "Arn",
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Size Constraint statement.
     #[derive(Clone)]
     pub struct SizeConstraintStatement {
         /// CloudFormation property `ComparisonOperator`; required.
-        pub comparison_operator: crate::value::Val<crate::cfn::wafv2::rule_group::ComparisonOperator>,
+        pub comparison_operator: crate::value::Val<crate::cfn::shared::wafv2::ComparisonOperator>,
         /// Field of the request to match.
         ///
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `Size`; required.
         pub size: crate::value::Val<f64>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl SizeConstraintStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::rule_group::ComparisonOperator>>, field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<f64>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::wafv2::ComparisonOperator>>, field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<f64>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
                 field_to_match,
@@ -3023,27 +1316,25 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for SizeConstraintStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("Size", self.size);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SizeConstraintStatement;
+        req {
+            comparison_operator = "ComparisonOperator",
+            field_to_match = "FieldToMatch",
+            size = "Size",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static SIZE_CONSTRAINT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Size", crate::resource::Rule { min: Some(0.0), max: Some(21474836480.0), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIZE_CONSTRAINT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Size", crate::resource::Rule { min: Some(0.0), max: Some(21474836480.0), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sqli Match Statement.
     #[derive(Clone)]
@@ -3053,19 +1344,19 @@ pub mod rule_group {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// Sensitivity Level current only used for sqli match statements.
         ///
         /// CloudFormation property `SensitivityLevel`.
-        pub sensitivity_level: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::rule_group::SensitivityLevel>>,
+        pub sensitivity_level: ::std::option::Option<crate::value::Val<crate::cfn::shared::wafv2::SensitivityLevel>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl SqliMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -3075,25 +1366,23 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for SqliMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set_opt("SensitivityLevel", self.sensitivity_level);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqliMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
+            sensitivity_level = "SensitivityLevel",
         }
     }
 
-    pub(super) static SQLI_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQLI_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Xss Match Statement.
     #[derive(Clone)]
@@ -3103,15 +1392,15 @@ pub mod rule_group {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::rule_group::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl XssMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::rule_group::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::rule_group::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -3120,24 +1409,22 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for XssMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested XssMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static XSS_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static XSS_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Visibility Metric of the RuleGroup.
     #[derive(Clone)]
@@ -3152,7 +1439,6 @@ pub mod rule_group {
 
     impl VisibilityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_metrics_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sampled_requests_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cloud_watch_metrics_enabled: cloud_watch_metrics_enabled.into(),
@@ -3162,1187 +1448,20 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for VisibilityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchMetricsEnabled", self.cloud_watch_metrics_enabled);
-            p.set("MetricName", self.metric_name);
-            p.set("SampledRequestsEnabled", self.sampled_requests_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested VisibilityConfig;
+        req {
+            cloud_watch_metrics_enabled = "CloudWatchMetricsEnabled",
+            metric_name = "MetricName",
+            sampled_requests_enabled = "SampledRequestsEnabled",
         }
     }
 
-    pub(super) static VISIBILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VISIBILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG64_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResponseContentType {
-        /// `TEXT_PLAIN`
-        TextPlain,
-        /// `TEXT_HTML`
-        TextHtml,
-        /// `APPLICATION_JSON`
-        ApplicationJson,
-    }
-
-    impl crate::value::CfnEnum for ResponseContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextPlain => "TEXT_PLAIN",
-                Self::TextHtml => "TEXT_HTML",
-                Self::ApplicationJson => "APPLICATION_JSON",
-            }
-        }
-    }
-
-    /// The blockchain chain to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BlockchainChain {
-        /// `BASE`
-        Base,
-        /// `SOLANA`
-        Solana,
-        /// `BASE_SEPOLIA`
-        BaseSepolia,
-        /// `SOLANA_DEVNET`
-        SolanaDevnet,
-    }
-
-    impl crate::value::CfnEnum for BlockchainChain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Base => "BASE",
-                Self::Solana => "SOLANA",
-                Self::BaseSepolia => "BASE_SEPOLIA",
-                Self::SolanaDevnet => "SOLANA_DEVNET",
-            }
-        }
-    }
-
-    /// The cryptocurrency to use for payment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CryptoCurrency {
-        /// `USDC`
-        Usdc,
-    }
-
-    impl crate::value::CfnEnum for CryptoCurrency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Usdc => "USDC",
-            }
-        }
-    }
-
-    /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CurrencyMode {
-        /// `REAL`
-        Real,
-        /// `TEST`
-        Test,
-    }
-
-    impl crate::value::CfnEnum for CurrencyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Real => "REAL",
-                Self::Test => "TEST",
-            }
-        }
-    }
-
-    /// Allowed values of `FallbackBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FallbackBehavior {
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-    }
-
-    impl crate::value::CfnEnum for FallbackBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-            }
-        }
-    }
-
-    /// Handling of requests containing oversize fields
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OversizeHandling {
-        /// `CONTINUE`
-        Continue,
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-    }
-
-    impl crate::value::CfnEnum for OversizeHandling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-            }
-        }
-    }
-
-    /// The parts of the request to match against using the MatchPattern.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MapMatchScope {
-        /// `ALL`
-        All,
-        /// `KEY`
-        Key,
-        /// `VALUE`
-        Value,
-    }
-
-    impl crate::value::CfnEnum for MapMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Key => "KEY",
-                Self::Value => "VALUE",
-            }
-        }
-    }
-
-    /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BodyParsingFallbackBehavior {
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-        /// `EVALUATE_AS_STRING`
-        EvaluateAsString,
-    }
-
-    impl crate::value::CfnEnum for BodyParsingFallbackBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-                Self::EvaluateAsString => "EVALUATE_AS_STRING",
-            }
-        }
-    }
-
-    /// The parts of the JSON to match against using the MatchPattern.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum JsonMatchScope {
-        /// `ALL`
-        All,
-        /// `KEY`
-        Key,
-        /// `VALUE`
-        Value,
-    }
-
-    impl crate::value::CfnEnum for JsonMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Key => "KEY",
-                Self::Value => "VALUE",
-            }
-        }
-    }
-
-    /// Position of the evaluation in the FieldToMatch of request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PositionalConstraint {
-        /// `EXACTLY`
-        Exactly,
-        /// `STARTS_WITH`
-        StartsWith,
-        /// `ENDS_WITH`
-        EndsWith,
-        /// `CONTAINS`
-        Contains,
-        /// `CONTAINS_WORD`
-        ContainsWord,
-    }
-
-    impl crate::value::CfnEnum for PositionalConstraint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Exactly => "EXACTLY",
-                Self::StartsWith => "STARTS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Contains => "CONTAINS",
-                Self::ContainsWord => "CONTAINS_WORD",
-            }
-        }
-    }
-
-    /// Type of pre-parse text transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PreParseTextTransformationType {
-        /// `NONE`
-        None,
-        /// `URL_DECODE`
-        UrlDecode,
-        /// `URL_DECODE_UNI`
-        UrlDecodeUni,
-        /// `COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA`
-        CombineDuplicateQueryArgsByComma,
-        /// `REPLACE_SEMICOLONS_WITH_AMPERSANDS`
-        ReplaceSemicolonsWithAmpersands,
-    }
-
-    impl crate::value::CfnEnum for PreParseTextTransformationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::UrlDecode => "URL_DECODE",
-                Self::UrlDecodeUni => "URL_DECODE_UNI",
-                Self::CombineDuplicateQueryArgsByComma => "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                Self::ReplaceSemicolonsWithAmpersands => "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-            }
-        }
-    }
-
-    /// Type of text transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TextTransformationType {
-        /// `NONE`
-        None,
-        /// `COMPRESS_WHITE_SPACE`
-        CompressWhiteSpace,
-        /// `HTML_ENTITY_DECODE`
-        HtmlEntityDecode,
-        /// `LOWERCASE`
-        Lowercase,
-        /// `CMD_LINE`
-        CmdLine,
-        /// `URL_DECODE`
-        UrlDecode,
-        /// `BASE64_DECODE`
-        Base64Decode,
-        /// `HEX_DECODE`
-        HexDecode,
-        /// `MD5`
-        Md5,
-        /// `REPLACE_COMMENTS`
-        ReplaceComments,
-        /// `ESCAPE_SEQ_DECODE`
-        EscapeSeqDecode,
-        /// `SQL_HEX_DECODE`
-        SqlHexDecode,
-        /// `CSS_DECODE`
-        CssDecode,
-        /// `JS_DECODE`
-        JsDecode,
-        /// `NORMALIZE_PATH`
-        NormalizePath,
-        /// `NORMALIZE_PATH_WIN`
-        NormalizePathWin,
-        /// `REMOVE_NULLS`
-        RemoveNulls,
-        /// `REPLACE_NULLS`
-        ReplaceNulls,
-        /// `BASE64_DECODE_EXT`
-        Base64DecodeExt,
-        /// `URL_DECODE_UNI`
-        UrlDecodeUni,
-        /// `UTF8_TO_UNICODE`
-        Utf8ToUnicode,
-        /// `REMOVE_WHITESPACE`
-        RemoveWhitespace,
-        /// `TRIM`
-        Trim,
-        /// `TRIM_LEFT`
-        TrimLeft,
-        /// `TRIM_RIGHT`
-        TrimRight,
-        /// `REMOVE_COMMENTS_CHAR`
-        RemoveCommentsChar,
-        /// `UPPERCASE`
-        Uppercase,
-        /// `CMD_LINE_WIN`
-        CmdLineWin,
-        /// `CMD_LINE_UNIX`
-        CmdLineUnix,
-        /// `JS_DECODE_EXT`
-        JsDecodeExt,
-        /// `SHA256`
-        Sha256,
-    }
-
-    impl crate::value::CfnEnum for TextTransformationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::CompressWhiteSpace => "COMPRESS_WHITE_SPACE",
-                Self::HtmlEntityDecode => "HTML_ENTITY_DECODE",
-                Self::Lowercase => "LOWERCASE",
-                Self::CmdLine => "CMD_LINE",
-                Self::UrlDecode => "URL_DECODE",
-                Self::Base64Decode => "BASE64_DECODE",
-                Self::HexDecode => "HEX_DECODE",
-                Self::Md5 => "MD5",
-                Self::ReplaceComments => "REPLACE_COMMENTS",
-                Self::EscapeSeqDecode => "ESCAPE_SEQ_DECODE",
-                Self::SqlHexDecode => "SQL_HEX_DECODE",
-                Self::CssDecode => "CSS_DECODE",
-                Self::JsDecode => "JS_DECODE",
-                Self::NormalizePath => "NORMALIZE_PATH",
-                Self::NormalizePathWin => "NORMALIZE_PATH_WIN",
-                Self::RemoveNulls => "REMOVE_NULLS",
-                Self::ReplaceNulls => "REPLACE_NULLS",
-                Self::Base64DecodeExt => "BASE64_DECODE_EXT",
-                Self::UrlDecodeUni => "URL_DECODE_UNI",
-                Self::Utf8ToUnicode => "UTF8_TO_UNICODE",
-                Self::RemoveWhitespace => "REMOVE_WHITESPACE",
-                Self::Trim => "TRIM",
-                Self::TrimLeft => "TRIM_LEFT",
-                Self::TrimRight => "TRIM_RIGHT",
-                Self::RemoveCommentsChar => "REMOVE_COMMENTS_CHAR",
-                Self::Uppercase => "UPPERCASE",
-                Self::CmdLineWin => "CMD_LINE_WIN",
-                Self::CmdLineUnix => "CMD_LINE_UNIX",
-                Self::JsDecodeExt => "JS_DECODE_EXT",
-                Self::Sha256 => "SHA256",
-            }
-        }
-    }
-
-    /// Allowed values of `CountryCodes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CountryCodes {
-        /// `AD`
-        Ad,
-        /// `AE`
-        Ae,
-        /// `AF`
-        Af,
-        /// `AG`
-        Ag,
-        /// `AI`
-        Ai,
-        /// `AL`
-        Al,
-        /// `AM`
-        Am,
-        /// `AO`
-        Ao,
-        /// `AQ`
-        Aq,
-        /// `AR`
-        Ar,
-        /// `AS`
-        As,
-        /// `AT`
-        At,
-        /// `AU`
-        Au,
-        /// `AW`
-        Aw,
-        /// `AX`
-        Ax,
-        /// `AZ`
-        Az,
-        /// `BA`
-        Ba,
-        /// `BB`
-        Bb,
-        /// `BD`
-        Bd,
-        /// `BE`
-        Be,
-        /// `BF`
-        Bf,
-        /// `BG`
-        Bg,
-        /// `BH`
-        Bh,
-        /// `BI`
-        Bi,
-        /// `BJ`
-        Bj,
-        /// `BL`
-        Bl,
-        /// `BM`
-        Bm,
-        /// `BN`
-        Bn,
-        /// `BO`
-        Bo,
-        /// `BQ`
-        Bq,
-        /// `BR`
-        Br,
-        /// `BS`
-        Bs,
-        /// `BT`
-        Bt,
-        /// `BV`
-        Bv,
-        /// `BW`
-        Bw,
-        /// `BY`
-        By,
-        /// `BZ`
-        Bz,
-        /// `CA`
-        Ca,
-        /// `CC`
-        Cc,
-        /// `CD`
-        Cd,
-        /// `CF`
-        Cf,
-        /// `CG`
-        Cg,
-        /// `CH`
-        Ch,
-        /// `CI`
-        Ci,
-        /// `CK`
-        Ck,
-        /// `CL`
-        Cl,
-        /// `CM`
-        Cm,
-        /// `CN`
-        Cn,
-        /// `CO`
-        Co,
-        /// `CR`
-        Cr,
-        /// `CU`
-        Cu,
-        /// `CV`
-        Cv,
-        /// `CW`
-        Cw,
-        /// `CX`
-        Cx,
-        /// `CY`
-        Cy,
-        /// `CZ`
-        Cz,
-        /// `DE`
-        De,
-        /// `DJ`
-        Dj,
-        /// `DK`
-        Dk,
-        /// `DM`
-        Dm,
-        /// `DO`
-        Do,
-        /// `DZ`
-        Dz,
-        /// `EC`
-        Ec,
-        /// `EE`
-        Ee,
-        /// `EG`
-        Eg,
-        /// `EH`
-        Eh,
-        /// `ER`
-        Er,
-        /// `ES`
-        Es,
-        /// `ET`
-        Et,
-        /// `FI`
-        Fi,
-        /// `FJ`
-        Fj,
-        /// `FK`
-        Fk,
-        /// `FM`
-        Fm,
-        /// `FO`
-        Fo,
-        /// `FR`
-        Fr,
-        /// `GA`
-        Ga,
-        /// `GB`
-        Gb,
-        /// `GD`
-        Gd,
-        /// `GE`
-        Ge,
-        /// `GF`
-        Gf,
-        /// `GG`
-        Gg,
-        /// `GH`
-        Gh,
-        /// `GI`
-        Gi,
-        /// `GL`
-        Gl,
-        /// `GM`
-        Gm,
-        /// `GN`
-        Gn,
-        /// `GP`
-        Gp,
-        /// `GQ`
-        Gq,
-        /// `GR`
-        Gr,
-        /// `GS`
-        Gs,
-        /// `GT`
-        Gt,
-        /// `GU`
-        Gu,
-        /// `GW`
-        Gw,
-        /// `GY`
-        Gy,
-        /// `HK`
-        Hk,
-        /// `HM`
-        Hm,
-        /// `HN`
-        Hn,
-        /// `HR`
-        Hr,
-        /// `HT`
-        Ht,
-        /// `HU`
-        Hu,
-        /// `ID`
-        Id,
-        /// `IE`
-        Ie,
-        /// `IL`
-        Il,
-        /// `IM`
-        Im,
-        /// `IN`
-        In,
-        /// `IO`
-        Io,
-        /// `IQ`
-        Iq,
-        /// `IR`
-        Ir,
-        /// `IS`
-        Is,
-        /// `IT`
-        It,
-        /// `JE`
-        Je,
-        /// `JM`
-        Jm,
-        /// `JO`
-        Jo,
-        /// `JP`
-        Jp,
-        /// `KE`
-        Ke,
-        /// `KG`
-        Kg,
-        /// `KH`
-        Kh,
-        /// `KI`
-        Ki,
-        /// `KM`
-        Km,
-        /// `KN`
-        Kn,
-        /// `KP`
-        Kp,
-        /// `KR`
-        Kr,
-        /// `KW`
-        Kw,
-        /// `KY`
-        Ky,
-        /// `KZ`
-        Kz,
-        /// `LA`
-        La,
-        /// `LB`
-        Lb,
-        /// `LC`
-        Lc,
-        /// `LI`
-        Li,
-        /// `LK`
-        Lk,
-        /// `LR`
-        Lr,
-        /// `LS`
-        Ls,
-        /// `LT`
-        Lt,
-        /// `LU`
-        Lu,
-        /// `LV`
-        Lv,
-        /// `LY`
-        Ly,
-        /// `MA`
-        Ma,
-        /// `MC`
-        Mc,
-        /// `MD`
-        Md,
-        /// `ME`
-        Me,
-        /// `MF`
-        Mf,
-        /// `MG`
-        Mg,
-        /// `MH`
-        Mh,
-        /// `MK`
-        Mk,
-        /// `ML`
-        Ml,
-        /// `MM`
-        Mm,
-        /// `MN`
-        Mn,
-        /// `MO`
-        Mo,
-        /// `MP`
-        Mp,
-        /// `MQ`
-        Mq,
-        /// `MR`
-        Mr,
-        /// `MS`
-        Ms,
-        /// `MT`
-        Mt,
-        /// `MU`
-        Mu,
-        /// `MV`
-        Mv,
-        /// `MW`
-        Mw,
-        /// `MX`
-        Mx,
-        /// `MY`
-        My,
-        /// `MZ`
-        Mz,
-        /// `NA`
-        Na,
-        /// `NC`
-        Nc,
-        /// `NE`
-        Ne,
-        /// `NF`
-        Nf,
-        /// `NG`
-        Ng,
-        /// `NI`
-        Ni,
-        /// `NL`
-        Nl,
-        /// `NO`
-        No,
-        /// `NP`
-        Np,
-        /// `NR`
-        Nr,
-        /// `NU`
-        Nu,
-        /// `NZ`
-        Nz,
-        /// `OM`
-        Om,
-        /// `PA`
-        Pa,
-        /// `PE`
-        Pe,
-        /// `PF`
-        Pf,
-        /// `PG`
-        Pg,
-        /// `PH`
-        Ph,
-        /// `PK`
-        Pk,
-        /// `PL`
-        Pl,
-        /// `PM`
-        Pm,
-        /// `PN`
-        Pn,
-        /// `PR`
-        Pr,
-        /// `PS`
-        Ps,
-        /// `PT`
-        Pt,
-        /// `PW`
-        Pw,
-        /// `PY`
-        Py,
-        /// `QA`
-        Qa,
-        /// `RE`
-        Re,
-        /// `RO`
-        Ro,
-        /// `RS`
-        Rs,
-        /// `RU`
-        Ru,
-        /// `RW`
-        Rw,
-        /// `SA`
-        Sa,
-        /// `SB`
-        Sb,
-        /// `SC`
-        Sc,
-        /// `SD`
-        Sd,
-        /// `SE`
-        Se,
-        /// `SG`
-        Sg,
-        /// `SH`
-        Sh,
-        /// `SI`
-        Si,
-        /// `SJ`
-        Sj,
-        /// `SK`
-        Sk,
-        /// `SL`
-        Sl,
-        /// `SM`
-        Sm,
-        /// `SN`
-        Sn,
-        /// `SO`
-        So,
-        /// `SR`
-        Sr,
-        /// `SS`
-        Ss,
-        /// `ST`
-        St,
-        /// `SV`
-        Sv,
-        /// `SX`
-        Sx,
-        /// `SY`
-        Sy,
-        /// `SZ`
-        Sz,
-        /// `TC`
-        Tc,
-        /// `TD`
-        Td,
-        /// `TF`
-        Tf,
-        /// `TG`
-        Tg,
-        /// `TH`
-        Th,
-        /// `TJ`
-        Tj,
-        /// `TK`
-        Tk,
-        /// `TL`
-        Tl,
-        /// `TM`
-        Tm,
-        /// `TN`
-        Tn,
-        /// `TO`
-        To,
-        /// `TR`
-        Tr,
-        /// `TT`
-        Tt,
-        /// `TV`
-        Tv,
-        /// `TW`
-        Tw,
-        /// `TZ`
-        Tz,
-        /// `UA`
-        Ua,
-        /// `UG`
-        Ug,
-        /// `UM`
-        Um,
-        /// `US`
-        Us,
-        /// `UY`
-        Uy,
-        /// `UZ`
-        Uz,
-        /// `VA`
-        Va,
-        /// `VC`
-        Vc,
-        /// `VE`
-        Ve,
-        /// `VG`
-        Vg,
-        /// `VI`
-        Vi,
-        /// `VN`
-        Vn,
-        /// `VU`
-        Vu,
-        /// `WF`
-        Wf,
-        /// `WS`
-        Ws,
-        /// `XK`
-        Xk,
-        /// `YE`
-        Ye,
-        /// `YT`
-        Yt,
-        /// `ZA`
-        Za,
-        /// `ZM`
-        Zm,
-        /// `ZW`
-        Zw,
-    }
-
-    impl crate::value::CfnEnum for CountryCodes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ad => "AD",
-                Self::Ae => "AE",
-                Self::Af => "AF",
-                Self::Ag => "AG",
-                Self::Ai => "AI",
-                Self::Al => "AL",
-                Self::Am => "AM",
-                Self::Ao => "AO",
-                Self::Aq => "AQ",
-                Self::Ar => "AR",
-                Self::As => "AS",
-                Self::At => "AT",
-                Self::Au => "AU",
-                Self::Aw => "AW",
-                Self::Ax => "AX",
-                Self::Az => "AZ",
-                Self::Ba => "BA",
-                Self::Bb => "BB",
-                Self::Bd => "BD",
-                Self::Be => "BE",
-                Self::Bf => "BF",
-                Self::Bg => "BG",
-                Self::Bh => "BH",
-                Self::Bi => "BI",
-                Self::Bj => "BJ",
-                Self::Bl => "BL",
-                Self::Bm => "BM",
-                Self::Bn => "BN",
-                Self::Bo => "BO",
-                Self::Bq => "BQ",
-                Self::Br => "BR",
-                Self::Bs => "BS",
-                Self::Bt => "BT",
-                Self::Bv => "BV",
-                Self::Bw => "BW",
-                Self::By => "BY",
-                Self::Bz => "BZ",
-                Self::Ca => "CA",
-                Self::Cc => "CC",
-                Self::Cd => "CD",
-                Self::Cf => "CF",
-                Self::Cg => "CG",
-                Self::Ch => "CH",
-                Self::Ci => "CI",
-                Self::Ck => "CK",
-                Self::Cl => "CL",
-                Self::Cm => "CM",
-                Self::Cn => "CN",
-                Self::Co => "CO",
-                Self::Cr => "CR",
-                Self::Cu => "CU",
-                Self::Cv => "CV",
-                Self::Cw => "CW",
-                Self::Cx => "CX",
-                Self::Cy => "CY",
-                Self::Cz => "CZ",
-                Self::De => "DE",
-                Self::Dj => "DJ",
-                Self::Dk => "DK",
-                Self::Dm => "DM",
-                Self::Do => "DO",
-                Self::Dz => "DZ",
-                Self::Ec => "EC",
-                Self::Ee => "EE",
-                Self::Eg => "EG",
-                Self::Eh => "EH",
-                Self::Er => "ER",
-                Self::Es => "ES",
-                Self::Et => "ET",
-                Self::Fi => "FI",
-                Self::Fj => "FJ",
-                Self::Fk => "FK",
-                Self::Fm => "FM",
-                Self::Fo => "FO",
-                Self::Fr => "FR",
-                Self::Ga => "GA",
-                Self::Gb => "GB",
-                Self::Gd => "GD",
-                Self::Ge => "GE",
-                Self::Gf => "GF",
-                Self::Gg => "GG",
-                Self::Gh => "GH",
-                Self::Gi => "GI",
-                Self::Gl => "GL",
-                Self::Gm => "GM",
-                Self::Gn => "GN",
-                Self::Gp => "GP",
-                Self::Gq => "GQ",
-                Self::Gr => "GR",
-                Self::Gs => "GS",
-                Self::Gt => "GT",
-                Self::Gu => "GU",
-                Self::Gw => "GW",
-                Self::Gy => "GY",
-                Self::Hk => "HK",
-                Self::Hm => "HM",
-                Self::Hn => "HN",
-                Self::Hr => "HR",
-                Self::Ht => "HT",
-                Self::Hu => "HU",
-                Self::Id => "ID",
-                Self::Ie => "IE",
-                Self::Il => "IL",
-                Self::Im => "IM",
-                Self::In => "IN",
-                Self::Io => "IO",
-                Self::Iq => "IQ",
-                Self::Ir => "IR",
-                Self::Is => "IS",
-                Self::It => "IT",
-                Self::Je => "JE",
-                Self::Jm => "JM",
-                Self::Jo => "JO",
-                Self::Jp => "JP",
-                Self::Ke => "KE",
-                Self::Kg => "KG",
-                Self::Kh => "KH",
-                Self::Ki => "KI",
-                Self::Km => "KM",
-                Self::Kn => "KN",
-                Self::Kp => "KP",
-                Self::Kr => "KR",
-                Self::Kw => "KW",
-                Self::Ky => "KY",
-                Self::Kz => "KZ",
-                Self::La => "LA",
-                Self::Lb => "LB",
-                Self::Lc => "LC",
-                Self::Li => "LI",
-                Self::Lk => "LK",
-                Self::Lr => "LR",
-                Self::Ls => "LS",
-                Self::Lt => "LT",
-                Self::Lu => "LU",
-                Self::Lv => "LV",
-                Self::Ly => "LY",
-                Self::Ma => "MA",
-                Self::Mc => "MC",
-                Self::Md => "MD",
-                Self::Me => "ME",
-                Self::Mf => "MF",
-                Self::Mg => "MG",
-                Self::Mh => "MH",
-                Self::Mk => "MK",
-                Self::Ml => "ML",
-                Self::Mm => "MM",
-                Self::Mn => "MN",
-                Self::Mo => "MO",
-                Self::Mp => "MP",
-                Self::Mq => "MQ",
-                Self::Mr => "MR",
-                Self::Ms => "MS",
-                Self::Mt => "MT",
-                Self::Mu => "MU",
-                Self::Mv => "MV",
-                Self::Mw => "MW",
-                Self::Mx => "MX",
-                Self::My => "MY",
-                Self::Mz => "MZ",
-                Self::Na => "NA",
-                Self::Nc => "NC",
-                Self::Ne => "NE",
-                Self::Nf => "NF",
-                Self::Ng => "NG",
-                Self::Ni => "NI",
-                Self::Nl => "NL",
-                Self::No => "NO",
-                Self::Np => "NP",
-                Self::Nr => "NR",
-                Self::Nu => "NU",
-                Self::Nz => "NZ",
-                Self::Om => "OM",
-                Self::Pa => "PA",
-                Self::Pe => "PE",
-                Self::Pf => "PF",
-                Self::Pg => "PG",
-                Self::Ph => "PH",
-                Self::Pk => "PK",
-                Self::Pl => "PL",
-                Self::Pm => "PM",
-                Self::Pn => "PN",
-                Self::Pr => "PR",
-                Self::Ps => "PS",
-                Self::Pt => "PT",
-                Self::Pw => "PW",
-                Self::Py => "PY",
-                Self::Qa => "QA",
-                Self::Re => "RE",
-                Self::Ro => "RO",
-                Self::Rs => "RS",
-                Self::Ru => "RU",
-                Self::Rw => "RW",
-                Self::Sa => "SA",
-                Self::Sb => "SB",
-                Self::Sc => "SC",
-                Self::Sd => "SD",
-                Self::Se => "SE",
-                Self::Sg => "SG",
-                Self::Sh => "SH",
-                Self::Si => "SI",
-                Self::Sj => "SJ",
-                Self::Sk => "SK",
-                Self::Sl => "SL",
-                Self::Sm => "SM",
-                Self::Sn => "SN",
-                Self::So => "SO",
-                Self::Sr => "SR",
-                Self::Ss => "SS",
-                Self::St => "ST",
-                Self::Sv => "SV",
-                Self::Sx => "SX",
-                Self::Sy => "SY",
-                Self::Sz => "SZ",
-                Self::Tc => "TC",
-                Self::Td => "TD",
-                Self::Tf => "TF",
-                Self::Tg => "TG",
-                Self::Th => "TH",
-                Self::Tj => "TJ",
-                Self::Tk => "TK",
-                Self::Tl => "TL",
-                Self::Tm => "TM",
-                Self::Tn => "TN",
-                Self::To => "TO",
-                Self::Tr => "TR",
-                Self::Tt => "TT",
-                Self::Tv => "TV",
-                Self::Tw => "TW",
-                Self::Tz => "TZ",
-                Self::Ua => "UA",
-                Self::Ug => "UG",
-                Self::Um => "UM",
-                Self::Us => "US",
-                Self::Uy => "UY",
-                Self::Uz => "UZ",
-                Self::Va => "VA",
-                Self::Vc => "VC",
-                Self::Ve => "VE",
-                Self::Vg => "VG",
-                Self::Vi => "VI",
-                Self::Vn => "VN",
-                Self::Vu => "VU",
-                Self::Wf => "WF",
-                Self::Ws => "WS",
-                Self::Xk => "XK",
-                Self::Ye => "YE",
-                Self::Yt => "YT",
-                Self::Za => "ZA",
-                Self::Zm => "ZM",
-                Self::Zw => "ZW",
-            }
-        }
-    }
-
-    /// Allowed values of `Position`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Position {
-        /// `FIRST`
-        First,
-        /// `LAST`
-        Last,
-        /// `ANY`
-        Any,
-    }
-
-    impl crate::value::CfnEnum for Position {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::First => "FIRST",
-                Self::Last => "LAST",
-                Self::Any => "ANY",
-            }
-        }
-    }
-
-    /// Allowed values of `LabelMatchScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LabelMatchScope {
-        /// `LABEL`
-        Label,
-        /// `NAMESPACE`
-        Namespace,
-    }
-
-    impl crate::value::CfnEnum for LabelMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Label => "LABEL",
-                Self::Namespace => "NAMESPACE",
-            }
-        }
-    }
-
-    /// Allowed values of `AggregateKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateKeyType {
         /// `IP`
         Ip,
@@ -4354,70 +1473,10 @@ pub mod rule_group {
         CustomKeys,
     }
 
-    impl crate::value::CfnEnum for AggregateKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ip => "IP",
-                Self::ForwardedIp => "FORWARDED_IP",
-                Self::Constant => "CONSTANT",
-                Self::CustomKeys => "CUSTOM_KEYS",
-            }
-        }
-    }
-
-    /// Allowed values of `ComparisonOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ComparisonOperator {
-        /// `EQ`
-        Eq,
-        /// `NE`
-        Ne,
-        /// `LE`
-        Le,
-        /// `LT`
-        Lt,
-        /// `GE`
-        Ge,
-        /// `GT`
-        Gt,
-    }
-
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eq => "EQ",
-                Self::Ne => "NE",
-                Self::Le => "LE",
-                Self::Lt => "LT",
-                Self::Ge => "GE",
-                Self::Gt => "GT",
-            }
-        }
-    }
-
-    /// Sensitivity Level current only used for sqli match statements.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SensitivityLevel {
-        /// `LOW`
-        Low,
-        /// `HIGH`
-        High,
-    }
-
-    impl crate::value::CfnEnum for SensitivityLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregateKeyType, ["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"]);
 
     /// Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -4425,15 +1484,7 @@ pub mod rule_group {
         Regional,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloudfront => "CLOUDFRONT",
-                Self::Regional => "REGIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["CLOUDFRONT", "REGIONAL"]);
 }
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a WebACL, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the WebACL with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a WebACL, a request needs to match only one of the specifications to be allowed, blocked, or counted.
@@ -4450,13 +1501,13 @@ pub struct WebAcl {
     /// CloudFormation property `AssociationConfig`.
     pub association_config: ::std::option::Option<crate::cfn::wafv2::web_acl::AssociationConfig>,
     /// CloudFormation property `CaptchaConfig`.
-    pub captcha_config: ::std::option::Option<crate::cfn::wafv2::web_acl::CaptchaConfig>,
+    pub captcha_config: ::std::option::Option<crate::cfn::shared::wafv2::CaptchaConfig>,
     /// CloudFormation property `ChallengeConfig`.
-    pub challenge_config: ::std::option::Option<crate::cfn::wafv2::web_acl::ChallengeConfig>,
+    pub challenge_config: ::std::option::Option<crate::cfn::shared::wafv2::ChallengeConfig>,
     /// Custom response key and body map.
     ///
     /// CloudFormation property `CustomResponseBodies`.
-    pub custom_response_bodies: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::wafv2::web_acl::CustomResponseBody>>,
+    pub custom_response_bodies: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::wafv2::CustomResponseBody>>,
     /// Collection of dataProtects.
     ///
     /// CloudFormation property `DataProtectionConfig`.
@@ -4472,7 +1523,7 @@ pub struct WebAcl {
     /// Configures monetization for the web ACL or rule group.
     ///
     /// CloudFormation property `MonetizationConfig`.
-    pub monetization_config: ::std::option::Option<crate::cfn::wafv2::web_acl::MonetizationConfig>,
+    pub monetization_config: ::std::option::Option<crate::cfn::shared::wafv2::MonetizationConfig>,
     /// Name of the WebACL.
     ///
     /// CloudFormation property `Name`; changing it replaces the resource.
@@ -4503,7 +1554,6 @@ pub struct WebAcl {
 
 impl WebAcl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_action: crate::cfn::wafv2::web_acl::DefaultAction, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::Scope>>, visibility_config: crate::cfn::wafv2::web_acl::VisibilityConfig) -> Self {
         Self {
             application_config: ::std::option::Option::None,
@@ -4526,78 +1576,63 @@ impl WebAcl {
     }
 }
 
-impl crate::resource::Resource for WebAcl {
-    const TYPE: &'static str = "AWS::WAFv2::WebACL";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_ACL_SHAPE)
+crate::resource::props! {
+    resource WebAcl = "AWS::WAFv2::WebACL", shape: Some(&WEB_ACL_SHAPE);
+    req {
+        default_action = "DefaultAction",
+        scope = "Scope",
+        visibility_config = "VisibilityConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationConfig", self.application_config);
-        p.set_opt("AssociationConfig", self.association_config);
-        p.set_opt("CaptchaConfig", self.captcha_config);
-        p.set_opt("ChallengeConfig", self.challenge_config);
-        p.set_opt("CustomResponseBodies", self.custom_response_bodies);
-        p.set_opt("DataProtectionConfig", self.data_protection_config);
-        p.set("DefaultAction", self.default_action);
-        p.set_opt("Description", self.description);
-        p.set_opt("MonetizationConfig", self.monetization_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("OnSourceDDoSProtectionConfig", self.on_source_d_do_s_protection_config);
-        p.set_opt("Rules", self.rules);
-        p.set("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TokenDomains", self.token_domains);
-        p.set("VisibilityConfig", self.visibility_config);
-        p
+    opt {
+        application_config = "ApplicationConfig",
+        association_config = "AssociationConfig",
+        captcha_config = "CaptchaConfig",
+        challenge_config = "ChallengeConfig",
+        custom_response_bodies = "CustomResponseBodies",
+        data_protection_config = "DataProtectionConfig",
+        description = "Description",
+        monetization_config = "MonetizationConfig",
+        name = "Name",
+        on_source_d_do_s_protection_config = "OnSourceDDoSProtectionConfig",
+        rules = "Rules",
+        tags = "Tags",
+        token_domains = "TokenDomains",
     }
 }
 
-static WEB_ACL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationConfig", crate::resource::Rule { shape: Some(&self::web_acl::APPLICATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CaptchaConfig", crate::resource::Rule { shape: Some(&self::web_acl::CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ChallengeConfig", crate::resource::Rule { shape: Some(&self::web_acl::CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataProtectionConfig", crate::resource::Rule { shape: Some(&self::web_acl::DATA_PROTECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefaultAction", crate::resource::Rule { shape: Some(&self::web_acl::DEFAULT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("MonetizationConfig", crate::resource::Rule { shape: Some(&self::web_acl::MONETIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::web_acl::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::web_acl::TAG93_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TokenDomains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VisibilityConfig", crate::resource::Rule { shape: Some(&self::web_acl::VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_ACL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationConfig", crate::resource::Rule { shape: Some(&self::web_acl::APPLICATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CaptchaConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ChallengeConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataProtectionConfig", crate::resource::Rule { shape: Some(&self::web_acl::DATA_PROTECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultAction", crate::resource::Rule { shape: Some(&self::web_acl::DEFAULT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("MonetizationConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::MONETIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::web_acl::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_wafv2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TokenDomains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VisibilityConfig", crate::resource::Rule { shape: Some(&self::web_acl::VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebAcl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebAcl> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Capacity`.
-    #[inline]
-    pub fn attr_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("Capacity")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LabelNamespace`.
-    #[inline]
-    pub fn attr_label_namespace(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LabelNamespace")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Capacity`.
+        attr_capacity: i64 = "Capacity",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LabelNamespace`.
+        attr_label_namespace: ::std::string::String = "LabelNamespace",
     }
 }
 
 pub mod web_acl {
     //! Nested property types and enums of [`WebAcl`](super::WebAcl).
+
+    pub use crate::cfn::shared::wafv2::{AllowAction, AsnMatchStatement, BlockAction, BlockchainChain, Body, BodyParsingFallbackBehavior, CaptchaAction, CaptchaConfig, ChallengeAction, ChallengeConfig, ComparisonOperator, CookieMatchPattern, Cookies, CountryCodes, CryptoConfig, CryptoCurrency, CurrencyMode, CustomHttpHeader, CustomRequestHandling, CustomResponse, CustomResponseBody, FallbackBehavior, ForwardedIpConfiguration, GeoMatchStatement, HeaderMatchPattern, HeaderOrder, Headers, ImmunityTimeProperty, IpSetForwardedIpConfiguration, IpSetReferenceStatement, Ja3Fingerprint, Ja4Fingerprint, JsonBody, JsonMatchPattern, JsonMatchScope, Label, LabelMatchScope, LabelMatchStatement, MapMatchScope, MonetizationConfig, MonetizeAction, OversizeHandling, PaymentNetwork, Position, PositionalConstraint, PreParseTextTransformation, PreParseTextTransformationType, Price, RateBasedStatementCustomKey, RateLimitCookie, RateLimitHeader, RateLimitJa3Fingerprint, RateLimitJa4Fingerprint, RateLimitLabelNamespace, RateLimitQueryArgument, RateLimitQueryString, RateLimitUriPath, ResponseContentType, SensitivityLevel, TextTransformation, TextTransformationType, UriFragment};
 
     /// Configures the ability for the WAF; console to store and retrieve application attributes during the webacl; creation process. Application attributes help WAF; give recommendations for protection packs.
     #[derive(Clone)]
@@ -4618,20 +1653,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationConfig;
+        req {
+            attributes = "Attributes",
         }
     }
 
-    pub(super) static APPLICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Application details defined during the &webacl; creation process. Application attributes help WAF; give recommendations for protection packs.
     #[derive(Clone)]
@@ -4648,7 +1679,6 @@ pub mod web_acl {
 
     impl ApplicationAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 name: name.into(),
@@ -4657,22 +1687,18 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationAttribute;
+        req {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static APPLICATION_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AssociationConfig for body inspection
     #[derive(Clone, Default)]
@@ -4683,12 +1709,10 @@ pub mod web_acl {
         pub request_body: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::wafv2::web_acl::RequestBodyAssociatedResourceTypeConfig>>,
     }
 
-    impl crate::resource::ToExpr for AssociationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequestBody", self.request_body);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociationConfig;
+        opt {
+            request_body = "RequestBody",
         }
     }
 
@@ -4701,7 +1725,6 @@ pub mod web_acl {
 
     impl RequestBodyAssociatedResourceTypeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_size_inspection_limit: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::SizeInspectionLimit>>) -> Self {
             Self {
                 default_size_inspection_limit: default_size_inspection_limit.into(),
@@ -4709,126 +1732,13 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RequestBodyAssociatedResourceTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultSizeInspectionLimit", self.default_size_inspection_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestBodyAssociatedResourceTypeConfig;
+        req {
+            default_size_inspection_limit = "DefaultSizeInspectionLimit",
         }
     }
 
-    /// The definition `CaptchaConfig`.
-    #[derive(Clone, Default)]
-    pub struct CaptchaConfig {
-        /// CloudFormation property `ImmunityTimeProperty`.
-        pub immunity_time_property: ::std::option::Option<crate::cfn::wafv2::web_acl::ImmunityTimeProperty>,
-    }
-
-    impl crate::resource::ToExpr for CaptchaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImmunityTimeProperty", self.immunity_time_property);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPTCHA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTimeProperty", crate::resource::Rule { shape: Some(&IMMUNITY_TIME_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ImmunityTimeProperty`.
-    #[derive(Clone)]
-    pub struct ImmunityTimeProperty {
-        /// CloudFormation property `ImmunityTime`; required.
-        pub immunity_time: crate::value::Val<i64>,
-    }
-
-    impl ImmunityTimeProperty {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(immunity_time: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                immunity_time: immunity_time.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ImmunityTimeProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImmunityTime", self.immunity_time);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IMMUNITY_TIME_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTime", crate::resource::Rule { min: Some(60.0), max: Some(259200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ChallengeConfig`.
-    #[derive(Clone, Default)]
-    pub struct ChallengeConfig {
-        /// CloudFormation property `ImmunityTimeProperty`.
-        pub immunity_time_property: ::std::option::Option<crate::cfn::wafv2::web_acl::ImmunityTimeProperty>,
-    }
-
-    impl crate::resource::ToExpr for ChallengeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImmunityTimeProperty", self.immunity_time_property);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CHALLENGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImmunityTimeProperty", crate::resource::Rule { shape: Some(&IMMUNITY_TIME_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom response body.
-    #[derive(Clone)]
-    pub struct CustomResponseBody {
-        /// Response content.
-        ///
-        /// CloudFormation property `Content`; required.
-        pub content: crate::value::Val<::std::string::String>,
-        /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
-        ///
-        /// CloudFormation property `ContentType`; required.
-        pub content_type: crate::value::Val<crate::cfn::wafv2::web_acl::ResponseContentType>,
-    }
-
-    impl CustomResponseBody {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::ResponseContentType>>) -> Self {
-            Self {
-                content: content.into(),
-                content_type: content_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomResponseBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set("ContentType", self.content_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `DataProtectionConfig`.
     #[derive(Clone)]
     pub struct DataProtectionConfig {
         /// CloudFormation property `DataProtections`; required.
@@ -4845,22 +1755,17 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for DataProtectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataProtections", self.data_protections);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataProtectionConfig;
+        req {
+            data_protections = "DataProtections",
         }
     }
 
-    pub(super) static DATA_PROTECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataProtections", crate::resource::Rule { min_items: Some(1), max_items: Some(26), items: Some(&crate::resource::Rule { shape: Some(&DATA_PROTECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PROTECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataProtections", crate::resource::Rule { min_items: Some(1), max_items: Some(26), items: Some(&crate::resource::Rule { shape: Some(&DATA_PROTECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataProtect`.
     #[derive(Clone)]
     pub struct DataProtect {
         /// CloudFormation property `Action`; required.
@@ -4877,7 +1782,6 @@ pub mod web_acl {
 
     impl DataProtect {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::DataProtectionAction>>, field: crate::cfn::wafv2::web_acl::FieldToProtect) -> Self {
             Self {
                 action: action.into(),
@@ -4888,23 +1792,21 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for DataProtect {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("ExcludeRateBasedDetails", self.exclude_rate_based_details);
-            p.set_opt("ExcludeRuleMatchDetails", self.exclude_rule_match_details);
-            p.set("Field", self.field);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataProtect;
+        req {
+            action = "Action",
+            field = "Field",
+        }
+        opt {
+            exclude_rate_based_details = "ExcludeRateBasedDetails",
+            exclude_rule_match_details = "ExcludeRuleMatchDetails",
         }
     }
 
-    pub(super) static DATA_PROTECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { shape: Some(&FIELD_TO_PROTECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PROTECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Field", crate::resource::Rule { shape: Some(&FIELD_TO_PROTECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Field in log to protect.
     #[derive(Clone)]
@@ -4921,7 +1823,6 @@ pub mod web_acl {
 
     impl FieldToProtect {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FieldType>>) -> Self {
             Self {
                 field_keys: ::std::option::Option::None,
@@ -4930,21 +1831,19 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for FieldToProtect {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldKeys", self.field_keys);
-            p.set("FieldType", self.field_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToProtect;
+        req {
+            field_type = "FieldType",
+        }
+        opt {
+            field_keys = "FieldKeys",
         }
     }
 
-    pub(super) static FIELD_TO_PROTECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_TO_PROTECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Default Action WebACL will take against ingress traffic when there is no matching Rule.
     #[derive(Clone, Default)]
@@ -4952,350 +1851,25 @@ pub mod web_acl {
         /// Allow traffic towards application.
         ///
         /// CloudFormation property `Allow`.
-        pub allow: ::std::option::Option<crate::cfn::wafv2::web_acl::AllowAction>,
+        pub allow: ::std::option::Option<crate::cfn::shared::wafv2::AllowAction>,
         /// Block traffic towards application.
         ///
         /// CloudFormation property `Block`.
-        pub block: ::std::option::Option<crate::cfn::wafv2::web_acl::BlockAction>,
+        pub block: ::std::option::Option<crate::cfn::shared::wafv2::BlockAction>,
     }
 
-    impl crate::resource::ToExpr for DefaultAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Allow", self.allow);
-            p.set_opt("Block", self.block);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultAction;
+        opt {
+            allow = "Allow",
+            block = "Block",
         }
     }
 
-    pub(super) static DEFAULT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Allow", crate::resource::Rule { shape: Some(&ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Block", crate::resource::Rule { shape: Some(&BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allow traffic towards application.
-    #[derive(Clone, Default)]
-    pub struct AllowAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::web_acl::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for AllowAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ALLOW_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom request handling.
-    #[derive(Clone)]
-    pub struct CustomRequestHandling {
-        /// Collection of HTTP headers.
-        ///
-        /// CloudFormation property `InsertHeaders`; required.
-        pub insert_headers: ::std::vec::Vec<crate::cfn::wafv2::web_acl::CustomHttpHeader>,
-    }
-
-    impl CustomRequestHandling {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(insert_headers: ::std::vec::Vec<crate::cfn::wafv2::web_acl::CustomHttpHeader>) -> Self {
-            Self {
-                insert_headers,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomRequestHandling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InsertHeaders", self.insert_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_REQUEST_HANDLING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InsertHeaders", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_HTTP_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// HTTP header.
-    #[derive(Clone)]
-    pub struct CustomHttpHeader {
-        /// HTTP header name.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// HTTP header value.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomHttpHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomHttpHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_HTTP_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._$-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Block traffic towards application.
-    #[derive(Clone, Default)]
-    pub struct BlockAction {
-        /// Custom response.
-        ///
-        /// CloudFormation property `CustomResponse`.
-        pub custom_response: ::std::option::Option<crate::cfn::wafv2::web_acl::CustomResponse>,
-    }
-
-    impl crate::resource::ToExpr for BlockAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomResponse", self.custom_response);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static BLOCK_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomResponse", crate::resource::Rule { shape: Some(&CUSTOM_RESPONSE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Custom response.
-    #[derive(Clone)]
-    pub struct CustomResponse {
-        /// Custom response body key.
-        ///
-        /// CloudFormation property `CustomResponseBodyKey`.
-        pub custom_response_body_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Custom response code.
-        ///
-        /// CloudFormation property `ResponseCode`; required.
-        pub response_code: crate::value::Val<i64>,
-        /// Collection of HTTP headers.
-        ///
-        /// CloudFormation property `ResponseHeaders`.
-        pub response_headers: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::CustomHttpHeader>>,
-    }
-
-    impl CustomResponse {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(response_code: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                custom_response_body_key: ::std::option::Option::None,
-                response_code: response_code.into(),
-                response_headers: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomResponseBodyKey", self.custom_response_body_key);
-            p.set("ResponseCode", self.response_code);
-            p.set_opt("ResponseHeaders", self.response_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomResponseBodyKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("ResponseCode", crate::resource::Rule { min: Some(200.0), max: Some(599.0), ..crate::resource::Rule::NONE }),
-            ("ResponseHeaders", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_HTTP_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configures monetization for the web ACL or rule group.
-    #[derive(Clone, Default)]
-    pub struct MonetizationConfig {
-        /// Configures cryptocurrency payment settings.
-        ///
-        /// CloudFormation property `CryptoConfig`.
-        pub crypto_config: ::std::option::Option<crate::cfn::wafv2::web_acl::CryptoConfig>,
-        /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-        ///
-        /// CloudFormation property `CurrencyMode`.
-        pub currency_mode: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::CurrencyMode>>,
-    }
-
-    impl crate::resource::ToExpr for MonetizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CryptoConfig", self.crypto_config);
-            p.set_opt("CurrencyMode", self.currency_mode);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MONETIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CryptoConfig", crate::resource::Rule { shape: Some(&CRYPTO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configures cryptocurrency payment settings.
-    #[derive(Clone)]
-    pub struct CryptoConfig {
-        /// List of payment network configurations.
-        ///
-        /// CloudFormation property `PaymentNetworks`; required.
-        pub payment_networks: ::std::vec::Vec<crate::cfn::wafv2::web_acl::PaymentNetwork>,
-    }
-
-    impl CryptoConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(payment_networks: ::std::vec::Vec<crate::cfn::wafv2::web_acl::PaymentNetwork>) -> Self {
-            Self {
-                payment_networks,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CryptoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PaymentNetworks", self.payment_networks);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CRYPTO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PaymentNetworks", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&PAYMENT_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration for a single payment network.
-    #[derive(Clone)]
-    pub struct PaymentNetwork {
-        /// The blockchain chain to use.
-        ///
-        /// CloudFormation property `Chain`; required.
-        pub chain: crate::value::Val<crate::cfn::wafv2::web_acl::BlockchainChain>,
-        /// List of price configurations.
-        ///
-        /// CloudFormation property `Prices`; required.
-        pub prices: ::std::vec::Vec<crate::cfn::wafv2::web_acl::Price>,
-        /// The wallet address for receiving payments.
-        ///
-        /// CloudFormation property `WalletAddress`; required.
-        pub wallet_address: crate::value::Val<::std::string::String>,
-    }
-
-    impl PaymentNetwork {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(chain: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::BlockchainChain>>, prices: ::std::vec::Vec<crate::cfn::wafv2::web_acl::Price>, wallet_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                chain: chain.into(),
-                prices,
-                wallet_address: wallet_address.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PaymentNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Chain", self.chain);
-            p.set("Prices", self.prices);
-            p.set("WalletAddress", self.wallet_address);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PAYMENT_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Prices", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PRICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WalletAddress", crate::resource::Rule { min_len: Some(26), max_len: Some(44), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A price configuration.
-    #[derive(Clone)]
-    pub struct Price {
-        /// The price amount.
-        ///
-        /// CloudFormation property `Amount`; required.
-        pub amount: crate::value::Val<::std::string::String>,
-        /// The cryptocurrency to use for payment.
-        ///
-        /// CloudFormation property `Currency`; required.
-        pub currency: crate::value::Val<crate::cfn::wafv2::web_acl::CryptoCurrency>,
-    }
-
-    impl Price {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(amount: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, currency: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::CryptoCurrency>>) -> Self {
-            Self {
-                amount: amount.into(),
-                currency: currency.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Price {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Amount", self.amount);
-            p.set("Currency", self.currency);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PRICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Amount", crate::resource::Rule { min_len: Some(1), max_len: Some(13), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFAULT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Allow", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Block", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the options for on-source DDoS protection provided by supported resource type.
     #[derive(Clone)]
@@ -5306,7 +1880,6 @@ pub mod web_acl {
 
     impl OnSourceDDoSProtectionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alb_low_reputation_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::AlbLowReputationMode>>) -> Self {
             Self {
                 alb_low_reputation_mode: alb_low_reputation_mode.into(),
@@ -5314,12 +1887,10 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for OnSourceDDoSProtectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ALBLowReputationMode", self.alb_low_reputation_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnSourceDDoSProtectionConfig;
+        req {
+            alb_low_reputation_mode = "ALBLowReputationMode",
         }
     }
 
@@ -5331,9 +1902,9 @@ pub mod web_acl {
         /// CloudFormation property `Action`.
         pub action: ::std::option::Option<crate::cfn::wafv2::web_acl::RuleAction>,
         /// CloudFormation property `CaptchaConfig`.
-        pub captcha_config: ::std::option::Option<crate::cfn::wafv2::web_acl::CaptchaConfig>,
+        pub captcha_config: ::std::option::Option<crate::cfn::shared::wafv2::CaptchaConfig>,
         /// CloudFormation property `ChallengeConfig`.
-        pub challenge_config: ::std::option::Option<crate::cfn::wafv2::web_acl::ChallengeConfig>,
+        pub challenge_config: ::std::option::Option<crate::cfn::shared::wafv2::ChallengeConfig>,
         /// Name of the WebACL.
         ///
         /// CloudFormation property `Name`; required.
@@ -5349,7 +1920,7 @@ pub mod web_acl {
         /// Collection of Rule Labels.
         ///
         /// CloudFormation property `RuleLabels`.
-        pub rule_labels: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::Label>>,
+        pub rule_labels: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::Label>>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
         ///
         /// CloudFormation property `Statement`; required.
@@ -5362,7 +1933,6 @@ pub mod web_acl {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, statement: crate::cfn::wafv2::web_acl::Statement, visibility_config: crate::cfn::wafv2::web_acl::VisibilityConfig) -> Self {
             Self {
                 action: ::std::option::Option::None,
@@ -5378,35 +1948,34 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("CaptchaConfig", self.captcha_config);
-            p.set_opt("ChallengeConfig", self.challenge_config);
-            p.set("Name", self.name);
-            p.set_opt("OverrideAction", self.override_action);
-            p.set("Priority", self.priority);
-            p.set_opt("RuleLabels", self.rule_labels);
-            p.set("Statement", self.statement);
-            p.set("VisibilityConfig", self.visibility_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            name = "Name",
+            priority = "Priority",
+            statement = "Statement",
+            visibility_config = "VisibilityConfig",
+        }
+        opt {
+            action = "Action",
+            captcha_config = "CaptchaConfig",
+            challenge_config = "ChallengeConfig",
+            override_action = "OverrideAction",
+            rule_labels = "RuleLabels",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaptchaConfig", crate::resource::Rule { shape: Some(&CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ChallengeConfig", crate::resource::Rule { shape: Some(&CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("RuleLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VisibilityConfig", crate::resource::Rule { shape: Some(&VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaptchaConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ChallengeConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("OverrideAction", crate::resource::Rule { shape: Some(&OVERRIDE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("RuleLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VisibilityConfig", crate::resource::Rule { shape: Some(&VISIBILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Action taken when Rule matches its condition.
     #[derive(Clone, Default)]
@@ -5414,19 +1983,19 @@ pub mod web_acl {
         /// Allow traffic towards application.
         ///
         /// CloudFormation property `Allow`.
-        pub allow: ::std::option::Option<crate::cfn::wafv2::web_acl::AllowAction>,
+        pub allow: ::std::option::Option<crate::cfn::shared::wafv2::AllowAction>,
         /// Block traffic towards application.
         ///
         /// CloudFormation property `Block`.
-        pub block: ::std::option::Option<crate::cfn::wafv2::web_acl::BlockAction>,
+        pub block: ::std::option::Option<crate::cfn::shared::wafv2::BlockAction>,
         /// Checks valid token exists with request.
         ///
         /// CloudFormation property `Captcha`.
-        pub captcha: ::std::option::Option<crate::cfn::wafv2::web_acl::CaptchaAction>,
+        pub captcha: ::std::option::Option<crate::cfn::shared::wafv2::CaptchaAction>,
         /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
         ///
         /// CloudFormation property `Challenge`.
-        pub challenge: ::std::option::Option<crate::cfn::wafv2::web_acl::ChallengeAction>,
+        pub challenge: ::std::option::Option<crate::cfn::shared::wafv2::ChallengeAction>,
         /// Allow traffic towards application.
         ///
         /// CloudFormation property `Count`.
@@ -5434,81 +2003,29 @@ pub mod web_acl {
         /// Monetize action for rules.
         ///
         /// CloudFormation property `Monetize`.
-        pub monetize: ::std::option::Option<crate::cfn::wafv2::web_acl::MonetizeAction>,
+        pub monetize: ::std::option::Option<crate::cfn::shared::wafv2::MonetizeAction>,
     }
 
-    impl crate::resource::ToExpr for RuleAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Allow", self.allow);
-            p.set_opt("Block", self.block);
-            p.set_opt("Captcha", self.captcha);
-            p.set_opt("Challenge", self.challenge);
-            p.set_opt("Count", self.count);
-            p.set_opt("Monetize", self.monetize);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleAction;
+        opt {
+            allow = "Allow",
+            block = "Block",
+            captcha = "Captcha",
+            challenge = "Challenge",
+            count = "Count",
+            monetize = "Monetize",
         }
     }
 
-    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Allow", crate::resource::Rule { shape: Some(&ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Block", crate::resource::Rule { shape: Some(&BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Captcha", crate::resource::Rule { shape: Some(&CAPTCHA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Challenge", crate::resource::Rule { shape: Some(&CHALLENGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Count", crate::resource::Rule { shape: Some(&COUNT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Monetize", crate::resource::Rule { shape: Some(&MONETIZE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Checks valid token exists with request.
-    #[derive(Clone, Default)]
-    pub struct CaptchaAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::web_acl::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for CaptchaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPTCHA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-    #[derive(Clone, Default)]
-    pub struct ChallengeAction {
-        /// Custom request handling.
-        ///
-        /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::web_acl::CustomRequestHandling>,
-    }
-
-    impl crate::resource::ToExpr for ChallengeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CHALLENGE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Allow", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::ALLOW_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Block", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::BLOCK_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Captcha", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Challenge", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Count", crate::resource::Rule { shape: Some(&COUNT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Monetize", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::MONETIZE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allow traffic towards application.
     #[derive(Clone, Default)]
@@ -5516,47 +2033,19 @@ pub mod web_acl {
         /// Custom request handling.
         ///
         /// CloudFormation property `CustomRequestHandling`.
-        pub custom_request_handling: ::std::option::Option<crate::cfn::wafv2::web_acl::CustomRequestHandling>,
+        pub custom_request_handling: ::std::option::Option<crate::cfn::shared::wafv2::CustomRequestHandling>,
     }
 
-    impl crate::resource::ToExpr for CountAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRequestHandling", self.custom_request_handling);
-            p.into_expr()
+    crate::resource::props! {
+        nested CountAction;
+        opt {
+            custom_request_handling = "CustomRequestHandling",
         }
     }
 
-    pub(super) static COUNT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomRequestHandling", crate::resource::Rule { shape: Some(&CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Monetize action for rules.
-    #[derive(Clone, Default)]
-    pub struct MonetizeAction {
-        /// The price multiplier for the monetize action.
-        ///
-        /// CloudFormation property `PriceMultiplier`.
-        pub price_multiplier: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MonetizeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PriceMultiplier", self.price_multiplier);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MONETIZE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PriceMultiplier", crate::resource::Rule { min_len: Some(1), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]?|100)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COUNT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomRequestHandling", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CUSTOM_REQUEST_HANDLING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
     #[derive(Clone, Default)]
@@ -5567,49 +2056,18 @@ pub mod web_acl {
         pub none: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for OverrideAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set_opt("None", self.none);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideAction;
+        opt {
+            count = "Count",
+            none = "None",
         }
     }
 
-    /// The definition `Label`.
-    #[derive(Clone)]
-    pub struct Label {
-        /// Name of the Label.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Label {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Label {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OVERRIDE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("None", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[derive(Clone, Default)]
@@ -5617,17 +2075,17 @@ pub mod web_acl {
         /// CloudFormation property `AndStatement`.
         pub and_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::AndStatement>,
         /// CloudFormation property `AsnMatchStatement`.
-        pub asn_match_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::AsnMatchStatement>,
+        pub asn_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::AsnMatchStatement>,
         /// Byte Match statement.
         ///
         /// CloudFormation property `ByteMatchStatement`.
         pub byte_match_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::ByteMatchStatement>,
         /// CloudFormation property `GeoMatchStatement`.
-        pub geo_match_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::GeoMatchStatement>,
+        pub geo_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::GeoMatchStatement>,
         /// CloudFormation property `IPSetReferenceStatement`.
-        pub ip_set_reference_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::IpSetReferenceStatement>,
+        pub ip_set_reference_statement: ::std::option::Option<crate::cfn::shared::wafv2::IpSetReferenceStatement>,
         /// CloudFormation property `LabelMatchStatement`.
-        pub label_match_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::LabelMatchStatement>,
+        pub label_match_statement: ::std::option::Option<crate::cfn::shared::wafv2::LabelMatchStatement>,
         /// CloudFormation property `ManagedRuleGroupStatement`.
         pub managed_rule_group_statement: ::std::option::Option<::std::boxed::Box<crate::cfn::wafv2::web_acl::ManagedRuleGroupStatement>>,
         /// CloudFormation property `NotStatement`.
@@ -5656,52 +2114,47 @@ pub mod web_acl {
         pub xss_match_statement: ::std::option::Option<crate::cfn::wafv2::web_acl::XssMatchStatement>,
     }
 
-    impl crate::resource::ToExpr for Statement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndStatement", self.and_statement);
-            p.set_opt("AsnMatchStatement", self.asn_match_statement);
-            p.set_opt("ByteMatchStatement", self.byte_match_statement);
-            p.set_opt("GeoMatchStatement", self.geo_match_statement);
-            p.set_opt("IPSetReferenceStatement", self.ip_set_reference_statement);
-            p.set_opt("LabelMatchStatement", self.label_match_statement);
-            p.set_opt("ManagedRuleGroupStatement", self.managed_rule_group_statement);
-            p.set_opt("NotStatement", self.not_statement);
-            p.set_opt("OrStatement", self.or_statement);
-            p.set_opt("RateBasedStatement", self.rate_based_statement);
-            p.set_opt("RegexMatchStatement", self.regex_match_statement);
-            p.set_opt("RegexPatternSetReferenceStatement", self.regex_pattern_set_reference_statement);
-            p.set_opt("RuleGroupReferenceStatement", self.rule_group_reference_statement);
-            p.set_opt("SizeConstraintStatement", self.size_constraint_statement);
-            p.set_opt("SqliMatchStatement", self.sqli_match_statement);
-            p.set_opt("XssMatchStatement", self.xss_match_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested Statement;
+        opt {
+            and_statement = "AndStatement",
+            asn_match_statement = "AsnMatchStatement",
+            byte_match_statement = "ByteMatchStatement",
+            geo_match_statement = "GeoMatchStatement",
+            ip_set_reference_statement = "IPSetReferenceStatement",
+            label_match_statement = "LabelMatchStatement",
+            managed_rule_group_statement = "ManagedRuleGroupStatement",
+            not_statement = "NotStatement",
+            or_statement = "OrStatement",
+            rate_based_statement = "RateBasedStatement",
+            regex_match_statement = "RegexMatchStatement",
+            regex_pattern_set_reference_statement = "RegexPatternSetReferenceStatement",
+            rule_group_reference_statement = "RuleGroupReferenceStatement",
+            size_constraint_statement = "SizeConstraintStatement",
+            sqli_match_statement = "SqliMatchStatement",
+            xss_match_statement = "XssMatchStatement",
         }
     }
 
-    pub(super) static STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndStatement", crate::resource::Rule { shape: Some(&AND_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AsnMatchStatement", crate::resource::Rule { shape: Some(&ASN_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ByteMatchStatement", crate::resource::Rule { shape: Some(&BYTE_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GeoMatchStatement", crate::resource::Rule { shape: Some(&GEO_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IPSetReferenceStatement", crate::resource::Rule { shape: Some(&IP_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LabelMatchStatement", crate::resource::Rule { shape: Some(&LABEL_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedRuleGroupStatement", crate::resource::Rule { shape: Some(&MANAGED_RULE_GROUP_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NotStatement", crate::resource::Rule { shape: Some(&NOT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OrStatement", crate::resource::Rule { shape: Some(&OR_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RateBasedStatement", crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegexMatchStatement", crate::resource::Rule { shape: Some(&REGEX_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegexPatternSetReferenceStatement", crate::resource::Rule { shape: Some(&REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleGroupReferenceStatement", crate::resource::Rule { shape: Some(&RULE_GROUP_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SizeConstraintStatement", crate::resource::Rule { shape: Some(&SIZE_CONSTRAINT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqliMatchStatement", crate::resource::Rule { shape: Some(&SQLI_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("XssMatchStatement", crate::resource::Rule { shape: Some(&XSS_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndStatement", crate::resource::Rule { shape: Some(&AND_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AsnMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::ASN_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ByteMatchStatement", crate::resource::Rule { shape: Some(&BYTE_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GeoMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::GEO_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IPSetReferenceStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::IP_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LabelMatchStatement", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::LABEL_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedRuleGroupStatement", crate::resource::Rule { shape: Some(&MANAGED_RULE_GROUP_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NotStatement", crate::resource::Rule { shape: Some(&NOT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OrStatement", crate::resource::Rule { shape: Some(&OR_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RateBasedStatement", crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegexMatchStatement", crate::resource::Rule { shape: Some(&REGEX_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegexPatternSetReferenceStatement", crate::resource::Rule { shape: Some(&REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleGroupReferenceStatement", crate::resource::Rule { shape: Some(&RULE_GROUP_REFERENCE_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SizeConstraintStatement", crate::resource::Rule { shape: Some(&SIZE_CONSTRAINT_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqliMatchStatement", crate::resource::Rule { shape: Some(&SQLI_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("XssMatchStatement", crate::resource::Rule { shape: Some(&XSS_MATCH_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AndStatement`.
     #[derive(Clone)]
     pub struct AndStatement {
         /// CloudFormation property `Statements`; required.
@@ -5718,82 +2171,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for AndStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statements", self.statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested AndStatement;
+        req {
+            statements = "Statements",
         }
     }
 
-    pub(super) static AND_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `AsnMatchStatement`.
-    #[derive(Clone, Default)]
-    pub struct AsnMatchStatement {
-        /// CloudFormation property `AsnList`.
-        pub asn_list: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
-        /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::web_acl::ForwardedIpConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for AsnMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AsnList", self.asn_list);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ASN_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AsnList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ForwardedIPConfiguration`.
-    #[derive(Clone)]
-    pub struct ForwardedIpConfiguration {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-        /// CloudFormation property `HeaderName`; required.
-        pub header_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl ForwardedIpConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>, header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-                header_name: header_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ForwardedIpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.set("HeaderName", self.header_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FORWARDED_IP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AND_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Byte Match statement.
     #[derive(Clone)]
@@ -5805,9 +2192,9 @@ pub mod web_acl {
         /// Position of the evaluation in the FieldToMatch of request.
         ///
         /// CloudFormation property `PositionalConstraint`; required.
-        pub positional_constraint: crate::value::Val<crate::cfn::wafv2::web_acl::PositionalConstraint>,
+        pub positional_constraint: crate::value::Val<crate::cfn::shared::wafv2::PositionalConstraint>,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// String that is searched to find a match.
         ///
         /// CloudFormation property `SearchString`.
@@ -5817,13 +2204,12 @@ pub mod web_acl {
         /// CloudFormation property `SearchStringBase64`.
         pub search_string_base64: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl ByteMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::PositionalConstraint>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, positional_constraint: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::wafv2::PositionalConstraint>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 positional_constraint: positional_constraint.into(),
@@ -5835,27 +2221,25 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ByteMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set("PositionalConstraint", self.positional_constraint);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set_opt("SearchString", self.search_string);
-            p.set_opt("SearchStringBase64", self.search_string_base64);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ByteMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            positional_constraint = "PositionalConstraint",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
+            search_string = "SearchString",
+            search_string_base64 = "SearchStringBase64",
         }
     }
 
-    pub(super) static BYTE_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BYTE_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Field of the request to match.
     #[derive(Clone, Default)]
@@ -5865,31 +2249,31 @@ pub mod web_acl {
         /// The body of a web request. This immediately follows the request headers.
         ///
         /// CloudFormation property `Body`.
-        pub body: ::std::option::Option<crate::cfn::wafv2::web_acl::Body>,
+        pub body: ::std::option::Option<crate::cfn::shared::wafv2::Body>,
         /// Includes cookies of a web request.
         ///
         /// CloudFormation property `Cookies`.
-        pub cookies: ::std::option::Option<crate::cfn::wafv2::web_acl::Cookies>,
+        pub cookies: ::std::option::Option<crate::cfn::shared::wafv2::Cookies>,
         /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
         ///
         /// CloudFormation property `HeaderOrder`.
-        pub header_order: ::std::option::Option<crate::cfn::wafv2::web_acl::HeaderOrder>,
+        pub header_order: ::std::option::Option<crate::cfn::shared::wafv2::HeaderOrder>,
         /// Includes headers of a web request.
         ///
         /// CloudFormation property `Headers`.
-        pub headers: ::std::option::Option<crate::cfn::wafv2::web_acl::Headers>,
+        pub headers: ::std::option::Option<crate::cfn::shared::wafv2::Headers>,
         /// Includes the JA3 fingerprint of a web request.
         ///
         /// CloudFormation property `JA3Fingerprint`.
-        pub ja3_fingerprint: ::std::option::Option<crate::cfn::wafv2::web_acl::Ja3Fingerprint>,
+        pub ja3_fingerprint: ::std::option::Option<crate::cfn::shared::wafv2::Ja3Fingerprint>,
         /// Includes the JA4 fingerprint of a web request.
         ///
         /// CloudFormation property `JA4Fingerprint`.
-        pub ja4_fingerprint: ::std::option::Option<crate::cfn::wafv2::web_acl::Ja4Fingerprint>,
+        pub ja4_fingerprint: ::std::option::Option<crate::cfn::shared::wafv2::Ja4Fingerprint>,
         /// Inspect the request body as JSON. The request body immediately follows the request headers.
         ///
         /// CloudFormation property `JsonBody`.
-        pub json_body: ::std::option::Option<crate::cfn::wafv2::web_acl::JsonBody>,
+        pub json_body: ::std::option::Option<crate::cfn::shared::wafv2::JsonBody>,
         /// CloudFormation property `Method`.
         pub method: ::std::option::Option<crate::value::Val<crate::value::Json>>,
         /// CloudFormation property `QueryString`.
@@ -5903,369 +2287,43 @@ pub mod web_acl {
         /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
         ///
         /// CloudFormation property `UriFragment`.
-        pub uri_fragment: ::std::option::Option<crate::cfn::wafv2::web_acl::UriFragment>,
+        pub uri_fragment: ::std::option::Option<crate::cfn::shared::wafv2::UriFragment>,
         /// CloudFormation property `UriPath`.
         pub uri_path: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllQueryArguments", self.all_query_arguments);
-            p.set_opt("Body", self.body);
-            p.set_opt("Cookies", self.cookies);
-            p.set_opt("HeaderOrder", self.header_order);
-            p.set_opt("Headers", self.headers);
-            p.set_opt("JA3Fingerprint", self.ja3_fingerprint);
-            p.set_opt("JA4Fingerprint", self.ja4_fingerprint);
-            p.set_opt("JsonBody", self.json_body);
-            p.set_opt("Method", self.method);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("SingleHeader", self.single_header);
-            p.set_opt("SingleQueryArgument", self.single_query_argument);
-            p.set_opt("UriFragment", self.uri_fragment);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToMatch;
+        opt {
+            all_query_arguments = "AllQueryArguments",
+            body = "Body",
+            cookies = "Cookies",
+            header_order = "HeaderOrder",
+            headers = "Headers",
+            ja3_fingerprint = "JA3Fingerprint",
+            ja4_fingerprint = "JA4Fingerprint",
+            json_body = "JsonBody",
+            method = "Method",
+            query_string = "QueryString",
+            single_header = "SingleHeader",
+            single_query_argument = "SingleQueryArgument",
+            uri_fragment = "UriFragment",
+            uri_path = "UriPath",
         }
     }
 
-    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cookies", crate::resource::Rule { shape: Some(&COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Headers", crate::resource::Rule { shape: Some(&HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JsonBody", crate::resource::Rule { shape: Some(&JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleHeader", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleQueryArgument", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllQueryArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Cookies", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Headers", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JsonBody", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SingleHeader", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleQueryArgument", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The body of a web request. This immediately follows the request headers.
-    #[derive(Clone, Default)]
-    pub struct Body {
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`.
-        pub oversize_handling: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>>,
-    }
-
-    impl crate::resource::ToExpr for Body {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    /// Includes cookies of a web request.
-    #[derive(Clone)]
-    pub struct Cookies {
-        /// The pattern to look for in the request cookies.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::web_acl::CookieMatchPattern,
-        /// The parts of the request to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::web_acl::MapMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>,
-    }
-
-    impl Cookies {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::web_acl::CookieMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::MapMatchScope>>, oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>>) -> Self {
-            Self {
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Cookies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COOKIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&COOKIE_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the request cookies.
-    #[derive(Clone, Default)]
-    pub struct CookieMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `ExcludedCookies`.
-        pub excluded_cookies: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `IncludedCookies`.
-        pub included_cookies: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for CookieMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("ExcludedCookies", self.excluded_cookies);
-            p.set_opt("IncludedCookies", self.included_cookies);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COOKIE_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
-    #[derive(Clone)]
-    pub struct HeaderOrder {
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>,
-    }
-
-    impl HeaderOrder {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>>) -> Self {
-            Self {
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HeaderOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    /// Includes headers of a web request.
-    #[derive(Clone)]
-    pub struct Headers {
-        /// The pattern to look for in the request headers.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::web_acl::HeaderMatchPattern,
-        /// The parts of the request to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::web_acl::MapMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`; required.
-        pub oversize_handling: crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>,
-    }
-
-    impl Headers {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::web_acl::HeaderMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::MapMatchScope>>, oversize_handling: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>>) -> Self {
-            Self {
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: oversize_handling.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Headers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&HEADER_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the request headers.
-    #[derive(Clone, Default)]
-    pub struct HeaderMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `ExcludedHeaders`.
-        pub excluded_headers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `IncludedHeaders`.
-        pub included_headers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for HeaderMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("ExcludedHeaders", self.excluded_headers);
-            p.set_opt("IncludedHeaders", self.included_headers);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HEADER_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Includes the JA3 fingerprint of a web request.
-    #[derive(Clone)]
-    pub struct Ja3Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-    }
-
-    impl Ja3Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ja3Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Includes the JA4 fingerprint of a web request.
-    #[derive(Clone)]
-    pub struct Ja4Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-    }
-
-    impl Ja4Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ja4Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Inspect the request body as JSON. The request body immediately follows the request headers.
-    #[derive(Clone)]
-    pub struct JsonBody {
-        /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-        ///
-        /// CloudFormation property `InvalidFallbackBehavior`.
-        pub invalid_fallback_behavior: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::BodyParsingFallbackBehavior>>,
-        /// The pattern to look for in the JSON body.
-        ///
-        /// CloudFormation property `MatchPattern`; required.
-        pub match_pattern: crate::cfn::wafv2::web_acl::JsonMatchPattern,
-        /// The parts of the JSON to match against using the MatchPattern.
-        ///
-        /// CloudFormation property `MatchScope`; required.
-        pub match_scope: crate::value::Val<crate::cfn::wafv2::web_acl::JsonMatchScope>,
-        /// Handling of requests containing oversize fields
-        ///
-        /// CloudFormation property `OversizeHandling`.
-        pub oversize_handling: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::OversizeHandling>>,
-    }
-
-    impl JsonBody {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_pattern: crate::cfn::wafv2::web_acl::JsonMatchPattern, match_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::JsonMatchScope>>) -> Self {
-            Self {
-                invalid_fallback_behavior: ::std::option::Option::None,
-                match_pattern,
-                match_scope: match_scope.into(),
-                oversize_handling: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JsonBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvalidFallbackBehavior", self.invalid_fallback_behavior);
-            p.set("MatchPattern", self.match_pattern);
-            p.set("MatchScope", self.match_scope);
-            p.set_opt("OversizeHandling", self.oversize_handling);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static JSON_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPattern", crate::resource::Rule { shape: Some(&JSON_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The pattern to look for in the JSON body.
-    #[derive(Clone, Default)]
-    pub struct JsonMatchPattern {
-        /// CloudFormation property `All`.
-        pub all: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `IncludedPaths`.
-        pub included_paths: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for JsonMatchPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("IncludedPaths", self.included_paths);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static JSON_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IncludedPaths", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\/]+([^~]*(~[01])*){1,512}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `SingleHeader`.
     #[derive(Clone)]
     pub struct FieldToMatchSingleHeader {
         /// CloudFormation property `Name`; required.
@@ -6274,7 +2332,6 @@ pub mod web_acl {
 
     impl FieldToMatchSingleHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -6282,20 +2339,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for FieldToMatchSingleHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToMatchSingleHeader;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static FIELD_TO_MATCH_SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_TO_MATCH_SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[derive(Clone)]
@@ -6306,7 +2359,6 @@ pub mod web_acl {
 
     impl FieldToMatchSingleQueryArgument {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -6314,259 +2366,17 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for FieldToMatchSingleQueryArgument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldToMatchSingleQueryArgument;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static FIELD_TO_MATCH_SINGLE_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_TO_MATCH_SINGLE_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
-    #[derive(Clone, Default)]
-    pub struct UriFragment {
-        /// CloudFormation property `FallbackBehavior`.
-        pub fallback_behavior: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>,
-    }
-
-    impl crate::resource::ToExpr for UriFragment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Text Transformation applied before parsing the query string.
-    #[derive(Clone)]
-    pub struct PreParseTextTransformation {
-        /// Priority of PreParseTextTransformation being applied.
-        ///
-        /// CloudFormation property `Priority`; required.
-        pub priority: crate::value::Val<i64>,
-        /// Type of pre-parse text transformation.
-        ///
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::wafv2::web_acl::PreParseTextTransformationType>,
-    }
-
-    impl PreParseTextTransformation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::PreParseTextTransformationType>>) -> Self {
-            Self {
-                priority: priority.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PreParseTextTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PRE_PARSE_TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Text Transformation on the Search String before match.
-    #[derive(Clone)]
-    pub struct TextTransformation {
-        /// Priority of Rule being evaluated.
-        ///
-        /// CloudFormation property `Priority`; required.
-        pub priority: crate::value::Val<i64>,
-        /// Type of text transformation.
-        ///
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::wafv2::web_acl::TextTransformationType>,
-    }
-
-    impl TextTransformation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::TextTransformationType>>) -> Self {
-            Self {
-                priority: priority.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for TextTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `GeoMatchStatement`.
-    #[derive(Clone, Default)]
-    pub struct GeoMatchStatement {
-        /// CloudFormation property `CountryCodes`.
-        pub country_codes: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::wafv2::web_acl::CountryCodes>>>,
-        /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::web_acl::ForwardedIpConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for GeoMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CountryCodes", self.country_codes);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static GEO_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CountryCodes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IPSetReferenceStatement`.
-    #[derive(Clone)]
-    pub struct IpSetReferenceStatement {
-        /// ARN of the WAF entity.
-        ///
-        /// CloudFormation property `Arn`; required.
-        pub arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `IPSetForwardedIPConfig`.
-        pub ip_set_forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::web_acl::IpSetForwardedIpConfiguration>,
-    }
-
-    impl IpSetReferenceStatement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                arn: arn.into(),
-                ip_set_forwarded_ip_config: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetReferenceStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("IPSetForwardedIPConfig", self.ip_set_forwarded_ip_config);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("IPSetForwardedIPConfig", crate::resource::Rule { shape: Some(&IP_SET_FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IPSetForwardedIPConfiguration`.
-    #[derive(Clone)]
-    pub struct IpSetForwardedIpConfiguration {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-        /// CloudFormation property `HeaderName`; required.
-        pub header_name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Position`; required.
-        pub position: crate::value::Val<crate::cfn::wafv2::web_acl::Position>,
-    }
-
-    impl IpSetForwardedIpConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>, header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, position: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::Position>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-                header_name: header_name.into(),
-                position: position.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpSetForwardedIpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.set("HeaderName", self.header_name);
-            p.set("Position", self.position);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_SET_FORWARDED_IP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `LabelMatchStatement`.
-    #[derive(Clone)]
-    pub struct LabelMatchStatement {
-        /// CloudFormation property `Key`; required.
-        pub key: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Scope`; required.
-        pub scope: crate::value::Val<crate::cfn::wafv2::web_acl::LabelMatchScope>,
-    }
-
-    impl LabelMatchStatement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::LabelMatchScope>>) -> Self {
-            Self {
-                key: key.into(),
-                scope: scope.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LabelMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Scope", self.scope);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ManagedRuleGroupStatement`.
     #[derive(Clone)]
     pub struct ManagedRuleGroupStatement {
         /// CloudFormation property `ExcludedRules`.
@@ -6595,7 +2405,6 @@ pub mod web_acl {
 
     impl ManagedRuleGroupStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vendor_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 excluded_rules: ::std::option::Option::None,
@@ -6609,32 +2418,30 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedRuleGroupStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludedRules", self.excluded_rules);
-            p.set_opt("ManagedRuleGroupConfigs", self.managed_rule_group_configs);
-            p.set("Name", self.name);
-            p.set_opt("RuleActionOverrides", self.rule_action_overrides);
-            p.set_opt("ScopeDownStatement", self.scope_down_statement);
-            p.set("VendorName", self.vendor_name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedRuleGroupStatement;
+        req {
+            name = "Name",
+            vendor_name = "VendorName",
+        }
+        opt {
+            excluded_rules = "ExcludedRules",
+            managed_rule_group_configs = "ManagedRuleGroupConfigs",
+            rule_action_overrides = "RuleActionOverrides",
+            scope_down_statement = "ScopeDownStatement",
+            version = "Version",
         }
     }
 
-    pub(super) static MANAGED_RULE_GROUP_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedRules", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EXCLUDED_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ManagedRuleGroupConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MANAGED_RULE_GROUP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("RuleActionOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VendorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_RULE_GROUP_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedRules", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EXCLUDED_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ManagedRuleGroupConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MANAGED_RULE_GROUP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("RuleActionOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VendorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Excluded Rule in the RuleGroup or ManagedRuleGroup will not be evaluated.
     #[derive(Clone)]
@@ -6647,7 +2454,6 @@ pub mod web_acl {
 
     impl ExcludedRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -6655,20 +2461,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ExcludedRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExcludedRule;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static EXCLUDED_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXCLUDED_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ManagedRuleGroupConfig.
     #[derive(Clone, Default)]
@@ -6699,32 +2501,28 @@ pub mod web_acl {
         pub username_field: ::std::option::Option<crate::cfn::wafv2::web_acl::FieldIdentifier>,
     }
 
-    impl crate::resource::ToExpr for ManagedRuleGroupConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSManagedRulesACFPRuleSet", self.aws_managed_rules_acfp_rule_set);
-            p.set_opt("AWSManagedRulesATPRuleSet", self.aws_managed_rules_atp_rule_set);
-            p.set_opt("AWSManagedRulesAntiDDoSRuleSet", self.aws_managed_rules_anti_d_do_s_rule_set);
-            p.set_opt("AWSManagedRulesBotControlRuleSet", self.aws_managed_rules_bot_control_rule_set);
-            p.set_opt("LoginPath", self.login_path);
-            p.set_opt("PasswordField", self.password_field);
-            p.set_opt("PayloadType", self.payload_type);
-            p.set_opt("UsernameField", self.username_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedRuleGroupConfig;
+        opt {
+            aws_managed_rules_acfp_rule_set = "AWSManagedRulesACFPRuleSet",
+            aws_managed_rules_atp_rule_set = "AWSManagedRulesATPRuleSet",
+            aws_managed_rules_anti_d_do_s_rule_set = "AWSManagedRulesAntiDDoSRuleSet",
+            aws_managed_rules_bot_control_rule_set = "AWSManagedRulesBotControlRuleSet",
+            login_path = "LoginPath",
+            password_field = "PasswordField",
+            payload_type = "PayloadType",
+            username_field = "UsernameField",
         }
     }
 
-    pub(super) static MANAGED_RULE_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AWSManagedRulesACFPRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ACFP_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AWSManagedRulesATPRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ATP_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AWSManagedRulesAntiDDoSRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LoginPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_RULE_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AWSManagedRulesACFPRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ACFP_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AWSManagedRulesATPRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ATP_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AWSManagedRulesAntiDDoSRuleSet", crate::resource::Rule { shape: Some(&AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LoginPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures how to use the Account creation fraud prevention managed rule group in the web ACL
     #[derive(Clone)]
@@ -6747,7 +2545,6 @@ pub mod web_acl {
 
     impl AwsManagedRulesAcfpRuleSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(creation_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, registration_page_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, request_inspection: crate::cfn::wafv2::web_acl::RequestInspectionAcfp) -> Self {
             Self {
                 creation_path: creation_path.into(),
@@ -6759,27 +2556,25 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for AwsManagedRulesAcfpRuleSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CreationPath", self.creation_path);
-            p.set_opt("EnableRegexInPath", self.enable_regex_in_path);
-            p.set("RegistrationPagePath", self.registration_page_path);
-            p.set("RequestInspection", self.request_inspection);
-            p.set_opt("ResponseInspection", self.response_inspection);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsManagedRulesAcfpRuleSet;
+        req {
+            creation_path = "CreationPath",
+            registration_page_path = "RegistrationPagePath",
+            request_inspection = "RequestInspection",
+        }
+        opt {
+            enable_regex_in_path = "EnableRegexInPath",
+            response_inspection = "ResponseInspection",
         }
     }
 
-    pub(super) static AWS_MANAGED_RULES_ACFP_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreationPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("RegistrationPagePath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("RequestInspection", crate::resource::Rule { shape: Some(&REQUEST_INSPECTION_ACFP_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResponseInspection", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_MANAGED_RULES_ACFP_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreationPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("RegistrationPagePath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("RequestInspection", crate::resource::Rule { shape: Some(&REQUEST_INSPECTION_ACFP_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResponseInspection", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the inspection of sign-up requests
     #[derive(Clone)]
@@ -6800,7 +2595,6 @@ pub mod web_acl {
 
     impl RequestInspectionAcfp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(payload_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::PayloadType>>) -> Self {
             Self {
                 address_fields: ::std::option::Option::None,
@@ -6813,31 +2607,28 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RequestInspectionAcfp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddressFields", self.address_fields);
-            p.set_opt("EmailField", self.email_field);
-            p.set_opt("PasswordField", self.password_field);
-            p.set("PayloadType", self.payload_type);
-            p.set_opt("PhoneNumberFields", self.phone_number_fields);
-            p.set_opt("UsernameField", self.username_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestInspectionAcfp;
+        req {
+            payload_type = "PayloadType",
+        }
+        opt {
+            address_fields = "AddressFields",
+            email_field = "EmailField",
+            password_field = "PasswordField",
+            phone_number_fields = "PhoneNumberFields",
+            username_field = "UsernameField",
         }
     }
 
-    pub(super) static REQUEST_INSPECTION_ACFP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EmailField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PhoneNumberFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUEST_INSPECTION_ACFP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddressFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EmailField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PhoneNumberFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FieldIdentifier`.
     #[derive(Clone)]
     pub struct FieldIdentifier {
         /// CloudFormation property `Identifier`; required.
@@ -6846,7 +2637,6 @@ pub mod web_acl {
 
     impl FieldIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -6854,20 +2644,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for FieldIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldIdentifier;
+        req {
+            identifier = "Identifier",
         }
     }
 
-    pub(super) static FIELD_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the inspection of login responses
     #[derive(Clone, Default)]
@@ -6890,26 +2676,22 @@ pub mod web_acl {
         pub status_code: ::std::option::Option<crate::cfn::wafv2::web_acl::ResponseInspectionStatusCode>,
     }
 
-    impl crate::resource::ToExpr for ResponseInspection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BodyContains", self.body_contains);
-            p.set_opt("Header", self.header);
-            p.set_opt("Json", self.json);
-            p.set_opt("StatusCode", self.status_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseInspection;
+        opt {
+            body_contains = "BodyContains",
+            header = "Header",
+            json = "Json",
+            status_code = "StatusCode",
         }
     }
 
-    pub(super) static RESPONSE_INSPECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BodyContains", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_BODY_CONTAINS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Header", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Json", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_JSON_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StatusCode", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_STATUS_CODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_INSPECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BodyContains", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_BODY_CONTAINS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Header", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Json", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_JSON_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StatusCode", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_STATUS_CODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Response body contents that indicate success or failure of a login request
     #[derive(Clone)]
@@ -6922,7 +2704,6 @@ pub mod web_acl {
 
     impl ResponseInspectionBodyContains {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_strings: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, success_strings: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 failure_strings: failure_strings.into(),
@@ -6931,22 +2712,18 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseInspectionBodyContains {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureStrings", self.failure_strings);
-            p.set("SuccessStrings", self.success_strings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseInspectionBodyContains;
+        req {
+            failure_strings = "FailureStrings",
+            success_strings = "SuccessStrings",
         }
     }
 
-    pub(super) static RESPONSE_INSPECTION_BODY_CONTAINS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureStrings", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SuccessStrings", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_INSPECTION_BODY_CONTAINS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureStrings", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SuccessStrings", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Response headers that indicate success or failure of a login request
     #[derive(Clone)]
@@ -6961,7 +2738,6 @@ pub mod web_acl {
 
     impl ResponseInspectionHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, success_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 failure_values: failure_values.into(),
@@ -6971,24 +2747,20 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseInspectionHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureValues", self.failure_values);
-            p.set("Name", self.name);
-            p.set("SuccessValues", self.success_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseInspectionHeader;
+        req {
+            failure_values = "FailureValues",
+            name = "Name",
+            success_values = "SuccessValues",
         }
     }
 
-    pub(super) static RESPONSE_INSPECTION_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureValues", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("SuccessValues", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_INSPECTION_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureValues", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("SuccessValues", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Response JSON that indicate success or failure of a login request
     #[derive(Clone)]
@@ -7003,7 +2775,6 @@ pub mod web_acl {
 
     impl ResponseInspectionJson {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, success_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 failure_values: failure_values.into(),
@@ -7013,24 +2784,20 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseInspectionJson {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureValues", self.failure_values);
-            p.set("Identifier", self.identifier);
-            p.set("SuccessValues", self.success_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseInspectionJson;
+        req {
+            failure_values = "FailureValues",
+            identifier = "Identifier",
+            success_values = "SuccessValues",
         }
     }
 
-    pub(super) static RESPONSE_INSPECTION_JSON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("SuccessValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_INSPECTION_JSON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("SuccessValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Response status codes that indicate success or failure of a login request
     #[derive(Clone)]
@@ -7043,7 +2810,6 @@ pub mod web_acl {
 
     impl ResponseInspectionStatusCode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_codes: impl ::std::convert::Into<crate::value::Val<crate::value::List<i64>>>, success_codes: impl ::std::convert::Into<crate::value::Val<crate::value::List<i64>>>) -> Self {
             Self {
                 failure_codes: failure_codes.into(),
@@ -7052,22 +2818,18 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseInspectionStatusCode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureCodes", self.failure_codes);
-            p.set("SuccessCodes", self.success_codes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseInspectionStatusCode;
+        req {
+            failure_codes = "FailureCodes",
+            success_codes = "SuccessCodes",
         }
     }
 
-    pub(super) static RESPONSE_INSPECTION_STATUS_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureCodes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(999), min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SuccessCodes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(999), min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_INSPECTION_STATUS_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureCodes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(999), min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SuccessCodes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(999), min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures how to use the Account Takeover Prevention managed rule group in the web ACL
     #[derive(Clone)]
@@ -7088,7 +2850,6 @@ pub mod web_acl {
 
     impl AwsManagedRulesAtpRuleSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(login_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_regex_in_path: ::std::option::Option::None,
@@ -7099,24 +2860,22 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for AwsManagedRulesAtpRuleSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableRegexInPath", self.enable_regex_in_path);
-            p.set("LoginPath", self.login_path);
-            p.set_opt("RequestInspection", self.request_inspection);
-            p.set_opt("ResponseInspection", self.response_inspection);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsManagedRulesAtpRuleSet;
+        req {
+            login_path = "LoginPath",
+        }
+        opt {
+            enable_regex_in_path = "EnableRegexInPath",
+            request_inspection = "RequestInspection",
+            response_inspection = "ResponseInspection",
         }
     }
 
-    pub(super) static AWS_MANAGED_RULES_ATP_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestInspection", crate::resource::Rule { shape: Some(&REQUEST_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResponseInspection", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_MANAGED_RULES_ATP_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestInspection", crate::resource::Rule { shape: Some(&REQUEST_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResponseInspection", crate::resource::Rule { shape: Some(&RESPONSE_INSPECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the inspection of login requests
     #[derive(Clone)]
@@ -7131,7 +2890,6 @@ pub mod web_acl {
 
     impl RequestInspection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password_field: crate::cfn::wafv2::web_acl::FieldIdentifier, payload_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::PayloadType>>, username_field: crate::cfn::wafv2::web_acl::FieldIdentifier) -> Self {
             Self {
                 password_field,
@@ -7141,23 +2899,19 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RequestInspection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PasswordField", self.password_field);
-            p.set("PayloadType", self.payload_type);
-            p.set("UsernameField", self.username_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestInspection;
+        req {
+            password_field = "PasswordField",
+            payload_type = "PayloadType",
+            username_field = "UsernameField",
         }
     }
 
-    pub(super) static REQUEST_INSPECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUEST_INSPECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PasswordField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UsernameField", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures how to use the AntiDDOS AWS managed rule group in the web ACL
     #[derive(Clone)]
@@ -7181,21 +2935,19 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for AwsManagedRulesAntiDDoSRuleSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientSideActionConfig", self.client_side_action_config);
-            p.set_opt("SensitivityToBlock", self.sensitivity_to_block);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsManagedRulesAntiDDoSRuleSet;
+        req {
+            client_side_action_config = "ClientSideActionConfig",
+        }
+        opt {
+            sensitivity_to_block = "SensitivityToBlock",
         }
     }
 
-    pub(super) static AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientSideActionConfig", crate::resource::Rule { shape: Some(&CLIENT_SIDE_ACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSideActionConfig", crate::resource::Rule { shape: Some(&CLIENT_SIDE_ACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Client side action config for AntiDDOS AMR.
     #[derive(Clone)]
@@ -7216,20 +2968,16 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ClientSideActionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Challenge", self.challenge);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientSideActionConfig;
+        req {
+            challenge = "Challenge",
         }
     }
 
-    pub(super) static CLIENT_SIDE_ACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Challenge", crate::resource::Rule { shape: Some(&CLIENT_SIDE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_SIDE_ACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Challenge", crate::resource::Rule { shape: Some(&CLIENT_SIDE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Client side action config for AntiDDOS AMR.
     #[derive(Clone)]
@@ -7244,7 +2992,6 @@ pub mod web_acl {
 
     impl ClientSideAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(usage_of_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::UsageOfAction>>) -> Self {
             Self {
                 exempt_uri_regular_expressions: ::std::option::Option::None,
@@ -7254,22 +3001,20 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for ClientSideAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExemptUriRegularExpressions", self.exempt_uri_regular_expressions);
-            p.set_opt("Sensitivity", self.sensitivity);
-            p.set("UsageOfAction", self.usage_of_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientSideAction;
+        req {
+            usage_of_action = "UsageOfAction",
+        }
+        opt {
+            exempt_uri_regular_expressions = "ExemptUriRegularExpressions",
+            sensitivity = "Sensitivity",
         }
     }
 
-    pub(super) static CLIENT_SIDE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExemptUriRegularExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REGEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_SIDE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExemptUriRegularExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REGEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Regex
     #[derive(Clone, Default)]
@@ -7278,20 +3023,16 @@ pub mod web_acl {
         pub regex_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Regex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegexString", self.regex_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested Regex;
+        opt {
+            regex_string = "RegexString",
         }
     }
 
-    pub(super) static REGEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures how to use the Bot Control managed rule group in the web ACL
     #[derive(Clone)]
@@ -7304,7 +3045,6 @@ pub mod web_acl {
 
     impl AwsManagedRulesBotControlRuleSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(inspection_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::InspectionLevel>>) -> Self {
             Self {
                 enable_machine_learning: ::std::option::Option::None,
@@ -7313,13 +3053,13 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for AwsManagedRulesBotControlRuleSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableMachineLearning", self.enable_machine_learning);
-            p.set("InspectionLevel", self.inspection_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsManagedRulesBotControlRuleSet;
+        req {
+            inspection_level = "InspectionLevel",
+        }
+        opt {
+            enable_machine_learning = "EnableMachineLearning",
         }
     }
 
@@ -7338,7 +3078,6 @@ pub mod web_acl {
 
     impl RuleActionOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_to_use: crate::cfn::wafv2::web_acl::RuleAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_to_use,
@@ -7347,24 +3086,19 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RuleActionOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionToUse", self.action_to_use);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleActionOverride;
+        req {
+            action_to_use = "ActionToUse",
+            name = "Name",
         }
     }
 
-    pub(super) static RULE_ACTION_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionToUse", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_ACTION_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionToUse", crate::resource::Rule { shape: Some(&RULE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NotStatement`.
     #[derive(Clone)]
     pub struct NotStatement {
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -7383,22 +3117,17 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for NotStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statement", self.statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotStatement;
+        req {
+            statement = "Statement",
         }
     }
 
-    pub(super) static NOT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrStatement`.
     #[derive(Clone)]
     pub struct OrStatement {
         /// CloudFormation property `Statements`; required.
@@ -7415,22 +3144,17 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for OrStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statements", self.statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrStatement;
+        req {
+            statements = "Statements",
         }
     }
 
-    pub(super) static OR_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OR_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RateBasedStatement`.
     #[derive(Clone)]
     pub struct RateBasedStatement {
         /// CloudFormation property `AggregateKeyType`; required.
@@ -7438,11 +3162,11 @@ pub mod web_acl {
         /// Specifies the aggregate keys to use in a rate-base rule.
         ///
         /// CloudFormation property `CustomKeys`.
-        pub custom_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::RateBasedStatementCustomKey>>,
+        pub custom_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::RateBasedStatementCustomKey>>,
         /// CloudFormation property `EvaluationWindowSec`.
         pub evaluation_window_sec: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `ForwardedIPConfig`.
-        pub forwarded_ip_config: ::std::option::Option<crate::cfn::wafv2::web_acl::ForwardedIpConfiguration>,
+        pub forwarded_ip_config: ::std::option::Option<crate::cfn::shared::wafv2::ForwardedIpConfiguration>,
         /// CloudFormation property `Limit`; required.
         pub limit: crate::value::Val<i64>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -7453,7 +3177,6 @@ pub mod web_acl {
 
     impl RateBasedStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aggregate_key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::AggregateKeyType>>, limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 aggregate_key_type: aggregate_key_type.into(),
@@ -7466,375 +3189,27 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RateBasedStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AggregateKeyType", self.aggregate_key_type);
-            p.set_opt("CustomKeys", self.custom_keys);
-            p.set_opt("EvaluationWindowSec", self.evaluation_window_sec);
-            p.set_opt("ForwardedIPConfig", self.forwarded_ip_config);
-            p.set("Limit", self.limit);
-            p.set_opt("ScopeDownStatement", self.scope_down_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested RateBasedStatement;
+        req {
+            aggregate_key_type = "AggregateKeyType",
+            limit = "Limit",
+        }
+        opt {
+            custom_keys = "CustomKeys",
+            evaluation_window_sec = "EvaluationWindowSec",
+            forwarded_ip_config = "ForwardedIPConfig",
+            scope_down_statement = "ScopeDownStatement",
         }
     }
 
-    pub(super) static RATE_BASED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Limit", crate::resource::Rule { min: Some(10.0), max: Some(2000000000.0), ..crate::resource::Rule::NONE }),
-            ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATE_BASED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomKeys", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ForwardedIPConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::FORWARDED_IP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Limit", crate::resource::Rule { min: Some(10.0), max: Some(2000000000.0), ..crate::resource::Rule::NONE }),
+        ("ScopeDownStatement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Specifies a single custom aggregate key for a rate-base rule.
-    #[derive(Clone, Default)]
-    pub struct RateBasedStatementCustomKey {
-        /// Specifies the request's ASN as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `ASN`.
-        pub asn: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies a cookie as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `Cookie`.
-        pub cookie: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitCookie>,
-        /// CloudFormation property `ForwardedIP`.
-        pub forwarded_ip: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// CloudFormation property `HTTPMethod`.
-        pub http_method: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies a header as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `Header`.
-        pub header: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitHeader>,
-        /// CloudFormation property `IP`.
-        pub ip: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `JA3Fingerprint`.
-        pub ja3_fingerprint: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitJa3Fingerprint>,
-        /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `JA4Fingerprint`.
-        pub ja4_fingerprint: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitJa4Fingerprint>,
-        /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `LabelNamespace`.
-        pub label_namespace: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitLabelNamespace>,
-        /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `QueryArgument`.
-        pub query_argument: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitQueryArgument>,
-        /// Specifies the request's query string as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `QueryString`.
-        pub query_string: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitQueryString>,
-        /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-        ///
-        /// CloudFormation property `UriPath`.
-        pub uri_path: ::std::option::Option<crate::cfn::wafv2::web_acl::RateLimitUriPath>,
-    }
-
-    impl crate::resource::ToExpr for RateBasedStatementCustomKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ASN", self.asn);
-            p.set_opt("Cookie", self.cookie);
-            p.set_opt("ForwardedIP", self.forwarded_ip);
-            p.set_opt("HTTPMethod", self.http_method);
-            p.set_opt("Header", self.header);
-            p.set_opt("IP", self.ip);
-            p.set_opt("JA3Fingerprint", self.ja3_fingerprint);
-            p.set_opt("JA4Fingerprint", self.ja4_fingerprint);
-            p.set_opt("LabelNamespace", self.label_namespace);
-            p.set_opt("QueryArgument", self.query_argument);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cookie", crate::resource::Rule { shape: Some(&RATE_LIMIT_COOKIE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Header", crate::resource::Rule { shape: Some(&RATE_LIMIT_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LabelNamespace", crate::resource::Rule { shape: Some(&RATE_LIMIT_LABEL_NAMESPACE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryArgument", crate::resource::Rule { shape: Some(&RATE_LIMIT_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryString", crate::resource::Rule { shape: Some(&RATE_LIMIT_QUERY_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UriPath", crate::resource::Rule { shape: Some(&RATE_LIMIT_URI_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a cookie as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitCookie {
-        /// The name of the cookie to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
-    }
-
-    impl RateLimitCookie {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitCookie {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_COOKIE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a header as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitHeader {
-        /// The name of the header to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
-    }
-
-    impl RateLimitHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitJa3Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-    }
-
-    impl RateLimitJa3Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitJa3Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitJa4Fingerprint {
-        /// CloudFormation property `FallbackBehavior`; required.
-        pub fallback_behavior: crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>,
-    }
-
-    impl RateLimitJa4Fingerprint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(fallback_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::FallbackBehavior>>) -> Self {
-            Self {
-                fallback_behavior: fallback_behavior.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitJa4Fingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FallbackBehavior", self.fallback_behavior);
-            p.into_expr()
-        }
-    }
-
-    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitLabelNamespace {
-        /// The namespace to use for aggregation.
-        ///
-        /// CloudFormation property `Namespace`; required.
-        pub namespace: crate::value::Val<::std::string::String>,
-    }
-
-    impl RateLimitLabelNamespace {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                namespace: namespace.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitLabelNamespace {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_LABEL_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Namespace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitQueryArgument {
-        /// The name of the query argument to use.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
-    }
-
-    impl RateLimitQueryArgument {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
-            Self {
-                name: name.into(),
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitQueryArgument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_QUERY_ARGUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's query string as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitQueryString {
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
-    }
-
-    impl RateLimitQueryString {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
-            Self {
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitQueryString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_QUERY_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-    #[derive(Clone)]
-    pub struct RateLimitUriPath {
-        /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
-    }
-
-    impl RateLimitUriPath {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
-            Self {
-                text_transformations,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RateLimitUriPath {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RATE_LIMIT_URI_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RegexMatchStatement`.
     #[derive(Clone)]
     pub struct RegexMatchStatement {
         /// Field of the request to match.
@@ -7842,17 +3217,16 @@ pub mod web_acl {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `RegexString`; required.
         pub regex_string: crate::value::Val<::std::string::String>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl RegexMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, regex_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, regex_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -7862,28 +3236,25 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RegexMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("RegexString", self.regex_string);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegexMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            regex_string = "RegexString",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static REGEX_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RegexPatternSetReferenceStatement`.
     #[derive(Clone)]
     pub struct RegexPatternSetReferenceStatement {
         /// ARN of the WAF entity.
@@ -7895,15 +3266,14 @@ pub mod web_acl {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl RegexPatternSetReferenceStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 arn: arn.into(),
                 field_to_match,
@@ -7913,28 +3283,25 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RegexPatternSetReferenceStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegexPatternSetReferenceStatement;
+        req {
+            arn = "Arn",
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_PATTERN_SET_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleGroupReferenceStatement`.
     #[derive(Clone)]
     pub struct RuleGroupReferenceStatement {
         /// ARN of the WAF entity.
@@ -7951,7 +3318,6 @@ pub mod web_acl {
 
     impl RuleGroupReferenceStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -7961,46 +3327,43 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for RuleGroupReferenceStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("ExcludedRules", self.excluded_rules);
-            p.set_opt("RuleActionOverrides", self.rule_action_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleGroupReferenceStatement;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            excluded_rules = "ExcludedRules",
+            rule_action_overrides = "RuleActionOverrides",
         }
     }
 
-    pub(super) static RULE_GROUP_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("ExcludedRules", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EXCLUDED_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleActionOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_GROUP_REFERENCE_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("ExcludedRules", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EXCLUDED_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RuleActionOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RULE_ACTION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Size Constraint statement.
     #[derive(Clone)]
     pub struct SizeConstraintStatement {
         /// CloudFormation property `ComparisonOperator`; required.
-        pub comparison_operator: crate::value::Val<crate::cfn::wafv2::web_acl::ComparisonOperator>,
+        pub comparison_operator: crate::value::Val<crate::cfn::shared::wafv2::ComparisonOperator>,
         /// Field of the request to match.
         ///
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `Size`; required.
         pub size: crate::value::Val<f64>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl SizeConstraintStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::wafv2::web_acl::ComparisonOperator>>, field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<f64>>, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::wafv2::ComparisonOperator>>, field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, size: impl ::std::convert::Into<crate::value::Val<f64>>, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
                 field_to_match,
@@ -8011,27 +3374,25 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for SizeConstraintStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("Size", self.size);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SizeConstraintStatement;
+        req {
+            comparison_operator = "ComparisonOperator",
+            field_to_match = "FieldToMatch",
+            size = "Size",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static SIZE_CONSTRAINT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Size", crate::resource::Rule { min: Some(0.0), max: Some(21474836480.0), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIZE_CONSTRAINT_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Size", crate::resource::Rule { min: Some(0.0), max: Some(21474836480.0), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sqli Match Statement.
     #[derive(Clone)]
@@ -8041,19 +3402,19 @@ pub mod web_acl {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// Sensitivity Level current only used for sqli match statements.
         ///
         /// CloudFormation property `SensitivityLevel`.
-        pub sensitivity_level: ::std::option::Option<crate::value::Val<crate::cfn::wafv2::web_acl::SensitivityLevel>>,
+        pub sensitivity_level: ::std::option::Option<crate::value::Val<crate::cfn::shared::wafv2::SensitivityLevel>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl SqliMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -8063,25 +3424,23 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for SqliMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set_opt("SensitivityLevel", self.sensitivity_level);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqliMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
+            sensitivity_level = "SensitivityLevel",
         }
     }
 
-    pub(super) static SQLI_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQLI_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Xss Match Statement.
     #[derive(Clone)]
@@ -8091,15 +3450,15 @@ pub mod web_acl {
         /// CloudFormation property `FieldToMatch`; required.
         pub field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch,
         /// CloudFormation property `PreParseTextTransformations`.
-        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::wafv2::web_acl::PreParseTextTransformation>>,
+        pub pre_parse_text_transformations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::wafv2::PreParseTextTransformation>>,
         /// CloudFormation property `TextTransformations`; required.
-        pub text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>,
+        pub text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>,
     }
 
     impl XssMatchStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::wafv2::web_acl::TextTransformation>) -> Self {
+        pub fn new(field_to_match: crate::cfn::wafv2::web_acl::FieldToMatch, text_transformations: ::std::vec::Vec<crate::cfn::shared::wafv2::TextTransformation>) -> Self {
             Self {
                 field_to_match,
                 pre_parse_text_transformations: ::std::option::Option::None,
@@ -8108,24 +3467,22 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for XssMatchStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldToMatch", self.field_to_match);
-            p.set_opt("PreParseTextTransformations", self.pre_parse_text_transformations);
-            p.set("TextTransformations", self.text_transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested XssMatchStatement;
+        req {
+            field_to_match = "FieldToMatch",
+            text_transformations = "TextTransformations",
+        }
+        opt {
+            pre_parse_text_transformations = "PreParseTextTransformations",
         }
     }
 
-    pub(super) static XSS_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static XSS_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldToMatch", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreParseTextTransformations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::PRE_PARSE_TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextTransformations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::TEXT_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Visibility Metric of the WebACL.
     #[derive(Clone)]
@@ -8140,7 +3497,6 @@ pub mod web_acl {
 
     impl VisibilityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_metrics_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sampled_requests_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cloud_watch_metrics_enabled: cloud_watch_metrics_enabled.into(),
@@ -8150,32 +3506,20 @@ pub mod web_acl {
         }
     }
 
-    impl crate::resource::ToExpr for VisibilityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchMetricsEnabled", self.cloud_watch_metrics_enabled);
-            p.set("MetricName", self.metric_name);
-            p.set("SampledRequestsEnabled", self.sampled_requests_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested VisibilityConfig;
+        req {
+            cloud_watch_metrics_enabled = "CloudWatchMetricsEnabled",
+            metric_name = "MetricName",
+            sampled_requests_enabled = "SampledRequestsEnabled",
         }
     }
 
-    pub(super) static VISIBILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VISIBILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG93_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `SizeInspectionLimit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SizeInspectionLimit {
         /// `KB_16`
         Kb16,
@@ -8187,42 +3531,9 @@ pub mod web_acl {
         Kb64,
     }
 
-    impl crate::value::CfnEnum for SizeInspectionLimit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kb16 => "KB_16",
-                Self::Kb32 => "KB_32",
-                Self::Kb48 => "KB_48",
-                Self::Kb64 => "KB_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SizeInspectionLimit, ["KB_16", "KB_32", "KB_48", "KB_64"]);
 
-    /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResponseContentType {
-        /// `TEXT_PLAIN`
-        TextPlain,
-        /// `TEXT_HTML`
-        TextHtml,
-        /// `APPLICATION_JSON`
-        ApplicationJson,
-    }
-
-    impl crate::value::CfnEnum for ResponseContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextPlain => "TEXT_PLAIN",
-                Self::TextHtml => "TEXT_HTML",
-                Self::ApplicationJson => "APPLICATION_JSON",
-            }
-        }
-    }
-
-    /// Allowed values of `DataProtectionAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataProtectionAction {
         /// `SUBSTITUTION`
         Substitution,
@@ -8230,18 +3541,10 @@ pub mod web_acl {
         Hash,
     }
 
-    impl crate::value::CfnEnum for DataProtectionAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Substitution => "SUBSTITUTION",
-                Self::Hash => "HASH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataProtectionAction, ["SUBSTITUTION", "HASH"]);
 
     /// Field type to protect
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `SINGLE_HEADER`
         SingleHeader,
@@ -8255,81 +3558,9 @@ pub mod web_acl {
         Body,
     }
 
-    impl crate::value::CfnEnum for FieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleHeader => "SINGLE_HEADER",
-                Self::SingleCookie => "SINGLE_COOKIE",
-                Self::SingleQueryArgument => "SINGLE_QUERY_ARGUMENT",
-                Self::QueryString => "QUERY_STRING",
-                Self::Body => "BODY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldType, ["SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"]);
 
-    /// The blockchain chain to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BlockchainChain {
-        /// `BASE`
-        Base,
-        /// `SOLANA`
-        Solana,
-        /// `BASE_SEPOLIA`
-        BaseSepolia,
-        /// `SOLANA_DEVNET`
-        SolanaDevnet,
-    }
-
-    impl crate::value::CfnEnum for BlockchainChain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Base => "BASE",
-                Self::Solana => "SOLANA",
-                Self::BaseSepolia => "BASE_SEPOLIA",
-                Self::SolanaDevnet => "SOLANA_DEVNET",
-            }
-        }
-    }
-
-    /// The cryptocurrency to use for payment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CryptoCurrency {
-        /// `USDC`
-        Usdc,
-    }
-
-    impl crate::value::CfnEnum for CryptoCurrency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Usdc => "USDC",
-            }
-        }
-    }
-
-    /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CurrencyMode {
-        /// `REAL`
-        Real,
-        /// `TEST`
-        Test,
-    }
-
-    impl crate::value::CfnEnum for CurrencyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Real => "REAL",
-                Self::Test => "TEST",
-            }
-        }
-    }
-
-    /// Allowed values of `ALBLowReputationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlbLowReputationMode {
         /// `ACTIVE_UNDER_DDOS`
         ActiveUnderDdos,
@@ -8337,1091 +3568,9 @@ pub mod web_acl {
         AlwaysOn,
     }
 
-    impl crate::value::CfnEnum for AlbLowReputationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActiveUnderDdos => "ACTIVE_UNDER_DDOS",
-                Self::AlwaysOn => "ALWAYS_ON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AlbLowReputationMode, ["ACTIVE_UNDER_DDOS", "ALWAYS_ON"]);
 
-    /// Allowed values of `FallbackBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FallbackBehavior {
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-    }
-
-    impl crate::value::CfnEnum for FallbackBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-            }
-        }
-    }
-
-    /// Handling of requests containing oversize fields
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OversizeHandling {
-        /// `CONTINUE`
-        Continue,
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-    }
-
-    impl crate::value::CfnEnum for OversizeHandling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-            }
-        }
-    }
-
-    /// The parts of the request to match against using the MatchPattern.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MapMatchScope {
-        /// `ALL`
-        All,
-        /// `KEY`
-        Key,
-        /// `VALUE`
-        Value,
-    }
-
-    impl crate::value::CfnEnum for MapMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Key => "KEY",
-                Self::Value => "VALUE",
-            }
-        }
-    }
-
-    /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BodyParsingFallbackBehavior {
-        /// `MATCH`
-        Match,
-        /// `NO_MATCH`
-        NoMatch,
-        /// `EVALUATE_AS_STRING`
-        EvaluateAsString,
-    }
-
-    impl crate::value::CfnEnum for BodyParsingFallbackBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Match => "MATCH",
-                Self::NoMatch => "NO_MATCH",
-                Self::EvaluateAsString => "EVALUATE_AS_STRING",
-            }
-        }
-    }
-
-    /// The parts of the JSON to match against using the MatchPattern.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum JsonMatchScope {
-        /// `ALL`
-        All,
-        /// `KEY`
-        Key,
-        /// `VALUE`
-        Value,
-    }
-
-    impl crate::value::CfnEnum for JsonMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Key => "KEY",
-                Self::Value => "VALUE",
-            }
-        }
-    }
-
-    /// Position of the evaluation in the FieldToMatch of request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PositionalConstraint {
-        /// `EXACTLY`
-        Exactly,
-        /// `STARTS_WITH`
-        StartsWith,
-        /// `ENDS_WITH`
-        EndsWith,
-        /// `CONTAINS`
-        Contains,
-        /// `CONTAINS_WORD`
-        ContainsWord,
-    }
-
-    impl crate::value::CfnEnum for PositionalConstraint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Exactly => "EXACTLY",
-                Self::StartsWith => "STARTS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Contains => "CONTAINS",
-                Self::ContainsWord => "CONTAINS_WORD",
-            }
-        }
-    }
-
-    /// Type of pre-parse text transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PreParseTextTransformationType {
-        /// `NONE`
-        None,
-        /// `URL_DECODE`
-        UrlDecode,
-        /// `URL_DECODE_UNI`
-        UrlDecodeUni,
-        /// `COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA`
-        CombineDuplicateQueryArgsByComma,
-        /// `REPLACE_SEMICOLONS_WITH_AMPERSANDS`
-        ReplaceSemicolonsWithAmpersands,
-    }
-
-    impl crate::value::CfnEnum for PreParseTextTransformationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::UrlDecode => "URL_DECODE",
-                Self::UrlDecodeUni => "URL_DECODE_UNI",
-                Self::CombineDuplicateQueryArgsByComma => "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                Self::ReplaceSemicolonsWithAmpersands => "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-            }
-        }
-    }
-
-    /// Type of text transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TextTransformationType {
-        /// `NONE`
-        None,
-        /// `COMPRESS_WHITE_SPACE`
-        CompressWhiteSpace,
-        /// `HTML_ENTITY_DECODE`
-        HtmlEntityDecode,
-        /// `LOWERCASE`
-        Lowercase,
-        /// `CMD_LINE`
-        CmdLine,
-        /// `URL_DECODE`
-        UrlDecode,
-        /// `BASE64_DECODE`
-        Base64Decode,
-        /// `HEX_DECODE`
-        HexDecode,
-        /// `MD5`
-        Md5,
-        /// `REPLACE_COMMENTS`
-        ReplaceComments,
-        /// `ESCAPE_SEQ_DECODE`
-        EscapeSeqDecode,
-        /// `SQL_HEX_DECODE`
-        SqlHexDecode,
-        /// `CSS_DECODE`
-        CssDecode,
-        /// `JS_DECODE`
-        JsDecode,
-        /// `NORMALIZE_PATH`
-        NormalizePath,
-        /// `NORMALIZE_PATH_WIN`
-        NormalizePathWin,
-        /// `REMOVE_NULLS`
-        RemoveNulls,
-        /// `REPLACE_NULLS`
-        ReplaceNulls,
-        /// `BASE64_DECODE_EXT`
-        Base64DecodeExt,
-        /// `URL_DECODE_UNI`
-        UrlDecodeUni,
-        /// `UTF8_TO_UNICODE`
-        Utf8ToUnicode,
-        /// `REMOVE_WHITESPACE`
-        RemoveWhitespace,
-        /// `TRIM`
-        Trim,
-        /// `TRIM_LEFT`
-        TrimLeft,
-        /// `TRIM_RIGHT`
-        TrimRight,
-        /// `REMOVE_COMMENTS_CHAR`
-        RemoveCommentsChar,
-        /// `UPPERCASE`
-        Uppercase,
-        /// `CMD_LINE_WIN`
-        CmdLineWin,
-        /// `CMD_LINE_UNIX`
-        CmdLineUnix,
-        /// `JS_DECODE_EXT`
-        JsDecodeExt,
-        /// `SHA256`
-        Sha256,
-    }
-
-    impl crate::value::CfnEnum for TextTransformationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::CompressWhiteSpace => "COMPRESS_WHITE_SPACE",
-                Self::HtmlEntityDecode => "HTML_ENTITY_DECODE",
-                Self::Lowercase => "LOWERCASE",
-                Self::CmdLine => "CMD_LINE",
-                Self::UrlDecode => "URL_DECODE",
-                Self::Base64Decode => "BASE64_DECODE",
-                Self::HexDecode => "HEX_DECODE",
-                Self::Md5 => "MD5",
-                Self::ReplaceComments => "REPLACE_COMMENTS",
-                Self::EscapeSeqDecode => "ESCAPE_SEQ_DECODE",
-                Self::SqlHexDecode => "SQL_HEX_DECODE",
-                Self::CssDecode => "CSS_DECODE",
-                Self::JsDecode => "JS_DECODE",
-                Self::NormalizePath => "NORMALIZE_PATH",
-                Self::NormalizePathWin => "NORMALIZE_PATH_WIN",
-                Self::RemoveNulls => "REMOVE_NULLS",
-                Self::ReplaceNulls => "REPLACE_NULLS",
-                Self::Base64DecodeExt => "BASE64_DECODE_EXT",
-                Self::UrlDecodeUni => "URL_DECODE_UNI",
-                Self::Utf8ToUnicode => "UTF8_TO_UNICODE",
-                Self::RemoveWhitespace => "REMOVE_WHITESPACE",
-                Self::Trim => "TRIM",
-                Self::TrimLeft => "TRIM_LEFT",
-                Self::TrimRight => "TRIM_RIGHT",
-                Self::RemoveCommentsChar => "REMOVE_COMMENTS_CHAR",
-                Self::Uppercase => "UPPERCASE",
-                Self::CmdLineWin => "CMD_LINE_WIN",
-                Self::CmdLineUnix => "CMD_LINE_UNIX",
-                Self::JsDecodeExt => "JS_DECODE_EXT",
-                Self::Sha256 => "SHA256",
-            }
-        }
-    }
-
-    /// Allowed values of `CountryCodes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CountryCodes {
-        /// `AD`
-        Ad,
-        /// `AE`
-        Ae,
-        /// `AF`
-        Af,
-        /// `AG`
-        Ag,
-        /// `AI`
-        Ai,
-        /// `AL`
-        Al,
-        /// `AM`
-        Am,
-        /// `AO`
-        Ao,
-        /// `AQ`
-        Aq,
-        /// `AR`
-        Ar,
-        /// `AS`
-        As,
-        /// `AT`
-        At,
-        /// `AU`
-        Au,
-        /// `AW`
-        Aw,
-        /// `AX`
-        Ax,
-        /// `AZ`
-        Az,
-        /// `BA`
-        Ba,
-        /// `BB`
-        Bb,
-        /// `BD`
-        Bd,
-        /// `BE`
-        Be,
-        /// `BF`
-        Bf,
-        /// `BG`
-        Bg,
-        /// `BH`
-        Bh,
-        /// `BI`
-        Bi,
-        /// `BJ`
-        Bj,
-        /// `BL`
-        Bl,
-        /// `BM`
-        Bm,
-        /// `BN`
-        Bn,
-        /// `BO`
-        Bo,
-        /// `BQ`
-        Bq,
-        /// `BR`
-        Br,
-        /// `BS`
-        Bs,
-        /// `BT`
-        Bt,
-        /// `BV`
-        Bv,
-        /// `BW`
-        Bw,
-        /// `BY`
-        By,
-        /// `BZ`
-        Bz,
-        /// `CA`
-        Ca,
-        /// `CC`
-        Cc,
-        /// `CD`
-        Cd,
-        /// `CF`
-        Cf,
-        /// `CG`
-        Cg,
-        /// `CH`
-        Ch,
-        /// `CI`
-        Ci,
-        /// `CK`
-        Ck,
-        /// `CL`
-        Cl,
-        /// `CM`
-        Cm,
-        /// `CN`
-        Cn,
-        /// `CO`
-        Co,
-        /// `CR`
-        Cr,
-        /// `CU`
-        Cu,
-        /// `CV`
-        Cv,
-        /// `CW`
-        Cw,
-        /// `CX`
-        Cx,
-        /// `CY`
-        Cy,
-        /// `CZ`
-        Cz,
-        /// `DE`
-        De,
-        /// `DJ`
-        Dj,
-        /// `DK`
-        Dk,
-        /// `DM`
-        Dm,
-        /// `DO`
-        Do,
-        /// `DZ`
-        Dz,
-        /// `EC`
-        Ec,
-        /// `EE`
-        Ee,
-        /// `EG`
-        Eg,
-        /// `EH`
-        Eh,
-        /// `ER`
-        Er,
-        /// `ES`
-        Es,
-        /// `ET`
-        Et,
-        /// `FI`
-        Fi,
-        /// `FJ`
-        Fj,
-        /// `FK`
-        Fk,
-        /// `FM`
-        Fm,
-        /// `FO`
-        Fo,
-        /// `FR`
-        Fr,
-        /// `GA`
-        Ga,
-        /// `GB`
-        Gb,
-        /// `GD`
-        Gd,
-        /// `GE`
-        Ge,
-        /// `GF`
-        Gf,
-        /// `GG`
-        Gg,
-        /// `GH`
-        Gh,
-        /// `GI`
-        Gi,
-        /// `GL`
-        Gl,
-        /// `GM`
-        Gm,
-        /// `GN`
-        Gn,
-        /// `GP`
-        Gp,
-        /// `GQ`
-        Gq,
-        /// `GR`
-        Gr,
-        /// `GS`
-        Gs,
-        /// `GT`
-        Gt,
-        /// `GU`
-        Gu,
-        /// `GW`
-        Gw,
-        /// `GY`
-        Gy,
-        /// `HK`
-        Hk,
-        /// `HM`
-        Hm,
-        /// `HN`
-        Hn,
-        /// `HR`
-        Hr,
-        /// `HT`
-        Ht,
-        /// `HU`
-        Hu,
-        /// `ID`
-        Id,
-        /// `IE`
-        Ie,
-        /// `IL`
-        Il,
-        /// `IM`
-        Im,
-        /// `IN`
-        In,
-        /// `IO`
-        Io,
-        /// `IQ`
-        Iq,
-        /// `IR`
-        Ir,
-        /// `IS`
-        Is,
-        /// `IT`
-        It,
-        /// `JE`
-        Je,
-        /// `JM`
-        Jm,
-        /// `JO`
-        Jo,
-        /// `JP`
-        Jp,
-        /// `KE`
-        Ke,
-        /// `KG`
-        Kg,
-        /// `KH`
-        Kh,
-        /// `KI`
-        Ki,
-        /// `KM`
-        Km,
-        /// `KN`
-        Kn,
-        /// `KP`
-        Kp,
-        /// `KR`
-        Kr,
-        /// `KW`
-        Kw,
-        /// `KY`
-        Ky,
-        /// `KZ`
-        Kz,
-        /// `LA`
-        La,
-        /// `LB`
-        Lb,
-        /// `LC`
-        Lc,
-        /// `LI`
-        Li,
-        /// `LK`
-        Lk,
-        /// `LR`
-        Lr,
-        /// `LS`
-        Ls,
-        /// `LT`
-        Lt,
-        /// `LU`
-        Lu,
-        /// `LV`
-        Lv,
-        /// `LY`
-        Ly,
-        /// `MA`
-        Ma,
-        /// `MC`
-        Mc,
-        /// `MD`
-        Md,
-        /// `ME`
-        Me,
-        /// `MF`
-        Mf,
-        /// `MG`
-        Mg,
-        /// `MH`
-        Mh,
-        /// `MK`
-        Mk,
-        /// `ML`
-        Ml,
-        /// `MM`
-        Mm,
-        /// `MN`
-        Mn,
-        /// `MO`
-        Mo,
-        /// `MP`
-        Mp,
-        /// `MQ`
-        Mq,
-        /// `MR`
-        Mr,
-        /// `MS`
-        Ms,
-        /// `MT`
-        Mt,
-        /// `MU`
-        Mu,
-        /// `MV`
-        Mv,
-        /// `MW`
-        Mw,
-        /// `MX`
-        Mx,
-        /// `MY`
-        My,
-        /// `MZ`
-        Mz,
-        /// `NA`
-        Na,
-        /// `NC`
-        Nc,
-        /// `NE`
-        Ne,
-        /// `NF`
-        Nf,
-        /// `NG`
-        Ng,
-        /// `NI`
-        Ni,
-        /// `NL`
-        Nl,
-        /// `NO`
-        No,
-        /// `NP`
-        Np,
-        /// `NR`
-        Nr,
-        /// `NU`
-        Nu,
-        /// `NZ`
-        Nz,
-        /// `OM`
-        Om,
-        /// `PA`
-        Pa,
-        /// `PE`
-        Pe,
-        /// `PF`
-        Pf,
-        /// `PG`
-        Pg,
-        /// `PH`
-        Ph,
-        /// `PK`
-        Pk,
-        /// `PL`
-        Pl,
-        /// `PM`
-        Pm,
-        /// `PN`
-        Pn,
-        /// `PR`
-        Pr,
-        /// `PS`
-        Ps,
-        /// `PT`
-        Pt,
-        /// `PW`
-        Pw,
-        /// `PY`
-        Py,
-        /// `QA`
-        Qa,
-        /// `RE`
-        Re,
-        /// `RO`
-        Ro,
-        /// `RS`
-        Rs,
-        /// `RU`
-        Ru,
-        /// `RW`
-        Rw,
-        /// `SA`
-        Sa,
-        /// `SB`
-        Sb,
-        /// `SC`
-        Sc,
-        /// `SD`
-        Sd,
-        /// `SE`
-        Se,
-        /// `SG`
-        Sg,
-        /// `SH`
-        Sh,
-        /// `SI`
-        Si,
-        /// `SJ`
-        Sj,
-        /// `SK`
-        Sk,
-        /// `SL`
-        Sl,
-        /// `SM`
-        Sm,
-        /// `SN`
-        Sn,
-        /// `SO`
-        So,
-        /// `SR`
-        Sr,
-        /// `SS`
-        Ss,
-        /// `ST`
-        St,
-        /// `SV`
-        Sv,
-        /// `SX`
-        Sx,
-        /// `SY`
-        Sy,
-        /// `SZ`
-        Sz,
-        /// `TC`
-        Tc,
-        /// `TD`
-        Td,
-        /// `TF`
-        Tf,
-        /// `TG`
-        Tg,
-        /// `TH`
-        Th,
-        /// `TJ`
-        Tj,
-        /// `TK`
-        Tk,
-        /// `TL`
-        Tl,
-        /// `TM`
-        Tm,
-        /// `TN`
-        Tn,
-        /// `TO`
-        To,
-        /// `TR`
-        Tr,
-        /// `TT`
-        Tt,
-        /// `TV`
-        Tv,
-        /// `TW`
-        Tw,
-        /// `TZ`
-        Tz,
-        /// `UA`
-        Ua,
-        /// `UG`
-        Ug,
-        /// `UM`
-        Um,
-        /// `US`
-        Us,
-        /// `UY`
-        Uy,
-        /// `UZ`
-        Uz,
-        /// `VA`
-        Va,
-        /// `VC`
-        Vc,
-        /// `VE`
-        Ve,
-        /// `VG`
-        Vg,
-        /// `VI`
-        Vi,
-        /// `VN`
-        Vn,
-        /// `VU`
-        Vu,
-        /// `WF`
-        Wf,
-        /// `WS`
-        Ws,
-        /// `XK`
-        Xk,
-        /// `YE`
-        Ye,
-        /// `YT`
-        Yt,
-        /// `ZA`
-        Za,
-        /// `ZM`
-        Zm,
-        /// `ZW`
-        Zw,
-    }
-
-    impl crate::value::CfnEnum for CountryCodes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ad => "AD",
-                Self::Ae => "AE",
-                Self::Af => "AF",
-                Self::Ag => "AG",
-                Self::Ai => "AI",
-                Self::Al => "AL",
-                Self::Am => "AM",
-                Self::Ao => "AO",
-                Self::Aq => "AQ",
-                Self::Ar => "AR",
-                Self::As => "AS",
-                Self::At => "AT",
-                Self::Au => "AU",
-                Self::Aw => "AW",
-                Self::Ax => "AX",
-                Self::Az => "AZ",
-                Self::Ba => "BA",
-                Self::Bb => "BB",
-                Self::Bd => "BD",
-                Self::Be => "BE",
-                Self::Bf => "BF",
-                Self::Bg => "BG",
-                Self::Bh => "BH",
-                Self::Bi => "BI",
-                Self::Bj => "BJ",
-                Self::Bl => "BL",
-                Self::Bm => "BM",
-                Self::Bn => "BN",
-                Self::Bo => "BO",
-                Self::Bq => "BQ",
-                Self::Br => "BR",
-                Self::Bs => "BS",
-                Self::Bt => "BT",
-                Self::Bv => "BV",
-                Self::Bw => "BW",
-                Self::By => "BY",
-                Self::Bz => "BZ",
-                Self::Ca => "CA",
-                Self::Cc => "CC",
-                Self::Cd => "CD",
-                Self::Cf => "CF",
-                Self::Cg => "CG",
-                Self::Ch => "CH",
-                Self::Ci => "CI",
-                Self::Ck => "CK",
-                Self::Cl => "CL",
-                Self::Cm => "CM",
-                Self::Cn => "CN",
-                Self::Co => "CO",
-                Self::Cr => "CR",
-                Self::Cu => "CU",
-                Self::Cv => "CV",
-                Self::Cw => "CW",
-                Self::Cx => "CX",
-                Self::Cy => "CY",
-                Self::Cz => "CZ",
-                Self::De => "DE",
-                Self::Dj => "DJ",
-                Self::Dk => "DK",
-                Self::Dm => "DM",
-                Self::Do => "DO",
-                Self::Dz => "DZ",
-                Self::Ec => "EC",
-                Self::Ee => "EE",
-                Self::Eg => "EG",
-                Self::Eh => "EH",
-                Self::Er => "ER",
-                Self::Es => "ES",
-                Self::Et => "ET",
-                Self::Fi => "FI",
-                Self::Fj => "FJ",
-                Self::Fk => "FK",
-                Self::Fm => "FM",
-                Self::Fo => "FO",
-                Self::Fr => "FR",
-                Self::Ga => "GA",
-                Self::Gb => "GB",
-                Self::Gd => "GD",
-                Self::Ge => "GE",
-                Self::Gf => "GF",
-                Self::Gg => "GG",
-                Self::Gh => "GH",
-                Self::Gi => "GI",
-                Self::Gl => "GL",
-                Self::Gm => "GM",
-                Self::Gn => "GN",
-                Self::Gp => "GP",
-                Self::Gq => "GQ",
-                Self::Gr => "GR",
-                Self::Gs => "GS",
-                Self::Gt => "GT",
-                Self::Gu => "GU",
-                Self::Gw => "GW",
-                Self::Gy => "GY",
-                Self::Hk => "HK",
-                Self::Hm => "HM",
-                Self::Hn => "HN",
-                Self::Hr => "HR",
-                Self::Ht => "HT",
-                Self::Hu => "HU",
-                Self::Id => "ID",
-                Self::Ie => "IE",
-                Self::Il => "IL",
-                Self::Im => "IM",
-                Self::In => "IN",
-                Self::Io => "IO",
-                Self::Iq => "IQ",
-                Self::Ir => "IR",
-                Self::Is => "IS",
-                Self::It => "IT",
-                Self::Je => "JE",
-                Self::Jm => "JM",
-                Self::Jo => "JO",
-                Self::Jp => "JP",
-                Self::Ke => "KE",
-                Self::Kg => "KG",
-                Self::Kh => "KH",
-                Self::Ki => "KI",
-                Self::Km => "KM",
-                Self::Kn => "KN",
-                Self::Kp => "KP",
-                Self::Kr => "KR",
-                Self::Kw => "KW",
-                Self::Ky => "KY",
-                Self::Kz => "KZ",
-                Self::La => "LA",
-                Self::Lb => "LB",
-                Self::Lc => "LC",
-                Self::Li => "LI",
-                Self::Lk => "LK",
-                Self::Lr => "LR",
-                Self::Ls => "LS",
-                Self::Lt => "LT",
-                Self::Lu => "LU",
-                Self::Lv => "LV",
-                Self::Ly => "LY",
-                Self::Ma => "MA",
-                Self::Mc => "MC",
-                Self::Md => "MD",
-                Self::Me => "ME",
-                Self::Mf => "MF",
-                Self::Mg => "MG",
-                Self::Mh => "MH",
-                Self::Mk => "MK",
-                Self::Ml => "ML",
-                Self::Mm => "MM",
-                Self::Mn => "MN",
-                Self::Mo => "MO",
-                Self::Mp => "MP",
-                Self::Mq => "MQ",
-                Self::Mr => "MR",
-                Self::Ms => "MS",
-                Self::Mt => "MT",
-                Self::Mu => "MU",
-                Self::Mv => "MV",
-                Self::Mw => "MW",
-                Self::Mx => "MX",
-                Self::My => "MY",
-                Self::Mz => "MZ",
-                Self::Na => "NA",
-                Self::Nc => "NC",
-                Self::Ne => "NE",
-                Self::Nf => "NF",
-                Self::Ng => "NG",
-                Self::Ni => "NI",
-                Self::Nl => "NL",
-                Self::No => "NO",
-                Self::Np => "NP",
-                Self::Nr => "NR",
-                Self::Nu => "NU",
-                Self::Nz => "NZ",
-                Self::Om => "OM",
-                Self::Pa => "PA",
-                Self::Pe => "PE",
-                Self::Pf => "PF",
-                Self::Pg => "PG",
-                Self::Ph => "PH",
-                Self::Pk => "PK",
-                Self::Pl => "PL",
-                Self::Pm => "PM",
-                Self::Pn => "PN",
-                Self::Pr => "PR",
-                Self::Ps => "PS",
-                Self::Pt => "PT",
-                Self::Pw => "PW",
-                Self::Py => "PY",
-                Self::Qa => "QA",
-                Self::Re => "RE",
-                Self::Ro => "RO",
-                Self::Rs => "RS",
-                Self::Ru => "RU",
-                Self::Rw => "RW",
-                Self::Sa => "SA",
-                Self::Sb => "SB",
-                Self::Sc => "SC",
-                Self::Sd => "SD",
-                Self::Se => "SE",
-                Self::Sg => "SG",
-                Self::Sh => "SH",
-                Self::Si => "SI",
-                Self::Sj => "SJ",
-                Self::Sk => "SK",
-                Self::Sl => "SL",
-                Self::Sm => "SM",
-                Self::Sn => "SN",
-                Self::So => "SO",
-                Self::Sr => "SR",
-                Self::Ss => "SS",
-                Self::St => "ST",
-                Self::Sv => "SV",
-                Self::Sx => "SX",
-                Self::Sy => "SY",
-                Self::Sz => "SZ",
-                Self::Tc => "TC",
-                Self::Td => "TD",
-                Self::Tf => "TF",
-                Self::Tg => "TG",
-                Self::Th => "TH",
-                Self::Tj => "TJ",
-                Self::Tk => "TK",
-                Self::Tl => "TL",
-                Self::Tm => "TM",
-                Self::Tn => "TN",
-                Self::To => "TO",
-                Self::Tr => "TR",
-                Self::Tt => "TT",
-                Self::Tv => "TV",
-                Self::Tw => "TW",
-                Self::Tz => "TZ",
-                Self::Ua => "UA",
-                Self::Ug => "UG",
-                Self::Um => "UM",
-                Self::Us => "US",
-                Self::Uy => "UY",
-                Self::Uz => "UZ",
-                Self::Va => "VA",
-                Self::Vc => "VC",
-                Self::Ve => "VE",
-                Self::Vg => "VG",
-                Self::Vi => "VI",
-                Self::Vn => "VN",
-                Self::Vu => "VU",
-                Self::Wf => "WF",
-                Self::Ws => "WS",
-                Self::Xk => "XK",
-                Self::Ye => "YE",
-                Self::Yt => "YT",
-                Self::Za => "ZA",
-                Self::Zm => "ZM",
-                Self::Zw => "ZW",
-            }
-        }
-    }
-
-    /// Allowed values of `Position`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Position {
-        /// `FIRST`
-        First,
-        /// `LAST`
-        Last,
-        /// `ANY`
-        Any,
-    }
-
-    impl crate::value::CfnEnum for Position {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::First => "FIRST",
-                Self::Last => "LAST",
-                Self::Any => "ANY",
-            }
-        }
-    }
-
-    /// Allowed values of `LabelMatchScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LabelMatchScope {
-        /// `LABEL`
-        Label,
-        /// `NAMESPACE`
-        Namespace,
-    }
-
-    impl crate::value::CfnEnum for LabelMatchScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Label => "LABEL",
-                Self::Namespace => "NAMESPACE",
-            }
-        }
-    }
-
-    /// Allowed values of `PayloadType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PayloadType {
         /// `JSON`
         Json,
@@ -9429,18 +3578,9 @@ pub mod web_acl {
         FormEncoded,
     }
 
-    impl crate::value::CfnEnum for PayloadType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::FormEncoded => "FORM_ENCODED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PayloadType, ["JSON", "FORM_ENCODED"]);
 
-    /// Allowed values of `SensitivityToAct`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitivityToAct {
         /// `LOW`
         Low,
@@ -9450,19 +3590,9 @@ pub mod web_acl {
         High,
     }
 
-    impl crate::value::CfnEnum for SensitivityToAct {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SensitivityToAct, ["LOW", "MEDIUM", "HIGH"]);
 
-    /// Allowed values of `UsageOfAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageOfAction {
         /// `ENABLED`
         Enabled,
@@ -9470,18 +3600,9 @@ pub mod web_acl {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for UsageOfAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UsageOfAction, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `InspectionLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InspectionLevel {
         /// `COMMON`
         Common,
@@ -9489,18 +3610,9 @@ pub mod web_acl {
         Targeted,
     }
 
-    impl crate::value::CfnEnum for InspectionLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Common => "COMMON",
-                Self::Targeted => "TARGETED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InspectionLevel, ["COMMON", "TARGETED"]);
 
-    /// Allowed values of `AggregateKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateKeyType {
         /// `CONSTANT`
         Constant,
@@ -9512,70 +3624,10 @@ pub mod web_acl {
         CustomKeys,
     }
 
-    impl crate::value::CfnEnum for AggregateKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Constant => "CONSTANT",
-                Self::Ip => "IP",
-                Self::ForwardedIp => "FORWARDED_IP",
-                Self::CustomKeys => "CUSTOM_KEYS",
-            }
-        }
-    }
-
-    /// Allowed values of `ComparisonOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ComparisonOperator {
-        /// `EQ`
-        Eq,
-        /// `NE`
-        Ne,
-        /// `LE`
-        Le,
-        /// `LT`
-        Lt,
-        /// `GE`
-        Ge,
-        /// `GT`
-        Gt,
-    }
-
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eq => "EQ",
-                Self::Ne => "NE",
-                Self::Le => "LE",
-                Self::Lt => "LT",
-                Self::Ge => "GE",
-                Self::Gt => "GT",
-            }
-        }
-    }
-
-    /// Sensitivity Level current only used for sqli match statements.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SensitivityLevel {
-        /// `LOW`
-        Low,
-        /// `HIGH`
-        High,
-    }
-
-    impl crate::value::CfnEnum for SensitivityLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregateKeyType, ["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"]);
 
     /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -9583,15 +3635,7 @@ pub mod web_acl {
         Regional,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloudfront => "CLOUDFRONT",
-                Self::Regional => "REGIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["CLOUDFRONT", "REGIONAL"]);
 }
 
 /// Associates WebACL to Application Load Balancer, CloudFront or API Gateway.
@@ -9607,7 +3651,6 @@ pub struct WebAclAssociation {
 
 impl WebAclAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, web_acl_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -9616,24 +3659,15 @@ impl WebAclAssociation {
     }
 }
 
-impl crate::resource::Resource for WebAclAssociation {
-    const TYPE: &'static str = "AWS::WAFv2::WebACLAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_ACL_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set("WebACLArn", self.web_acl_arn);
-        p
+crate::resource::props! {
+    resource WebAclAssociation = "AWS::WAFv2::WebACLAssociation", shape: Some(&WEB_ACL_ASSOCIATION_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
+        web_acl_arn = "WebACLArn",
     }
 }
 
-static WEB_ACL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("WebACLArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_ACL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("WebACLArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);

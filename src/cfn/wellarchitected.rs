@@ -29,7 +29,6 @@ pub struct AgentContext {
 
 impl AgentContext {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, context_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wellarchitected::agent_context::ContextType>>, profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -40,71 +39,40 @@ impl AgentContext {
     }
 }
 
-impl crate::resource::Resource for AgentContext {
-    const TYPE: &'static str = "AWS::WellArchitected::AgentContext";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_CONTEXT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set("ContextType", self.context_type);
-        p.set("ProfileArn", self.profile_arn);
-        p.set("Title", self.title);
-        p
+crate::resource::props! {
+    resource AgentContext = "AWS::WellArchitected::AgentContext", shape: Some(&AGENT_CONTEXT_SHAPE);
+    req {
+        content = "Content",
+        context_type = "ContextType",
+        profile_arn = "ProfileArn",
+        title = "Title",
     }
 }
 
-static AGENT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentContext`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentContext> {
-    /// `Fn::GetAtt` `ApplicationType`.
-    #[inline]
-    pub fn attr_application_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationType")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `Criticality`.
-    #[inline]
-    pub fn attr_criticality(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Criticality")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedAt`.
-    #[inline]
-    pub fn attr_last_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedAt")
-    }
-    /// `Fn::GetAtt` `LastModifiedBy`.
-    #[inline]
-    pub fn attr_last_modified_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationType`.
+        attr_application_type: ::std::string::String = "ApplicationType",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `Criticality`.
+        attr_criticality: ::std::string::String = "Criticality",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedAt`.
+        attr_last_modified_at: ::std::string::String = "LastModifiedAt",
+        /// `Fn::GetAtt` `LastModifiedBy`.
+        attr_last_modified_by: ::std::string::String = "LastModifiedBy",
     }
 }
 
@@ -112,20 +80,13 @@ pub mod agent_context {
     //! Nested property types and enums of [`AgentContext`](super::AgentContext).
 
     /// The type of the Agent Context.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextType {
         /// `APPLICATION`
         Application,
     }
 
-    impl crate::value::CfnEnum for ContextType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Application => "APPLICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContextType, ["APPLICATION"]);
 }
 
 /// Resource schema for AWS::WellArchitected::AgentGoal. An Agent Goal expresses a Well-Architected objective (a title, optional description, and the pillars it targets) within an Agent Profile, used to focus Well-Architected Agent recommendations.
@@ -153,7 +114,6 @@ pub struct AgentGoal {
 
 impl AgentGoal {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(pillars: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::wellarchitected::agent_goal::Pillar>>>, profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -164,63 +124,40 @@ impl AgentGoal {
     }
 }
 
-impl crate::resource::Resource for AgentGoal {
-    const TYPE: &'static str = "AWS::WellArchitected::AgentGoal";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_GOAL_SHAPE)
+crate::resource::props! {
+    resource AgentGoal = "AWS::WellArchitected::AgentGoal", shape: Some(&AGENT_GOAL_SHAPE);
+    req {
+        pillars = "Pillars",
+        profile_arn = "ProfileArn",
+        title = "Title",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Pillars", self.pillars);
-        p.set("ProfileArn", self.profile_arn);
-        p.set("Title", self.title);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static AGENT_GOAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Unsupported("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
-        ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("ProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Unsupported("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_GOAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Regex("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
+    ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("ProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentGoal`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentGoal> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedAt`.
-    #[inline]
-    pub fn attr_last_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedAt")
-    }
-    /// `Fn::GetAtt` `LastModifiedBy`.
-    #[inline]
-    pub fn attr_last_modified_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedAt`.
+        attr_last_modified_at: ::std::string::String = "LastModifiedAt",
+        /// `Fn::GetAtt` `LastModifiedBy`.
+        attr_last_modified_by: ::std::string::String = "LastModifiedBy",
     }
 }
 
@@ -228,7 +165,7 @@ pub mod agent_goal {
     //! Nested property types and enums of [`AgentGoal`](super::AgentGoal).
 
     /// A Well-Architected pillar the Agent Goal targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pillar {
         /// `COST_OPTIMIZATION`
         CostOptimization,
@@ -242,18 +179,7 @@ pub mod agent_goal {
         OperationalExcellence,
     }
 
-    impl crate::value::CfnEnum for Pillar {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CostOptimization => "COST_OPTIMIZATION",
-                Self::Security => "SECURITY",
-                Self::Resilience => "RESILIENCE",
-                Self::Performance => "PERFORMANCE",
-                Self::OperationalExcellence => "OPERATIONAL_EXCELLENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Pillar, ["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE", "OPERATIONAL_EXCELLENCE"]);
 }
 
 /// Resource Type definition for AWS::WellArchitected::AgentProfile. An Agent Profile defines the execution role, account/region scope (via aggregation configuration access roles), and Well-Architected pillar focus used to generate Well-Architected Agent recommendations.
@@ -301,7 +227,6 @@ pub struct AgentProfile {
 
 impl AgentProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(aggregation_configuration: ::std::vec::Vec<crate::cfn::wellarchitected::agent_profile::AggregationConfiguration>, execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pillars: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::wellarchitected::agent_profile::Pillar>>>) -> Self {
         Self {
             aggregation_configuration,
@@ -317,67 +242,47 @@ impl AgentProfile {
     }
 }
 
-impl crate::resource::Resource for AgentProfile {
-    const TYPE: &'static str = "AWS::WellArchitected::AgentProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_PROFILE_SHAPE)
+crate::resource::props! {
+    resource AgentProfile = "AWS::WellArchitected::AgentProfile", shape: Some(&AGENT_PROFILE_SHAPE);
+    req {
+        aggregation_configuration = "AggregationConfiguration",
+        execution_role_arn = "ExecutionRoleArn",
+        name = "Name",
+        pillars = "Pillars",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AggregationConfiguration", self.aggregation_configuration);
-        p.set_opt("BusinessOverview", self.business_overview);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set("Name", self.name);
-        p.set("Pillars", self.pillars);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        business_overview = "BusinessOverview",
+        deletion_protection = "DeletionProtection",
+        description = "Description",
+        display_name = "DisplayName",
+        tags = "Tags",
     }
 }
 
-static AGENT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AggregationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::agent_profile::AGGREGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BusinessOverview", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::agent_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AggregationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::agent_profile::AGGREGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BusinessOverview", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `LastModifiedAt`.
-    #[inline]
-    pub fn attr_last_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedAt")
-    }
-    /// `Fn::GetAtt` `LastModifiedBy`.
-    #[inline]
-    pub fn attr_last_modified_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `LastModifiedAt`.
+        attr_last_modified_at: ::std::string::String = "LastModifiedAt",
+        /// `Fn::GetAtt` `LastModifiedBy`.
+        attr_last_modified_by: ::std::string::String = "LastModifiedBy",
     }
 }
 
@@ -403,7 +308,6 @@ pub mod agent_profile {
 
     impl AggregationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 access_role_arn: access_role_arn.into(),
@@ -413,34 +317,23 @@ pub mod agent_profile {
         }
     }
 
-    impl crate::resource::ToExpr for AggregationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessRoleArn", self.access_role_arn);
-            p.set("AccountId", self.account_id);
-            p.set("Regions", self.regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregationConfiguration;
+        req {
+            access_role_arn = "AccessRoleArn",
+            account_id = "AccountId",
+            regions = "Regions",
         }
     }
 
-    pub(super) static AGGREGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), ..crate::resource::Rule::NONE }),
-            ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-[0-9]{1}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-[0-9]{1}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Well-Architected pillar the Agent Profile focuses on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pillar {
         /// `COST_OPTIMIZATION`
         CostOptimization,
@@ -452,17 +345,7 @@ pub mod agent_profile {
         Performance,
     }
 
-    impl crate::value::CfnEnum for Pillar {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CostOptimization => "COST_OPTIMIZATION",
-                Self::Security => "SECURITY",
-                Self::Resilience => "RESILIENCE",
-                Self::Performance => "PERFORMANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Pillar, ["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]);
 }
 
 /// Definition of AWS::WellArchitected::Lens Resource Type
@@ -484,68 +367,35 @@ pub struct Lens {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Lens {
-    const TYPE: &'static str = "AWS::WellArchitected::Lens";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LENS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("JSONString", self.json_string);
-        p.set_opt("LensVersion", self.lens_version);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Lens = "AWS::WellArchitected::Lens", shape: Some(&LENS_SHAPE);
+    opt {
+        json_string = "JSONString",
+        lens_version = "LensVersion",
+        tags = "Tags",
     }
 }
 
-static LENS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("JSONString", crate::resource::Rule { min_len: Some(2), max_len: Some(500000), ..crate::resource::Rule::NONE }),
-        ("LensVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::lens::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LENS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("JSONString", crate::resource::Rule { min_len: Some(2), max_len: Some(500000), ..crate::resource::Rule::NONE }),
+    ("LensVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Lens`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Lens> {
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `LensArn`.
+        attr_lens_arn: ::std::string::String = "LensArn",
+        /// `Fn::GetAtt` `LensId`.
+        attr_lens_id: ::std::string::String = "LensId",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
     }
-    /// `Fn::GetAtt` `LensArn`.
-    #[inline]
-    pub fn attr_lens_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LensArn")
-    }
-    /// `Fn::GetAtt` `LensId`.
-    #[inline]
-    pub fn attr_lens_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LensId")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-}
-
-pub mod lens {
-    //! Nested property types and enums of [`Lens`](super::Lens).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::WellArchitected::Profile Resource Type
@@ -573,7 +423,6 @@ pub struct Profile {
 
 impl Profile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(profile_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_questions: ::std::vec::Vec<crate::cfn::wellarchitected::profile::ProfileQuestionUpdate>) -> Self {
         Self {
             profile_description: profile_description.into(),
@@ -584,58 +433,38 @@ impl Profile {
     }
 }
 
-impl crate::resource::Resource for Profile {
-    const TYPE: &'static str = "AWS::WellArchitected::Profile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_SHAPE)
+crate::resource::props! {
+    resource Profile = "AWS::WellArchitected::Profile", shape: Some(&PROFILE_SHAPE);
+    req {
+        profile_description = "ProfileDescription",
+        profile_name = "ProfileName",
+        profile_questions = "ProfileQuestions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ProfileDescription", self.profile_description);
-        p.set("ProfileName", self.profile_name);
-        p.set("ProfileQuestions", self.profile_questions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProfileDescription", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProfileName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ProfileQuestions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::profile::PROFILE_QUESTION_UPDATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProfileDescription", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProfileName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ProfileQuestions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::profile::PROFILE_QUESTION_UPDATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Profile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Profile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-    /// `Fn::GetAtt` `ProfileArn`.
-    #[inline]
-    pub fn attr_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileArn")
-    }
-    /// `Fn::GetAtt` `ProfileVersion`.
-    #[inline]
-    pub fn attr_profile_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileVersion")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
+        /// `Fn::GetAtt` `ProfileArn`.
+        attr_profile_arn: ::std::string::String = "ProfileArn",
+        /// `Fn::GetAtt` `ProfileVersion`.
+        attr_profile_version: ::std::string::String = "ProfileVersion",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -655,29 +484,18 @@ pub mod profile {
         pub selected_choice_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ProfileQuestionUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("QuestionId", self.question_id);
-            p.set_opt("SelectedChoiceIds", self.selected_choice_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileQuestionUpdate;
+        opt {
+            question_id = "QuestionId",
+            selected_choice_ids = "SelectedChoiceIds",
         }
     }
 
-    pub(super) static PROFILE_QUESTION_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QuestionId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SelectedChoiceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_QUESTION_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QuestionId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("SelectedChoiceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a review template for the Well-Architected Tool.
@@ -709,7 +527,6 @@ pub struct ReviewTemplate {
 
 impl ReviewTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lenses: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -721,67 +538,39 @@ impl ReviewTemplate {
     }
 }
 
-impl crate::resource::Resource for ReviewTemplate {
-    const TYPE: &'static str = "AWS::WellArchitected::ReviewTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REVIEW_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource ReviewTemplate = "AWS::WellArchitected::ReviewTemplate", shape: Some(&REVIEW_TEMPLATE_SHAPE);
+    req {
+        description = "Description",
+        lenses = "Lenses",
+        template_name = "TemplateName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("Lenses", self.lenses);
-        p.set_opt("Notes", self.notes);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateName", self.template_name);
-        p
+    opt {
+        notes = "Notes",
+        tags = "Tags",
     }
 }
 
-static REVIEW_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(3), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("Lenses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Notes", crate::resource::Rule { min_len: Some(0), max_len: Some(2084), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::review_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REVIEW_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(3), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("Lenses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Notes", crate::resource::Rule { min_len: Some(0), max_len: Some(2084), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReviewTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReviewTemplate> {
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
+        /// `Fn::GetAtt` `TemplateArn`.
+        attr_template_arn: ::std::string::String = "TemplateArn",
+        /// `Fn::GetAtt` `UpdateStatus`.
+        attr_update_status: ::std::string::String = "UpdateStatus",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `TemplateArn`.
-    #[inline]
-    pub fn attr_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateArn")
-    }
-    /// `Fn::GetAtt` `UpdateStatus`.
-    #[inline]
-    pub fn attr_update_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod review_template {
-    //! Nested property types and enums of [`ReviewTemplate`](super::ReviewTemplate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::WellArchitected::Workload Resource Type
@@ -849,7 +638,6 @@ pub struct Workload {
 
 impl Workload {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment: impl ::std::convert::Into<crate::value::Val<crate::cfn::wellarchitected::workload::Environment>>, lenses: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, workload_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_ids: ::std::option::Option::None,
@@ -870,66 +658,52 @@ impl Workload {
     }
 }
 
-impl crate::resource::Resource for Workload {
-    const TYPE: &'static str = "AWS::WellArchitected::Workload";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKLOAD_SHAPE)
+crate::resource::props! {
+    resource Workload = "AWS::WellArchitected::Workload", shape: Some(&WORKLOAD_SHAPE);
+    req {
+        description = "Description",
+        environment = "Environment",
+        lenses = "Lenses",
+        workload_name = "WorkloadName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountIds", self.account_ids);
-        p.set_opt("ArchitecturalDesign", self.architectural_design);
-        p.set_opt("AwsRegions", self.aws_regions);
-        p.set("Description", self.description);
-        p.set_opt("DiscoveryConfig", self.discovery_config);
-        p.set("Environment", self.environment);
-        p.set_opt("Industry", self.industry);
-        p.set_opt("IndustryType", self.industry_type);
-        p.set("Lenses", self.lenses);
-        p.set_opt("NonAwsRegions", self.non_aws_regions);
-        p.set_opt("Notes", self.notes);
-        p.set_opt("ReviewOwner", self.review_owner);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkloadName", self.workload_name);
-        p
+    opt {
+        account_ids = "AccountIds",
+        architectural_design = "ArchitecturalDesign",
+        aws_regions = "AwsRegions",
+        discovery_config = "DiscoveryConfig",
+        industry = "Industry",
+        industry_type = "IndustryType",
+        non_aws_regions = "NonAwsRegions",
+        notes = "Notes",
+        review_owner = "ReviewOwner",
+        tags = "Tags",
     }
 }
 
-static WORKLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountIds", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ArchitecturalDesign", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(|(https?|ftp):\\/\\/[^\\s/$.?#].[^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ("AwsRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(3), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("Industry", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("IndustryType", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Lenses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("NonAwsRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Notes", crate::resource::Rule { max_len: Some(2084), ..crate::resource::Rule::NONE }),
-        ("ReviewOwner", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::workload::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkloadName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountIds", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ArchitecturalDesign", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(|(https?|ftp):\\/\\/[^\\s/$.?#].[^\\s]*)$")), ..crate::resource::Rule::NONE }),
+    ("AwsRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(3), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("Industry", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("IndustryType", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Lenses", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("NonAwsRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Notes", crate::resource::Rule { max_len: Some(2084), ..crate::resource::Rule::NONE }),
+    ("ReviewOwner", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkloadName", crate::resource::Rule { min_len: Some(3), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workload`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workload> {
-    /// `Fn::GetAtt` `ImprovementStatus`.
-    #[inline]
-    pub fn attr_improvement_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImprovementStatus")
-    }
-    /// `Fn::GetAtt` `WorkloadArn`.
-    #[inline]
-    pub fn attr_workload_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkloadArn")
-    }
-    /// `Fn::GetAtt` `WorkloadId`.
-    #[inline]
-    pub fn attr_workload_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkloadId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ImprovementStatus`.
+        attr_improvement_status: ::std::string::String = "ImprovementStatus",
+        /// `Fn::GetAtt` `WorkloadArn`.
+        attr_workload_arn: ::std::string::String = "WorkloadArn",
+        /// `Fn::GetAtt` `WorkloadId`.
+        attr_workload_id: ::std::string::String = "WorkloadId",
     }
 }
 
@@ -949,25 +723,16 @@ pub mod workload {
         pub workload_resource_definition: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::wellarchitected::workload::WorkloadResourceDefinition>>>,
     }
 
-    impl crate::resource::ToExpr for DiscoveryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TrustedAdvisorIntegrationStatus", self.trusted_advisor_integration_status);
-            p.set_opt("WorkloadResourceDefinition", self.workload_resource_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested DiscoveryConfig;
+        opt {
+            trusted_advisor_integration_status = "TrustedAdvisorIntegrationStatus",
+            workload_resource_definition = "WorkloadResourceDefinition",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Discovery integration status in respect to Trusted Advisor for the workload.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustedAdvisorIntegrationStatus {
         /// `ENABLED`
         Enabled,
@@ -975,18 +740,9 @@ pub mod workload {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for TrustedAdvisorIntegrationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrustedAdvisorIntegrationStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `WorkloadResourceDefinition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkloadResourceDefinition {
         /// `WORKLOAD_METADATA`
         WorkloadMetadata,
@@ -994,18 +750,10 @@ pub mod workload {
         AppRegistry,
     }
 
-    impl crate::value::CfnEnum for WorkloadResourceDefinition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WorkloadMetadata => "WORKLOAD_METADATA",
-                Self::AppRegistry => "APP_REGISTRY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkloadResourceDefinition, ["WORKLOAD_METADATA", "APP_REGISTRY"]);
 
     /// The environment for the workload.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Environment {
         /// `PRODUCTION`
         Production,
@@ -1013,13 +761,5 @@ pub mod workload {
         Preproduction,
     }
 
-    impl crate::value::CfnEnum for Environment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Production => "PRODUCTION",
-                Self::Preproduction => "PREPRODUCTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Environment, ["PRODUCTION", "PREPRODUCTION"]);
 }

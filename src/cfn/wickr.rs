@@ -21,7 +21,6 @@ pub struct Network {
 
 impl Network {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::wickr::network::AccessLevel>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_level: access_level.into(),
@@ -30,53 +29,31 @@ impl Network {
     }
 }
 
-impl crate::resource::Resource for Network {
-    const TYPE: &'static str = "AWS::Wickr::Network";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessLevel", self.access_level);
-        p.set("NetworkName", self.network_name);
-        p
+crate::resource::props! {
+    resource Network = "AWS::Wickr::Network", shape: Some(&NETWORK_SHAPE);
+    req {
+        access_level = "AccessLevel",
+        network_name = "NetworkName",
     }
 }
 
-static NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NetworkName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NetworkName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Network`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Network> {
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `MigrationState`.
-    #[inline]
-    pub fn attr_migration_state(self) -> crate::value::Val<i64> {
-        self.__get_att("MigrationState")
-    }
-    /// `Fn::GetAtt` `NetworkArn`.
-    #[inline]
-    pub fn attr_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkArn")
-    }
-    /// `Fn::GetAtt` `NetworkId`.
-    #[inline]
-    pub fn attr_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkId")
-    }
-    /// `Fn::GetAtt` `Standing`.
-    #[inline]
-    pub fn attr_standing(self) -> crate::value::Val<i64> {
-        self.__get_att("Standing")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `MigrationState`.
+        attr_migration_state: i64 = "MigrationState",
+        /// `Fn::GetAtt` `NetworkArn`.
+        attr_network_arn: ::std::string::String = "NetworkArn",
+        /// `Fn::GetAtt` `NetworkId`.
+        attr_network_id: ::std::string::String = "NetworkId",
+        /// `Fn::GetAtt` `Standing`.
+        attr_standing: i64 = "Standing",
     }
 }
 
@@ -84,7 +61,7 @@ pub mod network {
     //! Nested property types and enums of [`Network`](super::Network).
 
     /// The access level of the network, which determines available features and capabilities.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessLevel {
         /// `STANDARD`
         Standard,
@@ -92,13 +69,5 @@ pub mod network {
         Premium,
     }
 
-    impl crate::value::CfnEnum for AccessLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Premium => "PREMIUM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessLevel, ["STANDARD", "PREMIUM"]);
 }

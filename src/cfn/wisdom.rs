@@ -25,7 +25,6 @@ pub struct AiAgent {
 
 impl AiAgent {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::wisdom::ai_agent::AiAgentConfiguration, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_agent::AiAgentType>>) -> Self {
         Self {
             assistant_id: assistant_id.into(),
@@ -38,62 +37,44 @@ impl AiAgent {
     }
 }
 
-impl crate::resource::Resource for AiAgent {
-    const TYPE: &'static str = "AWS::Wisdom::AIAgent";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_AGENT_SHAPE)
+crate::resource::props! {
+    resource AiAgent = "AWS::Wisdom::AIAgent", shape: Some(&AI_AGENT_SHAPE);
+    req {
+        assistant_id = "AssistantId",
+        configuration = "Configuration",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssistantId", self.assistant_id);
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static AI_AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::ai_agent::AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::ai_agent::AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiAgent`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiAgent> {
-    /// `Fn::GetAtt` `AIAgentArn`.
-    #[inline]
-    pub fn attr_ai_agent_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIAgentArn")
-    }
-    /// `Fn::GetAtt` `AIAgentId`.
-    #[inline]
-    pub fn attr_ai_agent_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIAgentId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `ModifiedTimeSeconds`.
-    #[inline]
-    pub fn attr_modified_time_seconds(self) -> crate::value::Val<f64> {
-        self.__get_att("ModifiedTimeSeconds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIAgentArn`.
+        attr_ai_agent_arn: ::std::string::String = "AIAgentArn",
+        /// `Fn::GetAtt` `AIAgentId`.
+        attr_ai_agent_id: ::std::string::String = "AIAgentId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `ModifiedTimeSeconds`.
+        attr_modified_time_seconds: f64 = "ModifiedTimeSeconds",
     }
 }
 
 pub mod ai_agent {
     //! Nested property types and enums of [`AiAgent`](super::AiAgent).
 
-    /// The definition `AIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct AiAgentConfiguration {
         /// CloudFormation property `AnswerRecommendationAIAgentConfiguration`.
@@ -116,38 +97,33 @@ pub mod ai_agent {
         pub self_service_ai_agent_configuration: ::std::option::Option<crate::cfn::wisdom::ai_agent::SelfServiceAiAgentConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerRecommendationAIAgentConfiguration", self.answer_recommendation_ai_agent_configuration);
-            p.set_opt("CaseSummarizationAIAgentConfiguration", self.case_summarization_ai_agent_configuration);
-            p.set_opt("EmailGenerativeAnswerAIAgentConfiguration", self.email_generative_answer_ai_agent_configuration);
-            p.set_opt("EmailOverviewAIAgentConfiguration", self.email_overview_ai_agent_configuration);
-            p.set_opt("EmailResponseAIAgentConfiguration", self.email_response_ai_agent_configuration);
-            p.set_opt("ManualSearchAIAgentConfiguration", self.manual_search_ai_agent_configuration);
-            p.set_opt("NoteTakingAIAgentConfiguration", self.note_taking_ai_agent_configuration);
-            p.set_opt("OrchestrationAIAgentConfiguration", self.orchestration_ai_agent_configuration);
-            p.set_opt("SelfServiceAIAgentConfiguration", self.self_service_ai_agent_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiAgentConfiguration;
+        opt {
+            answer_recommendation_ai_agent_configuration = "AnswerRecommendationAIAgentConfiguration",
+            case_summarization_ai_agent_configuration = "CaseSummarizationAIAgentConfiguration",
+            email_generative_answer_ai_agent_configuration = "EmailGenerativeAnswerAIAgentConfiguration",
+            email_overview_ai_agent_configuration = "EmailOverviewAIAgentConfiguration",
+            email_response_ai_agent_configuration = "EmailResponseAIAgentConfiguration",
+            manual_search_ai_agent_configuration = "ManualSearchAIAgentConfiguration",
+            note_taking_ai_agent_configuration = "NoteTakingAIAgentConfiguration",
+            orchestration_ai_agent_configuration = "OrchestrationAIAgentConfiguration",
+            self_service_ai_agent_configuration = "SelfServiceAIAgentConfiguration",
         }
     }
 
-    pub(super) static AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerRecommendationAIAgentConfiguration", crate::resource::Rule { shape: Some(&ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaseSummarizationAIAgentConfiguration", crate::resource::Rule { shape: Some(&CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EmailGenerativeAnswerAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EmailOverviewAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EmailResponseAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_RESPONSE_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManualSearchAIAgentConfiguration", crate::resource::Rule { shape: Some(&MANUAL_SEARCH_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NoteTakingAIAgentConfiguration", crate::resource::Rule { shape: Some(&NOTE_TAKING_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OrchestrationAIAgentConfiguration", crate::resource::Rule { shape: Some(&ORCHESTRATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfServiceAIAgentConfiguration", crate::resource::Rule { shape: Some(&SELF_SERVICE_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerRecommendationAIAgentConfiguration", crate::resource::Rule { shape: Some(&ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaseSummarizationAIAgentConfiguration", crate::resource::Rule { shape: Some(&CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EmailGenerativeAnswerAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EmailOverviewAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EmailResponseAIAgentConfiguration", crate::resource::Rule { shape: Some(&EMAIL_RESPONSE_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManualSearchAIAgentConfiguration", crate::resource::Rule { shape: Some(&MANUAL_SEARCH_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NoteTakingAIAgentConfiguration", crate::resource::Rule { shape: Some(&NOTE_TAKING_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OrchestrationAIAgentConfiguration", crate::resource::Rule { shape: Some(&ORCHESTRATION_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfServiceAIAgentConfiguration", crate::resource::Rule { shape: Some(&SELF_SERVICE_AI_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnswerRecommendationAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct AnswerRecommendationAiAgentConfiguration {
         /// CloudFormation property `AnswerGenerationAIGuardrailId`.
@@ -164,32 +140,27 @@ pub mod ai_agent {
         pub query_reformulation_ai_prompt_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AnswerRecommendationAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerGenerationAIGuardrailId", self.answer_generation_ai_guardrail_id);
-            p.set_opt("AnswerGenerationAIPromptId", self.answer_generation_ai_prompt_id);
-            p.set_opt("AssociationConfigurations", self.association_configurations);
-            p.set_opt("IntentLabelingGenerationAIPromptId", self.intent_labeling_generation_ai_prompt_id);
-            p.set_opt("Locale", self.locale);
-            p.set_opt("QueryReformulationAIPromptId", self.query_reformulation_ai_prompt_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnswerRecommendationAiAgentConfiguration;
+        opt {
+            answer_generation_ai_guardrail_id = "AnswerGenerationAIGuardrailId",
+            answer_generation_ai_prompt_id = "AnswerGenerationAIPromptId",
+            association_configurations = "AssociationConfigurations",
+            intent_labeling_generation_ai_prompt_id = "IntentLabelingGenerationAIPromptId",
+            locale = "Locale",
+            query_reformulation_ai_prompt_id = "QueryReformulationAIPromptId",
         }
     }
 
-    pub(super) static ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerGenerationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("AnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IntentLabelingGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("QueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerGenerationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("AnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IntentLabelingGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("QueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AssociationConfiguration`.
     #[derive(Clone, Default)]
     pub struct AssociationConfiguration {
         /// CloudFormation property `AssociationConfigurationData`.
@@ -200,47 +171,37 @@ pub mod ai_agent {
         pub association_type: ::std::option::Option<crate::value::Val<crate::cfn::wisdom::ai_agent::AiAgentAssociationConfigurationType>>,
     }
 
-    impl crate::resource::ToExpr for AssociationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociationConfigurationData", self.association_configuration_data);
-            p.set_opt("AssociationId", self.association_id);
-            p.set_opt("AssociationType", self.association_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociationConfiguration;
+        opt {
+            association_configuration_data = "AssociationConfigurationData",
+            association_id = "AssociationId",
+            association_type = "AssociationType",
         }
     }
 
-    pub(super) static ASSOCIATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssociationConfigurationData", crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AssociationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSOCIATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssociationConfigurationData", crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AssociationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AssociationConfigurationData`.
     #[derive(Clone, Default)]
     pub struct AssociationConfigurationData {
         /// CloudFormation property `KnowledgeBaseAssociationConfigurationData`.
         pub knowledge_base_association_configuration_data: ::std::option::Option<crate::cfn::wisdom::ai_agent::KnowledgeBaseAssociationConfigurationData>,
     }
 
-    impl crate::resource::ToExpr for AssociationConfigurationData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KnowledgeBaseAssociationConfigurationData", self.knowledge_base_association_configuration_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociationConfigurationData;
+        opt {
+            knowledge_base_association_configuration_data = "KnowledgeBaseAssociationConfigurationData",
         }
     }
 
-    pub(super) static ASSOCIATION_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KnowledgeBaseAssociationConfigurationData", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSOCIATION_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KnowledgeBaseAssociationConfigurationData", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KnowledgeBaseAssociationConfigurationData`.
     #[derive(Clone, Default)]
     pub struct KnowledgeBaseAssociationConfigurationData {
         /// CloudFormation property `ContentTagFilter`.
@@ -251,25 +212,20 @@ pub mod ai_agent {
         pub override_knowledge_base_search_type: ::std::option::Option<crate::value::Val<crate::cfn::wisdom::ai_agent::KnowledgeBaseSearchType>>,
     }
 
-    impl crate::resource::ToExpr for KnowledgeBaseAssociationConfigurationData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentTagFilter", self.content_tag_filter);
-            p.set_opt("MaxResults", self.max_results);
-            p.set_opt("OverrideKnowledgeBaseSearchType", self.override_knowledge_base_search_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KnowledgeBaseAssociationConfigurationData;
+        opt {
+            content_tag_filter = "ContentTagFilter",
+            max_results = "MaxResults",
+            override_knowledge_base_search_type = "OverrideKnowledgeBaseSearchType",
         }
     }
 
-    pub(super) static KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentTagFilter", crate::resource::Rule { shape: Some(&TAG_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentTagFilter", crate::resource::Rule { shape: Some(&TAG_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TagFilter`.
     #[derive(Clone, Default)]
     pub struct TagFilter {
         /// CloudFormation property `AndConditions`.
@@ -280,33 +236,26 @@ pub mod ai_agent {
         pub tag_condition: ::std::option::Option<crate::resource::Tag>,
     }
 
-    impl crate::resource::ToExpr for TagFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndConditions", self.and_conditions);
-            p.set_opt("OrConditions", self.or_conditions);
-            p.set_opt("TagCondition", self.tag_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagFilter;
+        opt {
+            and_conditions = "AndConditions",
+            or_conditions = "OrConditions",
+            tag_condition = "TagCondition",
         }
     }
 
-    pub(super) static TAG_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OrConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OR_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TagCondition", crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OrConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OR_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TagCondition", crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrCondition`.
     #[derive(Clone, Default)]
     pub struct OrCondition {
         /// CloudFormation property `AndConditions`.
@@ -315,24 +264,19 @@ pub mod ai_agent {
         pub tag_condition: ::std::option::Option<crate::resource::Tag>,
     }
 
-    impl crate::resource::ToExpr for OrCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndConditions", self.and_conditions);
-            p.set_opt("TagCondition", self.tag_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrCondition;
+        opt {
+            and_conditions = "AndConditions",
+            tag_condition = "TagCondition",
         }
     }
 
-    pub(super) static OR_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TagCondition", crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OR_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TagCondition", crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CaseSummarizationAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct CaseSummarizationAiAgentConfiguration {
         /// CloudFormation property `CaseSummarizationAIGuardrailId`.
@@ -343,26 +287,21 @@ pub mod ai_agent {
         pub locale: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CaseSummarizationAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaseSummarizationAIGuardrailId", self.case_summarization_ai_guardrail_id);
-            p.set_opt("CaseSummarizationAIPromptId", self.case_summarization_ai_prompt_id);
-            p.set_opt("Locale", self.locale);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaseSummarizationAiAgentConfiguration;
+        opt {
+            case_summarization_ai_guardrail_id = "CaseSummarizationAIGuardrailId",
+            case_summarization_ai_prompt_id = "CaseSummarizationAIPromptId",
+            locale = "Locale",
         }
     }
 
-    pub(super) static CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CaseSummarizationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("CaseSummarizationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaseSummarizationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("CaseSummarizationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EmailGenerativeAnswerAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct EmailGenerativeAnswerAiAgentConfiguration {
         /// CloudFormation property `AssociationConfigurations`.
@@ -375,28 +314,23 @@ pub mod ai_agent {
         pub locale: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailGenerativeAnswerAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociationConfigurations", self.association_configurations);
-            p.set_opt("EmailGenerativeAnswerAIPromptId", self.email_generative_answer_ai_prompt_id);
-            p.set_opt("EmailQueryReformulationAIPromptId", self.email_query_reformulation_ai_prompt_id);
-            p.set_opt("Locale", self.locale);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailGenerativeAnswerAiAgentConfiguration;
+        opt {
+            association_configurations = "AssociationConfigurations",
+            email_generative_answer_ai_prompt_id = "EmailGenerativeAnswerAIPromptId",
+            email_query_reformulation_ai_prompt_id = "EmailQueryReformulationAIPromptId",
+            locale = "Locale",
         }
     }
 
-    pub(super) static EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EmailGenerativeAnswerAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("EmailQueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EmailGenerativeAnswerAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("EmailQueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EmailOverviewAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct EmailOverviewAiAgentConfiguration {
         /// CloudFormation property `EmailOverviewAIPromptId`.
@@ -405,24 +339,19 @@ pub mod ai_agent {
         pub locale: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailOverviewAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailOverviewAIPromptId", self.email_overview_ai_prompt_id);
-            p.set_opt("Locale", self.locale);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailOverviewAiAgentConfiguration;
+        opt {
+            email_overview_ai_prompt_id = "EmailOverviewAIPromptId",
+            locale = "Locale",
         }
     }
 
-    pub(super) static EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailOverviewAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailOverviewAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EmailResponseAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct EmailResponseAiAgentConfiguration {
         /// CloudFormation property `AssociationConfigurations`.
@@ -435,28 +364,23 @@ pub mod ai_agent {
         pub locale: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailResponseAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociationConfigurations", self.association_configurations);
-            p.set_opt("EmailQueryReformulationAIPromptId", self.email_query_reformulation_ai_prompt_id);
-            p.set_opt("EmailResponseAIPromptId", self.email_response_ai_prompt_id);
-            p.set_opt("Locale", self.locale);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailResponseAiAgentConfiguration;
+        opt {
+            association_configurations = "AssociationConfigurations",
+            email_query_reformulation_ai_prompt_id = "EmailQueryReformulationAIPromptId",
+            email_response_ai_prompt_id = "EmailResponseAIPromptId",
+            locale = "Locale",
         }
     }
 
-    pub(super) static EMAIL_RESPONSE_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EmailQueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("EmailResponseAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_RESPONSE_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EmailQueryReformulationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("EmailResponseAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManualSearchAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct ManualSearchAiAgentConfiguration {
         /// CloudFormation property `AnswerGenerationAIGuardrailId`.
@@ -469,28 +393,23 @@ pub mod ai_agent {
         pub locale: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManualSearchAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerGenerationAIGuardrailId", self.answer_generation_ai_guardrail_id);
-            p.set_opt("AnswerGenerationAIPromptId", self.answer_generation_ai_prompt_id);
-            p.set_opt("AssociationConfigurations", self.association_configurations);
-            p.set_opt("Locale", self.locale);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManualSearchAiAgentConfiguration;
+        opt {
+            answer_generation_ai_guardrail_id = "AnswerGenerationAIGuardrailId",
+            answer_generation_ai_prompt_id = "AnswerGenerationAIPromptId",
+            association_configurations = "AssociationConfigurations",
+            locale = "Locale",
         }
     }
 
-    pub(super) static MANUAL_SEARCH_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerGenerationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("AnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANUAL_SEARCH_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerGenerationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("AnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NoteTakingAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct NoteTakingAiAgentConfiguration {
         /// CloudFormation property `Locale`.
@@ -501,26 +420,21 @@ pub mod ai_agent {
         pub note_taking_ai_prompt_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NoteTakingAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Locale", self.locale);
-            p.set_opt("NoteTakingAIGuardrailId", self.note_taking_ai_guardrail_id);
-            p.set_opt("NoteTakingAIPromptId", self.note_taking_ai_prompt_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NoteTakingAiAgentConfiguration;
+        opt {
+            locale = "Locale",
+            note_taking_ai_guardrail_id = "NoteTakingAIGuardrailId",
+            note_taking_ai_prompt_id = "NoteTakingAIPromptId",
         }
     }
 
-    pub(super) static NOTE_TAKING_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("NoteTakingAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("NoteTakingAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTE_TAKING_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("NoteTakingAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("NoteTakingAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrchestrationAIAgentConfiguration`.
     #[derive(Clone)]
     pub struct OrchestrationAiAgentConfiguration {
         /// CloudFormation property `ConnectInstanceArn`.
@@ -537,7 +451,6 @@ pub mod ai_agent {
 
     impl OrchestrationAiAgentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(orchestration_ai_prompt_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connect_instance_arn: ::std::option::Option::None,
@@ -549,30 +462,27 @@ pub mod ai_agent {
         }
     }
 
-    impl crate::resource::ToExpr for OrchestrationAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectInstanceArn", self.connect_instance_arn);
-            p.set_opt("Locale", self.locale);
-            p.set_opt("OrchestrationAIGuardrailId", self.orchestration_ai_guardrail_id);
-            p.set("OrchestrationAIPromptId", self.orchestration_ai_prompt_id);
-            p.set_opt("ToolConfigurations", self.tool_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrchestrationAiAgentConfiguration;
+        req {
+            orchestration_ai_prompt_id = "OrchestrationAIPromptId",
+        }
+        opt {
+            connect_instance_arn = "ConnectInstanceArn",
+            locale = "Locale",
+            orchestration_ai_guardrail_id = "OrchestrationAIGuardrailId",
+            tool_configurations = "ToolConfigurations",
         }
     }
 
-    pub(super) static ORCHESTRATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("OrchestrationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("OrchestrationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("ToolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORCHESTRATION_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("OrchestrationAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("OrchestrationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("ToolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolConfiguration`.
     #[derive(Clone)]
     pub struct ToolConfiguration {
         /// CloudFormation property `Annotations`.
@@ -603,7 +513,6 @@ pub mod ai_agent {
 
     impl ToolConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tool_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tool_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_agent::ToolType>>) -> Self {
             Self {
                 annotations: ::std::option::Option::None,
@@ -622,38 +531,35 @@ pub mod ai_agent {
         }
     }
 
-    impl crate::resource::ToExpr for ToolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Annotations", self.annotations);
-            p.set_opt("Description", self.description);
-            p.set_opt("InputSchema", self.input_schema);
-            p.set_opt("Instruction", self.instruction);
-            p.set_opt("OutputFilters", self.output_filters);
-            p.set_opt("OutputSchema", self.output_schema);
-            p.set_opt("OverrideInputValues", self.override_input_values);
-            p.set_opt("Title", self.title);
-            p.set_opt("ToolId", self.tool_id);
-            p.set("ToolName", self.tool_name);
-            p.set("ToolType", self.tool_type);
-            p.set_opt("UserInteractionConfiguration", self.user_interaction_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolConfiguration;
+        req {
+            tool_name = "ToolName",
+            tool_type = "ToolType",
+        }
+        opt {
+            annotations = "Annotations",
+            description = "Description",
+            input_schema = "InputSchema",
+            instruction = "Instruction",
+            output_filters = "OutputFilters",
+            output_schema = "OutputSchema",
+            override_input_values = "OverrideInputValues",
+            title = "Title",
+            tool_id = "ToolId",
+            user_interaction_configuration = "UserInteractionConfiguration",
         }
     }
 
-    pub(super) static TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("OutputFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_OUTPUT_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OverrideInputValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_INPUT_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ToolId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ToolName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("OutputFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_OUTPUT_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OverrideInputValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_INPUT_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ToolId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ToolName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolInstruction`.
     #[derive(Clone, Default)]
     pub struct ToolInstruction {
         /// CloudFormation property `Examples`.
@@ -662,17 +568,14 @@ pub mod ai_agent {
         pub instruction: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ToolInstruction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Examples", self.examples);
-            p.set_opt("Instruction", self.instruction);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolInstruction;
+        opt {
+            examples = "Examples",
+            instruction = "Instruction",
         }
     }
 
-    /// The definition `ToolOutputFilter`.
     #[derive(Clone)]
     pub struct ToolOutputFilter {
         /// CloudFormation property `JsonPath`; required.
@@ -683,7 +586,6 @@ pub mod ai_agent {
 
     impl ToolOutputFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(json_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 json_path: json_path.into(),
@@ -692,24 +594,21 @@ pub mod ai_agent {
         }
     }
 
-    impl crate::resource::ToExpr for ToolOutputFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonPath", self.json_path);
-            p.set_opt("OutputConfiguration", self.output_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolOutputFilter;
+        req {
+            json_path = "JsonPath",
+        }
+        opt {
+            output_configuration = "OutputConfiguration",
         }
     }
 
-    pub(super) static TOOL_OUTPUT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("OutputConfiguration", crate::resource::Rule { shape: Some(&TOOL_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_OUTPUT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("OutputConfiguration", crate::resource::Rule { shape: Some(&TOOL_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct ToolOutputConfiguration {
         /// CloudFormation property `OutputVariableNameOverride`.
@@ -718,24 +617,19 @@ pub mod ai_agent {
         pub session_data_namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ToolOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutputVariableNameOverride", self.output_variable_name_override);
-            p.set_opt("SessionDataNamespace", self.session_data_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolOutputConfiguration;
+        opt {
+            output_variable_name_override = "OutputVariableNameOverride",
+            session_data_namespace = "SessionDataNamespace",
         }
     }
 
-    pub(super) static TOOL_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutputVariableNameOverride", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("SessionDataNamespace", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputVariableNameOverride", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("SessionDataNamespace", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolOverrideInputValue`.
     #[derive(Clone)]
     pub struct ToolOverrideInputValue {
         /// CloudFormation property `JsonPath`; required.
@@ -746,7 +640,6 @@ pub mod ai_agent {
 
     impl ToolOverrideInputValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(json_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::wisdom::ai_agent::ToolOverrideInputValueConfiguration) -> Self {
             Self {
                 json_path: json_path.into(),
@@ -755,46 +648,36 @@ pub mod ai_agent {
         }
     }
 
-    impl crate::resource::ToExpr for ToolOverrideInputValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonPath", self.json_path);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolOverrideInputValue;
+        req {
+            json_path = "JsonPath",
+            value = "Value",
         }
     }
 
-    pub(super) static TOOL_OVERRIDE_INPUT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_OVERRIDE_INPUT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolOverrideInputValueConfiguration`.
     #[derive(Clone, Default)]
     pub struct ToolOverrideInputValueConfiguration {
         /// CloudFormation property `Constant`.
         pub constant: ::std::option::Option<crate::cfn::wisdom::ai_agent::ToolOverrideConstantInputValue>,
     }
 
-    impl crate::resource::ToExpr for ToolOverrideInputValueConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Constant", self.constant);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolOverrideInputValueConfiguration;
+        opt {
+            constant = "Constant",
         }
     }
 
-    pub(super) static TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Constant", crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_CONSTANT_INPUT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Constant", crate::resource::Rule { shape: Some(&TOOL_OVERRIDE_CONSTANT_INPUT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolOverrideConstantInputValue`.
     #[derive(Clone)]
     pub struct ToolOverrideConstantInputValue {
         /// CloudFormation property `Type`; required.
@@ -805,7 +688,6 @@ pub mod ai_agent {
 
     impl ToolOverrideConstantInputValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_agent::ToolOverrideInputValueType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -814,39 +696,31 @@ pub mod ai_agent {
         }
     }
 
-    impl crate::resource::ToExpr for ToolOverrideConstantInputValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolOverrideConstantInputValue;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static TOOL_OVERRIDE_CONSTANT_INPUT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_OVERRIDE_CONSTANT_INPUT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserInteractionConfiguration`.
     #[derive(Clone, Default)]
     pub struct UserInteractionConfiguration {
         /// CloudFormation property `IsUserConfirmationRequired`.
         pub is_user_confirmation_required: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for UserInteractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsUserConfirmationRequired", self.is_user_confirmation_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserInteractionConfiguration;
+        opt {
+            is_user_confirmation_required = "IsUserConfirmationRequired",
         }
     }
 
-    /// The definition `SelfServiceAIAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct SelfServiceAiAgentConfiguration {
         /// CloudFormation property `AssociationConfigurations`.
@@ -859,29 +733,24 @@ pub mod ai_agent {
         pub self_service_pre_processing_ai_prompt_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SelfServiceAiAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociationConfigurations", self.association_configurations);
-            p.set_opt("SelfServiceAIGuardrailId", self.self_service_ai_guardrail_id);
-            p.set_opt("SelfServiceAnswerGenerationAIPromptId", self.self_service_answer_generation_ai_prompt_id);
-            p.set_opt("SelfServicePreProcessingAIPromptId", self.self_service_pre_processing_ai_prompt_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfServiceAiAgentConfiguration;
+        opt {
+            association_configurations = "AssociationConfigurations",
+            self_service_ai_guardrail_id = "SelfServiceAIGuardrailId",
+            self_service_answer_generation_ai_prompt_id = "SelfServiceAnswerGenerationAIPromptId",
+            self_service_pre_processing_ai_prompt_id = "SelfServicePreProcessingAIPromptId",
         }
     }
 
-    pub(super) static SELF_SERVICE_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SelfServiceAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("SelfServiceAnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-            ("SelfServicePreProcessingAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_SERVICE_AI_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssociationConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSOCIATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SelfServiceAIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("SelfServiceAnswerGenerationAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+        ("SelfServicePreProcessingAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `KnowledgeBaseSearchType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseSearchType {
         /// `HYBRID`
         Hybrid,
@@ -889,34 +758,17 @@ pub mod ai_agent {
         Semantic,
     }
 
-    impl crate::value::CfnEnum for KnowledgeBaseSearchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hybrid => "HYBRID",
-                Self::Semantic => "SEMANTIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KnowledgeBaseSearchType, ["HYBRID", "SEMANTIC"]);
 
-    /// Allowed values of `AIAgentAssociationConfigurationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiAgentAssociationConfigurationType {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
     }
 
-    impl crate::value::CfnEnum for AiAgentAssociationConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AiAgentAssociationConfigurationType, ["KNOWLEDGE_BASE"]);
 
-    /// Allowed values of `ToolOverrideInputValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolOverrideInputValueType {
         /// `STRING`
         String,
@@ -926,19 +778,9 @@ pub mod ai_agent {
         JsonString,
     }
 
-    impl crate::value::CfnEnum for ToolOverrideInputValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Number => "NUMBER",
-                Self::JsonString => "JSON_STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ToolOverrideInputValueType, ["STRING", "NUMBER", "JSON_STRING"]);
 
-    /// Allowed values of `ToolType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolType {
         /// `MODEL_CONTEXT_PROTOCOL`
         ModelContextProtocol,
@@ -948,19 +790,9 @@ pub mod ai_agent {
         Constant,
     }
 
-    impl crate::value::CfnEnum for ToolType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ModelContextProtocol => "MODEL_CONTEXT_PROTOCOL",
-                Self::ReturnToControl => "RETURN_TO_CONTROL",
-                Self::Constant => "CONSTANT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ToolType, ["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"]);
 
-    /// Allowed values of `AIAgentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiAgentType {
         /// `MANUAL_SEARCH`
         ManualSearch,
@@ -982,22 +814,7 @@ pub mod ai_agent {
         CaseSummarization,
     }
 
-    impl crate::value::CfnEnum for AiAgentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ManualSearch => "MANUAL_SEARCH",
-                Self::AnswerRecommendation => "ANSWER_RECOMMENDATION",
-                Self::SelfService => "SELF_SERVICE",
-                Self::EmailResponse => "EMAIL_RESPONSE",
-                Self::EmailOverview => "EMAIL_OVERVIEW",
-                Self::EmailGenerativeAnswer => "EMAIL_GENERATIVE_ANSWER",
-                Self::Orchestration => "ORCHESTRATION",
-                Self::NoteTaking => "NOTE_TAKING",
-                Self::CaseSummarization => "CASE_SUMMARIZATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AiAgentType, ["MANUAL_SEARCH", "ANSWER_RECOMMENDATION", "SELF_SERVICE", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"]);
 }
 
 /// Definition of AWS::Wisdom::AIAgentVersion Resource Type
@@ -1015,7 +832,6 @@ pub struct AiAgentVersion {
 
 impl AiAgentVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ai_agent_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ai_agent_id: ai_agent_id.into(),
@@ -1025,50 +841,33 @@ impl AiAgentVersion {
     }
 }
 
-impl crate::resource::Resource for AiAgentVersion {
-    const TYPE: &'static str = "AWS::Wisdom::AIAgentVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_AGENT_VERSION_SHAPE)
+crate::resource::props! {
+    resource AiAgentVersion = "AWS::Wisdom::AIAgentVersion", shape: Some(&AI_AGENT_VERSION_SHAPE);
+    req {
+        ai_agent_id = "AIAgentId",
+        assistant_id = "AssistantId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AIAgentId", self.ai_agent_id);
-        p.set("AssistantId", self.assistant_id);
-        p.set_opt("ModifiedTimeSeconds", self.modified_time_seconds);
-        p
+    opt {
+        modified_time_seconds = "ModifiedTimeSeconds",
     }
 }
 
-static AI_AGENT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AIAgentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_AGENT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AIAgentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiAgentVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiAgentVersion> {
-    /// `Fn::GetAtt` `AIAgentArn`.
-    #[inline]
-    pub fn attr_ai_agent_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIAgentArn")
-    }
-    /// `Fn::GetAtt` `AIAgentVersionId`.
-    #[inline]
-    pub fn attr_ai_agent_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIAgentVersionId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<f64> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIAgentArn`.
+        attr_ai_agent_arn: ::std::string::String = "AIAgentArn",
+        /// `Fn::GetAtt` `AIAgentVersionId`.
+        attr_ai_agent_version_id: ::std::string::String = "AIAgentVersionId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: f64 = "VersionNumber",
     }
 }
 
@@ -1119,7 +918,6 @@ pub struct AiGuardrail {
 
 impl AiGuardrail {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, blocked_input_messaging: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, blocked_outputs_messaging: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             assistant_id: assistant_id.into(),
@@ -1137,66 +935,49 @@ impl AiGuardrail {
     }
 }
 
-impl crate::resource::Resource for AiGuardrail {
-    const TYPE: &'static str = "AWS::Wisdom::AIGuardrail";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_GUARDRAIL_SHAPE)
+crate::resource::props! {
+    resource AiGuardrail = "AWS::Wisdom::AIGuardrail", shape: Some(&AI_GUARDRAIL_SHAPE);
+    req {
+        assistant_id = "AssistantId",
+        blocked_input_messaging = "BlockedInputMessaging",
+        blocked_outputs_messaging = "BlockedOutputsMessaging",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssistantId", self.assistant_id);
-        p.set("BlockedInputMessaging", self.blocked_input_messaging);
-        p.set("BlockedOutputsMessaging", self.blocked_outputs_messaging);
-        p.set_opt("ContentPolicyConfig", self.content_policy_config);
-        p.set_opt("ContextualGroundingPolicyConfig", self.contextual_grounding_policy_config);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("SensitiveInformationPolicyConfig", self.sensitive_information_policy_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TopicPolicyConfig", self.topic_policy_config);
-        p.set_opt("WordPolicyConfig", self.word_policy_config);
-        p
+    opt {
+        content_policy_config = "ContentPolicyConfig",
+        contextual_grounding_policy_config = "ContextualGroundingPolicyConfig",
+        description = "Description",
+        name = "Name",
+        sensitive_information_policy_config = "SensitiveInformationPolicyConfig",
+        tags = "Tags",
+        topic_policy_config = "TopicPolicyConfig",
+        word_policy_config = "WordPolicyConfig",
     }
 }
 
-static AI_GUARDRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
-        ("BlockedInputMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("BlockedOutputsMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("ContentPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_CONTENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContextualGroundingPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("SensitiveInformationPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TopicPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_TOPIC_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WordPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_WORD_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_GUARDRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
+    ("BlockedInputMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("BlockedOutputsMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("ContentPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_CONTENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContextualGroundingPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("SensitiveInformationPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TopicPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_TOPIC_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WordPolicyConfig", crate::resource::Rule { shape: Some(&self::ai_guardrail::AI_GUARDRAIL_WORD_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiGuardrail`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiGuardrail> {
-    /// `Fn::GetAtt` `AIGuardrailArn`.
-    #[inline]
-    pub fn attr_ai_guardrail_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIGuardrailArn")
-    }
-    /// `Fn::GetAtt` `AIGuardrailId`.
-    #[inline]
-    pub fn attr_ai_guardrail_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIGuardrailId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `ModifiedTimeSeconds`.
-    #[inline]
-    pub fn attr_modified_time_seconds(self) -> crate::value::Val<f64> {
-        self.__get_att("ModifiedTimeSeconds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIGuardrailArn`.
+        attr_ai_guardrail_arn: ::std::string::String = "AIGuardrailArn",
+        /// `Fn::GetAtt` `AIGuardrailId`.
+        attr_ai_guardrail_id: ::std::string::String = "AIGuardrailId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `ModifiedTimeSeconds`.
+        attr_modified_time_seconds: f64 = "ModifiedTimeSeconds",
     }
 }
 
@@ -1222,20 +1003,16 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for AiGuardrailContentPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FiltersConfig", self.filters_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiGuardrailContentPolicyConfig;
+        req {
+            filters_config = "FiltersConfig",
         }
     }
 
-    pub(super) static AI_GUARDRAIL_CONTENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FiltersConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_GUARDRAIL_CONTENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FiltersConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Content filter config in content policy.
     #[derive(Clone)]
@@ -1256,7 +1033,6 @@ pub mod ai_guardrail {
 
     impl GuardrailContentFilterConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_strength: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailFilterStrength>>, output_strength: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailFilterStrength>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailContentFilterType>>) -> Self {
             Self {
                 input_strength: input_strength.into(),
@@ -1266,14 +1042,12 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailContentFilterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputStrength", self.input_strength);
-            p.set("OutputStrength", self.output_strength);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailContentFilterConfig;
+        req {
+            input_strength = "InputStrength",
+            output_strength = "OutputStrength",
+            type_ = "Type",
         }
     }
 
@@ -1296,20 +1070,16 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for AiGuardrailContextualGroundingPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FiltersConfig", self.filters_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiGuardrailContextualGroundingPolicyConfig;
+        req {
+            filters_config = "FiltersConfig",
         }
     }
 
-    pub(super) static AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FiltersConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FiltersConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A config for grounding filter.
     #[derive(Clone)]
@@ -1326,7 +1096,6 @@ pub mod ai_guardrail {
 
     impl GuardrailContextualGroundingFilterConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(threshold: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailContextualGroundingFilterType>>) -> Self {
             Self {
                 threshold: threshold.into(),
@@ -1335,21 +1104,17 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailContextualGroundingFilterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Threshold", self.threshold);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailContextualGroundingFilterConfig;
+        req {
+            threshold = "Threshold",
+            type_ = "Type",
         }
     }
 
-    pub(super) static GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sensitive information policy config for a guardrail.
     #[derive(Clone, Default)]
@@ -1364,22 +1129,18 @@ pub mod ai_guardrail {
         pub regexes_config: ::std::option::Option<::std::vec::Vec<crate::cfn::wisdom::ai_guardrail::GuardrailRegexConfig>>,
     }
 
-    impl crate::resource::ToExpr for AiGuardrailSensitiveInformationPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PiiEntitiesConfig", self.pii_entities_config);
-            p.set_opt("RegexesConfig", self.regexes_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiGuardrailSensitiveInformationPolicyConfig;
+        opt {
+            pii_entities_config = "PiiEntitiesConfig",
+            regexes_config = "RegexesConfig",
         }
     }
 
-    pub(super) static AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PiiEntitiesConfig", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("RegexesConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_REGEX_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PiiEntitiesConfig", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RegexesConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_REGEX_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Pii entity configuration.
     #[derive(Clone)]
@@ -1396,7 +1157,6 @@ pub mod ai_guardrail {
 
     impl GuardrailPiiEntityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailSensitiveInformationAction>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailPiiEntityType>>) -> Self {
             Self {
                 action: action.into(),
@@ -1405,13 +1165,11 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailPiiEntityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailPiiEntityConfig;
+        req {
+            action = "Action",
+            type_ = "Type",
         }
     }
 
@@ -1438,7 +1196,6 @@ pub mod ai_guardrail {
 
     impl GuardrailRegexConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailSensitiveInformationAction>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: action.into(),
@@ -1449,25 +1206,23 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailRegexConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailRegexConfig;
+        req {
+            action = "Action",
+            name = "Name",
+            pattern = "Pattern",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static GUARDRAIL_REGEX_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Pattern", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_REGEX_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Pattern", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Topic policy config for a guardrail.
     #[derive(Clone)]
@@ -1488,20 +1243,16 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for AiGuardrailTopicPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicsConfig", self.topics_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiGuardrailTopicPolicyConfig;
+        req {
+            topics_config = "TopicsConfig",
         }
     }
 
-    pub(super) static AI_GUARDRAIL_TOPIC_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicsConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_GUARDRAIL_TOPIC_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicsConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Topic config in topic policy.
     #[derive(Clone)]
@@ -1526,7 +1277,6 @@ pub mod ai_guardrail {
 
     impl GuardrailTopicConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailTopicType>>) -> Self {
             Self {
                 definition: definition.into(),
@@ -1537,25 +1287,23 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailTopicConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set_opt("Examples", self.examples);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailTopicConfig;
+        req {
+            definition = "Definition",
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            examples = "Examples",
         }
     }
 
-    pub(super) static GUARDRAIL_TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("Examples", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ !?.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("Examples", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ !?.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Word policy config for a guardrail.
     #[derive(Clone, Default)]
@@ -1570,21 +1318,17 @@ pub mod ai_guardrail {
         pub words_config: ::std::option::Option<::std::vec::Vec<crate::cfn::wisdom::ai_guardrail::GuardrailWordConfig>>,
     }
 
-    impl crate::resource::ToExpr for AiGuardrailWordPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedWordListsConfig", self.managed_word_lists_config);
-            p.set_opt("WordsConfig", self.words_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiGuardrailWordPolicyConfig;
+        opt {
+            managed_word_lists_config = "ManagedWordListsConfig",
+            words_config = "WordsConfig",
         }
     }
 
-    pub(super) static AI_GUARDRAIL_WORD_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WordsConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_WORD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_GUARDRAIL_WORD_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WordsConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GUARDRAIL_WORD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A managed words config.
     #[derive(Clone)]
@@ -1597,7 +1341,6 @@ pub mod ai_guardrail {
 
     impl GuardrailManagedWordsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_guardrail::GuardrailManagedWordsType>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1605,12 +1348,10 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailManagedWordsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailManagedWordsConfig;
+        req {
+            type_ = "Type",
         }
     }
 
@@ -1625,7 +1366,6 @@ pub mod ai_guardrail {
 
     impl GuardrailWordConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 text: text.into(),
@@ -1633,23 +1373,19 @@ pub mod ai_guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailWordConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailWordConfig;
+        req {
+            text = "Text",
         }
     }
 
-    pub(super) static GUARDRAIL_WORD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_WORD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Strength for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailFilterStrength {
         /// `NONE`
         None,
@@ -1661,20 +1397,10 @@ pub mod ai_guardrail {
         High,
     }
 
-    impl crate::value::CfnEnum for GuardrailFilterStrength {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailFilterStrength, ["NONE", "LOW", "MEDIUM", "HIGH"]);
 
     /// Type of text to text filter in content policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailContentFilterType {
         /// `SEXUAL`
         Sexual,
@@ -1690,22 +1416,10 @@ pub mod ai_guardrail {
         PromptAttack,
     }
 
-    impl crate::value::CfnEnum for GuardrailContentFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sexual => "SEXUAL",
-                Self::Violence => "VIOLENCE",
-                Self::Hate => "HATE",
-                Self::Insults => "INSULTS",
-                Self::Misconduct => "MISCONDUCT",
-                Self::PromptAttack => "PROMPT_ATTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailContentFilterType, ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]);
 
     /// Type of contextual grounding filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailContextualGroundingFilterType {
         /// `GROUNDING`
         Grounding,
@@ -1713,18 +1427,10 @@ pub mod ai_guardrail {
         Relevance,
     }
 
-    impl crate::value::CfnEnum for GuardrailContextualGroundingFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Grounding => "GROUNDING",
-                Self::Relevance => "RELEVANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailContextualGroundingFilterType, ["GROUNDING", "RELEVANCE"]);
 
     /// Options for sensitive information action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailSensitiveInformationAction {
         /// `BLOCK`
         Block,
@@ -1732,18 +1438,10 @@ pub mod ai_guardrail {
         Anonymize,
     }
 
-    impl crate::value::CfnEnum for GuardrailSensitiveInformationAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::Anonymize => "ANONYMIZE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailSensitiveInformationAction, ["BLOCK", "ANONYMIZE"]);
 
     /// The currently supported PII entities
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailPiiEntityType {
         /// `ADDRESS`
         Address,
@@ -1809,76 +1507,25 @@ pub mod ai_guardrail {
         VehicleIdentificationNumber,
     }
 
-    impl crate::value::CfnEnum for GuardrailPiiEntityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Address => "ADDRESS",
-                Self::Age => "AGE",
-                Self::AwsAccessKey => "AWS_ACCESS_KEY",
-                Self::AwsSecretKey => "AWS_SECRET_KEY",
-                Self::CaHealthNumber => "CA_HEALTH_NUMBER",
-                Self::CaSocialInsuranceNumber => "CA_SOCIAL_INSURANCE_NUMBER",
-                Self::CreditDebitCardCvv => "CREDIT_DEBIT_CARD_CVV",
-                Self::CreditDebitCardExpiry => "CREDIT_DEBIT_CARD_EXPIRY",
-                Self::CreditDebitCardNumber => "CREDIT_DEBIT_CARD_NUMBER",
-                Self::DriverId => "DRIVER_ID",
-                Self::Email => "EMAIL",
-                Self::InternationalBankAccountNumber => "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::LicensePlate => "LICENSE_PLATE",
-                Self::MacAddress => "MAC_ADDRESS",
-                Self::Name => "NAME",
-                Self::Password => "PASSWORD",
-                Self::Phone => "PHONE",
-                Self::Pin => "PIN",
-                Self::SwiftCode => "SWIFT_CODE",
-                Self::UkNationalHealthServiceNumber => "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                Self::UkNationalInsuranceNumber => "UK_NATIONAL_INSURANCE_NUMBER",
-                Self::UkUniqueTaxpayerReferenceNumber => "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-                Self::Url => "URL",
-                Self::Username => "USERNAME",
-                Self::UsBankAccountNumber => "US_BANK_ACCOUNT_NUMBER",
-                Self::UsBankRoutingNumber => "US_BANK_ROUTING_NUMBER",
-                Self::UsIndividualTaxIdentificationNumber => "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                Self::UsPassportNumber => "US_PASSPORT_NUMBER",
-                Self::UsSocialSecurityNumber => "US_SOCIAL_SECURITY_NUMBER",
-                Self::VehicleIdentificationNumber => "VEHICLE_IDENTIFICATION_NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailPiiEntityType, ["ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER"]);
 
     /// Type of topic in a policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailTopicType {
         /// `DENY`
         Deny,
     }
 
-    impl crate::value::CfnEnum for GuardrailTopicType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailTopicType, ["DENY"]);
 
     /// Options for managed words.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailManagedWordsType {
         /// `PROFANITY`
         Profanity,
     }
 
-    impl crate::value::CfnEnum for GuardrailManagedWordsType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profanity => "PROFANITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GuardrailManagedWordsType, ["PROFANITY"]);
 }
 
 /// Definition of AWS::Wisdom::AIGuardrailVersion Resource Type
@@ -1896,7 +1543,6 @@ pub struct AiGuardrailVersion {
 
 impl AiGuardrailVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ai_guardrail_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ai_guardrail_id: ai_guardrail_id.into(),
@@ -1906,50 +1552,33 @@ impl AiGuardrailVersion {
     }
 }
 
-impl crate::resource::Resource for AiGuardrailVersion {
-    const TYPE: &'static str = "AWS::Wisdom::AIGuardrailVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_GUARDRAIL_VERSION_SHAPE)
+crate::resource::props! {
+    resource AiGuardrailVersion = "AWS::Wisdom::AIGuardrailVersion", shape: Some(&AI_GUARDRAIL_VERSION_SHAPE);
+    req {
+        ai_guardrail_id = "AIGuardrailId",
+        assistant_id = "AssistantId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AIGuardrailId", self.ai_guardrail_id);
-        p.set("AssistantId", self.assistant_id);
-        p.set_opt("ModifiedTimeSeconds", self.modified_time_seconds);
-        p
+    opt {
+        modified_time_seconds = "ModifiedTimeSeconds",
     }
 }
 
-static AI_GUARDRAIL_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_GUARDRAIL_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AIGuardrailId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiGuardrailVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiGuardrailVersion> {
-    /// `Fn::GetAtt` `AIGuardrailArn`.
-    #[inline]
-    pub fn attr_ai_guardrail_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIGuardrailArn")
-    }
-    /// `Fn::GetAtt` `AIGuardrailVersionId`.
-    #[inline]
-    pub fn attr_ai_guardrail_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIGuardrailVersionId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<f64> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIGuardrailArn`.
+        attr_ai_guardrail_arn: ::std::string::String = "AIGuardrailArn",
+        /// `Fn::GetAtt` `AIGuardrailVersionId`.
+        attr_ai_guardrail_version_id: ::std::string::String = "AIGuardrailVersionId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: f64 = "VersionNumber",
     }
 }
 
@@ -1980,7 +1609,6 @@ pub struct AiPrompt {
 
 impl AiPrompt {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_prompt::AiPromptApiFormat>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_configuration: crate::cfn::wisdom::ai_prompt::AiPromptTemplateConfiguration, template_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_prompt::AiPromptTemplateType>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::ai_prompt::AiPromptType>>) -> Self {
         Self {
             api_format: api_format.into(),
@@ -1996,88 +1624,65 @@ impl AiPrompt {
     }
 }
 
-impl crate::resource::Resource for AiPrompt {
-    const TYPE: &'static str = "AWS::Wisdom::AIPrompt";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_PROMPT_SHAPE)
+crate::resource::props! {
+    resource AiPrompt = "AWS::Wisdom::AIPrompt", shape: Some(&AI_PROMPT_SHAPE);
+    req {
+        api_format = "ApiFormat",
+        model_id = "ModelId",
+        template_configuration = "TemplateConfiguration",
+        template_type = "TemplateType",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiFormat", self.api_format);
-        p.set_opt("AssistantId", self.assistant_id);
-        p.set_opt("Description", self.description);
-        p.set("ModelId", self.model_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateConfiguration", self.template_configuration);
-        p.set("TemplateType", self.template_type);
-        p.set("Type", self.type_);
-        p
+    opt {
+        assistant_id = "AssistantId",
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static AI_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("TemplateConfiguration", crate::resource::Rule { shape: Some(&self::ai_prompt::AI_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("TemplateConfiguration", crate::resource::Rule { shape: Some(&self::ai_prompt::AI_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiPrompt`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiPrompt> {
-    /// `Fn::GetAtt` `AIPromptArn`.
-    #[inline]
-    pub fn attr_ai_prompt_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIPromptArn")
-    }
-    /// `Fn::GetAtt` `AIPromptId`.
-    #[inline]
-    pub fn attr_ai_prompt_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIPromptId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `ModifiedTimeSeconds`.
-    #[inline]
-    pub fn attr_modified_time_seconds(self) -> crate::value::Val<f64> {
-        self.__get_att("ModifiedTimeSeconds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIPromptArn`.
+        attr_ai_prompt_arn: ::std::string::String = "AIPromptArn",
+        /// `Fn::GetAtt` `AIPromptId`.
+        attr_ai_prompt_id: ::std::string::String = "AIPromptId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `ModifiedTimeSeconds`.
+        attr_modified_time_seconds: f64 = "ModifiedTimeSeconds",
     }
 }
 
 pub mod ai_prompt {
     //! Nested property types and enums of [`AiPrompt`](super::AiPrompt).
 
-    /// The definition `AIPromptTemplateConfiguration`.
     #[derive(Clone, Default)]
     pub struct AiPromptTemplateConfiguration {
         /// CloudFormation property `TextFullAIPromptEditTemplateConfiguration`.
         pub text_full_ai_prompt_edit_template_configuration: ::std::option::Option<crate::cfn::wisdom::ai_prompt::TextFullAiPromptEditTemplateConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AiPromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TextFullAIPromptEditTemplateConfiguration", self.text_full_ai_prompt_edit_template_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AiPromptTemplateConfiguration;
+        opt {
+            text_full_ai_prompt_edit_template_configuration = "TextFullAIPromptEditTemplateConfiguration",
         }
     }
 
-    pub(super) static AI_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextFullAIPromptEditTemplateConfiguration", crate::resource::Rule { shape: Some(&TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AI_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TextFullAIPromptEditTemplateConfiguration", crate::resource::Rule { shape: Some(&TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TextFullAIPromptEditTemplateConfiguration`.
     #[derive(Clone)]
     pub struct TextFullAiPromptEditTemplateConfiguration {
         /// CloudFormation property `Text`; required.
@@ -2086,7 +1691,6 @@ pub mod ai_prompt {
 
     impl TextFullAiPromptEditTemplateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 text: text.into(),
@@ -2094,23 +1698,18 @@ pub mod ai_prompt {
         }
     }
 
-    impl crate::resource::ToExpr for TextFullAiPromptEditTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextFullAiPromptEditTemplateConfiguration;
+        req {
+            text = "Text",
         }
     }
 
-    pub(super) static TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `AIPromptAPIFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptApiFormat {
         /// `ANTHROPIC_CLAUDE_MESSAGES`
         AnthropicClaudeMessages,
@@ -2122,36 +1721,17 @@ pub mod ai_prompt {
         TextCompletions,
     }
 
-    impl crate::value::CfnEnum for AiPromptApiFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AnthropicClaudeMessages => "ANTHROPIC_CLAUDE_MESSAGES",
-                Self::AnthropicClaudeTextCompletions => "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
-                Self::Messages => "MESSAGES",
-                Self::TextCompletions => "TEXT_COMPLETIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AiPromptApiFormat, ["ANTHROPIC_CLAUDE_MESSAGES", "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS", "MESSAGES", "TEXT_COMPLETIONS"]);
 
-    /// Allowed values of `AIPromptTemplateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptTemplateType {
         /// `TEXT`
         Text,
     }
 
-    impl crate::value::CfnEnum for AiPromptTemplateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AiPromptTemplateType, ["TEXT"]);
 
-    /// Allowed values of `AIPromptType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptType {
         /// `ANSWER_GENERATION`
         AnswerGeneration,
@@ -2179,25 +1759,7 @@ pub mod ai_prompt {
         CaseSummarization,
     }
 
-    impl crate::value::CfnEnum for AiPromptType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AnswerGeneration => "ANSWER_GENERATION",
-                Self::IntentLabelingGeneration => "INTENT_LABELING_GENERATION",
-                Self::QueryReformulation => "QUERY_REFORMULATION",
-                Self::SelfServicePreProcessing => "SELF_SERVICE_PRE_PROCESSING",
-                Self::SelfServiceAnswerGeneration => "SELF_SERVICE_ANSWER_GENERATION",
-                Self::EmailResponse => "EMAIL_RESPONSE",
-                Self::EmailOverview => "EMAIL_OVERVIEW",
-                Self::EmailGenerativeAnswer => "EMAIL_GENERATIVE_ANSWER",
-                Self::EmailQueryReformulation => "EMAIL_QUERY_REFORMULATION",
-                Self::Orchestration => "ORCHESTRATION",
-                Self::NoteTaking => "NOTE_TAKING",
-                Self::CaseSummarization => "CASE_SUMMARIZATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AiPromptType, ["ANSWER_GENERATION", "INTENT_LABELING_GENERATION", "QUERY_REFORMULATION", "SELF_SERVICE_PRE_PROCESSING", "SELF_SERVICE_ANSWER_GENERATION", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "EMAIL_QUERY_REFORMULATION", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"]);
 }
 
 /// Definition of AWS::Wisdom::AIPromptVersion Resource Type
@@ -2215,7 +1777,6 @@ pub struct AiPromptVersion {
 
 impl AiPromptVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ai_prompt_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ai_prompt_id: ai_prompt_id.into(),
@@ -2225,50 +1786,33 @@ impl AiPromptVersion {
     }
 }
 
-impl crate::resource::Resource for AiPromptVersion {
-    const TYPE: &'static str = "AWS::Wisdom::AIPromptVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AI_PROMPT_VERSION_SHAPE)
+crate::resource::props! {
+    resource AiPromptVersion = "AWS::Wisdom::AIPromptVersion", shape: Some(&AI_PROMPT_VERSION_SHAPE);
+    req {
+        ai_prompt_id = "AIPromptId",
+        assistant_id = "AssistantId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AIPromptId", self.ai_prompt_id);
-        p.set("AssistantId", self.assistant_id);
-        p.set_opt("ModifiedTimeSeconds", self.modified_time_seconds);
-        p
+    opt {
+        modified_time_seconds = "ModifiedTimeSeconds",
     }
 }
 
-static AI_PROMPT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AI_PROMPT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AiPromptVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AiPromptVersion> {
-    /// `Fn::GetAtt` `AIPromptArn`.
-    #[inline]
-    pub fn attr_ai_prompt_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIPromptArn")
-    }
-    /// `Fn::GetAtt` `AIPromptVersionId`.
-    #[inline]
-    pub fn attr_ai_prompt_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AIPromptVersionId")
-    }
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<f64> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AIPromptArn`.
+        attr_ai_prompt_arn: ::std::string::String = "AIPromptArn",
+        /// `Fn::GetAtt` `AIPromptVersionId`.
+        attr_ai_prompt_version_id: ::std::string::String = "AIPromptVersionId",
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: f64 = "VersionNumber",
     }
 }
 
@@ -2282,7 +1826,7 @@ pub struct Assistant {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `ServerSideEncryptionConfiguration`; changing it replaces the resource.
-    pub server_side_encryption_configuration: ::std::option::Option<crate::cfn::wisdom::assistant::ServerSideEncryptionConfiguration>,
+    pub server_side_encryption_configuration: ::std::option::Option<crate::cfn::shared::group_ai::ServerSideEncryptionConfiguration>,
     /// CloudFormation property `Tags`; changing it replaces the resource.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `Type`; required; changing it replaces the resource.
@@ -2291,7 +1835,6 @@ pub struct Assistant {
 
 impl Assistant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::assistant::AssistantType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2303,94 +1846,48 @@ impl Assistant {
     }
 }
 
-impl crate::resource::Resource for Assistant {
-    const TYPE: &'static str = "AWS::Wisdom::Assistant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSISTANT_SHAPE)
+crate::resource::props! {
+    resource Assistant = "AWS::Wisdom::Assistant", shape: Some(&ASSISTANT_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
+        tags = "Tags",
     }
 }
 
-static ASSISTANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::assistant::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assistant::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSISTANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Assistant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Assistant> {
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `AssistantId`.
-    #[inline]
-    pub fn attr_assistant_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `AssistantId`.
+        attr_assistant_id: ::std::string::String = "AssistantId",
     }
 }
 
 pub mod assistant {
     //! Nested property types and enums of [`Assistant`](super::Assistant).
 
-    /// The definition `ServerSideEncryptionConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct ServerSideEncryptionConfiguration {
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
+    pub use crate::cfn::shared::group_ai::ServerSideEncryptionConfiguration;
 
-    impl crate::resource::ToExpr for ServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AssistantType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssistantType {
         /// `AGENT`
         Agent,
     }
 
-    impl crate::value::CfnEnum for AssistantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Agent => "AGENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssistantType, ["AGENT"]);
 }
 
 /// Definition of AWS::Wisdom::AssistantAssociation Resource Type
@@ -2410,7 +1907,6 @@ pub struct AssistantAssociation {
 
 impl AssistantAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(assistant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, association: crate::cfn::wisdom::assistant_association::AssociationData, association_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::assistant_association::AssociationType>>) -> Self {
         Self {
             assistant_id: assistant_id.into(),
@@ -2421,54 +1917,39 @@ impl AssistantAssociation {
     }
 }
 
-impl crate::resource::Resource for AssistantAssociation {
-    const TYPE: &'static str = "AWS::Wisdom::AssistantAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSISTANT_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource AssistantAssociation = "AWS::Wisdom::AssistantAssociation", shape: Some(&ASSISTANT_ASSOCIATION_SHAPE);
+    req {
+        assistant_id = "AssistantId",
+        association = "Association",
+        association_type = "AssociationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssistantId", self.assistant_id);
-        p.set("Association", self.association);
-        p.set("AssociationType", self.association_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ASSISTANT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Association", crate::resource::Rule { shape: Some(&self::assistant_association::ASSOCIATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assistant_association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSISTANT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssistantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Association", crate::resource::Rule { shape: Some(&self::assistant_association::ASSOCIATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AssistantAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AssistantAssociation> {
-    /// `Fn::GetAtt` `AssistantArn`.
-    #[inline]
-    pub fn attr_assistant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantArn")
-    }
-    /// `Fn::GetAtt` `AssistantAssociationArn`.
-    #[inline]
-    pub fn attr_assistant_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantAssociationArn")
-    }
-    /// `Fn::GetAtt` `AssistantAssociationId`.
-    #[inline]
-    pub fn attr_assistant_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssistantAssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssistantArn`.
+        attr_assistant_arn: ::std::string::String = "AssistantArn",
+        /// `Fn::GetAtt` `AssistantAssociationArn`.
+        attr_assistant_association_arn: ::std::string::String = "AssistantAssociationArn",
+        /// `Fn::GetAtt` `AssistantAssociationId`.
+        attr_assistant_association_id: ::std::string::String = "AssistantAssociationId",
     }
 }
 
 pub mod assistant_association {
     //! Nested property types and enums of [`AssistantAssociation`](super::AssistantAssociation).
 
-    /// The definition `AssociationData`.
     #[derive(Clone, Default)]
     pub struct AssociationData {
         /// CloudFormation property `ExternalBedrockKnowledgeBaseConfig`.
@@ -2477,24 +1958,19 @@ pub mod assistant_association {
         pub knowledge_base_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AssociationData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExternalBedrockKnowledgeBaseConfig", self.external_bedrock_knowledge_base_config);
-            p.set_opt("KnowledgeBaseId", self.knowledge_base_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociationData;
+        opt {
+            external_bedrock_knowledge_base_config = "ExternalBedrockKnowledgeBaseConfig",
+            knowledge_base_id = "KnowledgeBaseId",
         }
     }
 
-    pub(super) static ASSOCIATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalBedrockKnowledgeBaseConfig", crate::resource::Rule { shape: Some(&EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSOCIATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalBedrockKnowledgeBaseConfig", crate::resource::Rule { shape: Some(&EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExternalBedrockKnowledgeBaseConfig`.
     #[derive(Clone)]
     pub struct ExternalBedrockKnowledgeBaseConfig {
         /// CloudFormation property `AccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -2505,7 +1981,6 @@ pub mod assistant_association {
 
     impl ExternalBedrockKnowledgeBaseConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bedrock_knowledge_base_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_role_arn: access_role_arn.into(),
@@ -2514,32 +1989,20 @@ pub mod assistant_association {
         }
     }
 
-    impl crate::resource::ToExpr for ExternalBedrockKnowledgeBaseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessRoleArn", self.access_role_arn);
-            p.set("BedrockKnowledgeBaseArn", self.bedrock_knowledge_base_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExternalBedrockKnowledgeBaseConfig;
+        req {
+            access_role_arn = "AccessRoleArn",
+            bedrock_knowledge_base_arn = "BedrockKnowledgeBaseArn",
         }
     }
 
-    pub(super) static EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
-            ("BedrockKnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("BedrockKnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AssociationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociationType {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
@@ -2547,15 +2010,7 @@ pub mod assistant_association {
         ExternalBedrockKnowledgeBase,
     }
 
-    impl crate::value::CfnEnum for AssociationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KnowledgeBase => "KNOWLEDGE_BASE",
-                Self::ExternalBedrockKnowledgeBase => "EXTERNAL_BEDROCK_KNOWLEDGE_BASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssociationType, ["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"]);
 }
 
 /// Definition of AWS::Wisdom::Content Resource Type
@@ -2595,7 +2050,6 @@ pub struct Content {
 
 impl Content {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             knowledge_base_id: knowledge_base_id.into(),
@@ -2609,85 +2063,48 @@ impl Content {
     }
 }
 
-impl crate::resource::Resource for Content {
-    const TYPE: &'static str = "AWS::Wisdom::Content";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTENT_SHAPE)
+crate::resource::props! {
+    resource Content = "AWS::Wisdom::Content", shape: Some(&CONTENT_SHAPE);
+    req {
+        knowledge_base_id = "KnowledgeBaseId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KnowledgeBaseId", self.knowledge_base_id);
-        p.set_opt("Metadata", self.metadata);
-        p.set("Name", self.name);
-        p.set_opt("OverrideLinkOutUri", self.override_link_out_uri);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Title", self.title);
-        p.set_opt("UploadId", self.upload_id);
-        p
+    opt {
+        metadata = "Metadata",
+        override_link_out_uri = "OverrideLinkOutUri",
+        tags = "Tags",
+        title = "Title",
+        upload_id = "UploadId",
     }
 }
 
-static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("OverrideLinkOutUri", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::content::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("UploadId", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("OverrideLinkOutUri", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("UploadId", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Content`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Content> {
-    /// `Fn::GetAtt` `ContentArn`.
-    #[inline]
-    pub fn attr_content_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContentArn`.
+        attr_content_arn: ::std::string::String = "ContentArn",
+        /// `Fn::GetAtt` `ContentId`.
+        attr_content_id: ::std::string::String = "ContentId",
+        /// `Fn::GetAtt` `ContentType`.
+        attr_content_type: ::std::string::String = "ContentType",
+        /// `Fn::GetAtt` `KnowledgeBaseArn`.
+        attr_knowledge_base_arn: ::std::string::String = "KnowledgeBaseArn",
+        /// `Fn::GetAtt` `LinkOutUri`.
+        attr_link_out_uri: ::std::string::String = "LinkOutUri",
+        /// `Fn::GetAtt` `RevisionId`.
+        attr_revision_id: ::std::string::String = "RevisionId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `ContentId`.
-    #[inline]
-    pub fn attr_content_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentId")
-    }
-    /// `Fn::GetAtt` `ContentType`.
-    #[inline]
-    pub fn attr_content_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentType")
-    }
-    /// `Fn::GetAtt` `KnowledgeBaseArn`.
-    #[inline]
-    pub fn attr_knowledge_base_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseArn")
-    }
-    /// `Fn::GetAtt` `LinkOutUri`.
-    #[inline]
-    pub fn attr_link_out_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkOutUri")
-    }
-    /// `Fn::GetAtt` `RevisionId`.
-    #[inline]
-    pub fn attr_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod content {
-    //! Nested property types and enums of [`Content`](super::Content).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::Wisdom::ContentAssociation Resource Type
@@ -2719,7 +2136,6 @@ pub struct ContentAssociation {
 
 impl ContentAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(association: crate::cfn::wisdom::content_association::ContentAssociationContents, association_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::content_association::AssociationType>>, content_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             association,
@@ -2731,61 +2147,43 @@ impl ContentAssociation {
     }
 }
 
-impl crate::resource::Resource for ContentAssociation {
-    const TYPE: &'static str = "AWS::Wisdom::ContentAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTENT_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ContentAssociation = "AWS::Wisdom::ContentAssociation", shape: Some(&CONTENT_ASSOCIATION_SHAPE);
+    req {
+        association = "Association",
+        association_type = "AssociationType",
+        content_id = "ContentId",
+        knowledge_base_id = "KnowledgeBaseId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Association", self.association);
-        p.set("AssociationType", self.association_type);
-        p.set("ContentId", self.content_id);
-        p.set("KnowledgeBaseId", self.knowledge_base_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONTENT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Association", crate::resource::Rule { shape: Some(&self::content_association::CONTENT_ASSOCIATION_CONTENTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::content_association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTENT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Association", crate::resource::Rule { shape: Some(&self::content_association::CONTENT_ASSOCIATION_CONTENTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContentAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContentAssociation> {
-    /// `Fn::GetAtt` `ContentArn`.
-    #[inline]
-    pub fn attr_content_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentArn")
-    }
-    /// `Fn::GetAtt` `ContentAssociationArn`.
-    #[inline]
-    pub fn attr_content_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentAssociationArn")
-    }
-    /// `Fn::GetAtt` `ContentAssociationId`.
-    #[inline]
-    pub fn attr_content_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentAssociationId")
-    }
-    /// `Fn::GetAtt` `KnowledgeBaseArn`.
-    #[inline]
-    pub fn attr_knowledge_base_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContentArn`.
+        attr_content_arn: ::std::string::String = "ContentArn",
+        /// `Fn::GetAtt` `ContentAssociationArn`.
+        attr_content_association_arn: ::std::string::String = "ContentAssociationArn",
+        /// `Fn::GetAtt` `ContentAssociationId`.
+        attr_content_association_id: ::std::string::String = "ContentAssociationId",
+        /// `Fn::GetAtt` `KnowledgeBaseArn`.
+        attr_knowledge_base_arn: ::std::string::String = "KnowledgeBaseArn",
     }
 }
 
 pub mod content_association {
     //! Nested property types and enums of [`ContentAssociation`](super::ContentAssociation).
 
-    /// The definition `ContentAssociationContents`.
     #[derive(Clone)]
     pub struct ContentAssociationContents {
         /// CloudFormation property `AmazonConnectGuideAssociation`; required.
@@ -2802,65 +2200,42 @@ pub mod content_association {
         }
     }
 
-    impl crate::resource::ToExpr for ContentAssociationContents {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AmazonConnectGuideAssociation", self.amazon_connect_guide_association);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentAssociationContents;
+        req {
+            amazon_connect_guide_association = "AmazonConnectGuideAssociation",
         }
     }
 
-    pub(super) static CONTENT_ASSOCIATION_CONTENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmazonConnectGuideAssociation", crate::resource::Rule { shape: Some(&AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_ASSOCIATION_CONTENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmazonConnectGuideAssociation", crate::resource::Rule { shape: Some(&AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonConnectGuideAssociationData`.
     #[derive(Clone, Default)]
     pub struct AmazonConnectGuideAssociationData {
         /// CloudFormation property `FlowId`.
         pub flow_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AmazonConnectGuideAssociationData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowId", self.flow_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonConnectGuideAssociationData;
+        opt {
+            flow_id = "FlowId",
         }
     }
 
-    pub(super) static AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of association.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociationType {
         /// `AMAZON_CONNECT_GUIDE`
         AmazonConnectGuide,
     }
 
-    impl crate::value::CfnEnum for AssociationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonConnectGuide => "AMAZON_CONNECT_GUIDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssociationType, ["AMAZON_CONNECT_GUIDE"]);
 }
 
 /// Definition of AWS::Wisdom::KnowledgeBase Resource Type
@@ -2877,7 +2252,7 @@ pub struct KnowledgeBase {
     /// CloudFormation property `RenderingConfiguration`.
     pub rendering_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::RenderingConfiguration>,
     /// CloudFormation property `ServerSideEncryptionConfiguration`; changing it replaces the resource.
-    pub server_side_encryption_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::ServerSideEncryptionConfiguration>,
+    pub server_side_encryption_configuration: ::std::option::Option<crate::cfn::shared::group_ai::ServerSideEncryptionConfiguration>,
     /// CloudFormation property `SourceConfiguration`; changing it replaces the resource.
     pub source_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::SourceConfiguration>,
     /// CloudFormation property `Tags`; changing it replaces the resource.
@@ -2888,7 +2263,6 @@ pub struct KnowledgeBase {
 
 impl KnowledgeBase {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(knowledge_base_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::knowledge_base::KnowledgeBaseType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2903,101 +2277,64 @@ impl KnowledgeBase {
     }
 }
 
-impl crate::resource::Resource for KnowledgeBase {
-    const TYPE: &'static str = "AWS::Wisdom::KnowledgeBase";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KNOWLEDGE_BASE_SHAPE)
+crate::resource::props! {
+    resource KnowledgeBase = "AWS::Wisdom::KnowledgeBase", shape: Some(&KNOWLEDGE_BASE_SHAPE);
+    req {
+        knowledge_base_type = "KnowledgeBaseType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("KnowledgeBaseType", self.knowledge_base_type);
-        p.set("Name", self.name);
-        p.set_opt("RenderingConfiguration", self.rendering_configuration);
-        p.set_opt("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-        p.set_opt("SourceConfiguration", self.source_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VectorIngestionConfiguration", self.vector_ingestion_configuration);
-        p
+    opt {
+        description = "Description",
+        rendering_configuration = "RenderingConfiguration",
+        server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
+        source_configuration = "SourceConfiguration",
+        tags = "Tags",
+        vector_ingestion_configuration = "VectorIngestionConfiguration",
     }
 }
 
-static KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("RenderingConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::RENDERING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::knowledge_base::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VectorIngestionConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::VECTOR_INGESTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("RenderingConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::RENDERING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VectorIngestionConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::VECTOR_INGESTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KnowledgeBase`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KnowledgeBase> {
-    /// `Fn::GetAtt` `KnowledgeBaseArn`.
-    #[inline]
-    pub fn attr_knowledge_base_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseArn")
-    }
-    /// `Fn::GetAtt` `KnowledgeBaseId`.
-    #[inline]
-    pub fn attr_knowledge_base_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `KnowledgeBaseArn`.
+        attr_knowledge_base_arn: ::std::string::String = "KnowledgeBaseArn",
+        /// `Fn::GetAtt` `KnowledgeBaseId`.
+        attr_knowledge_base_id: ::std::string::String = "KnowledgeBaseId",
     }
 }
 
 pub mod knowledge_base {
     //! Nested property types and enums of [`KnowledgeBase`](super::KnowledgeBase).
 
-    /// The definition `RenderingConfiguration`.
+    pub use crate::cfn::shared::group_ai::ServerSideEncryptionConfiguration;
+
     #[derive(Clone, Default)]
     pub struct RenderingConfiguration {
         /// CloudFormation property `TemplateUri`.
         pub template_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RenderingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TemplateUri", self.template_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested RenderingConfiguration;
+        opt {
+            template_uri = "TemplateUri",
         }
     }
 
-    pub(super) static RENDERING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TemplateUri", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RENDERING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TemplateUri", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServerSideEncryptionConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct ServerSideEncryptionConfiguration {
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for ServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct SourceConfiguration {
         /// CloudFormation property `AppIntegrations`.
@@ -3006,24 +2343,19 @@ pub mod knowledge_base {
         pub managed_source_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::ManagedSourceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppIntegrations", self.app_integrations);
-            p.set_opt("ManagedSourceConfiguration", self.managed_source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfiguration;
+        opt {
+            app_integrations = "AppIntegrations",
+            managed_source_configuration = "ManagedSourceConfiguration",
         }
     }
 
-    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppIntegrations", crate::resource::Rule { shape: Some(&APP_INTEGRATIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedSourceConfiguration", crate::resource::Rule { shape: Some(&MANAGED_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppIntegrations", crate::resource::Rule { shape: Some(&APP_INTEGRATIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedSourceConfiguration", crate::resource::Rule { shape: Some(&MANAGED_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AppIntegrationsConfiguration`.
     #[derive(Clone)]
     pub struct AppIntegrationsConfiguration {
         /// CloudFormation property `AppIntegrationArn`; required.
@@ -3034,7 +2366,6 @@ pub mod knowledge_base {
 
     impl AppIntegrationsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_integration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_integration_arn: app_integration_arn.into(),
@@ -3043,46 +2374,38 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for AppIntegrationsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppIntegrationArn", self.app_integration_arn);
-            p.set_opt("ObjectFields", self.object_fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppIntegrationsConfiguration;
+        req {
+            app_integration_arn = "AppIntegrationArn",
+        }
+        opt {
+            object_fields = "ObjectFields",
         }
     }
 
-    pub(super) static APP_INTEGRATIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppIntegrationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
-            ("ObjectFields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APP_INTEGRATIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppIntegrationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
+        ("ObjectFields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedSourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct ManagedSourceConfiguration {
         /// CloudFormation property `WebCrawlerConfiguration`.
         pub web_crawler_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::WebCrawlerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ManagedSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("WebCrawlerConfiguration", self.web_crawler_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedSourceConfiguration;
+        opt {
+            web_crawler_configuration = "WebCrawlerConfiguration",
         }
     }
 
-    pub(super) static MANAGED_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WebCrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WebCrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerConfiguration`.
     #[derive(Clone)]
     pub struct WebCrawlerConfiguration {
         /// CloudFormation property `CrawlerLimits`.
@@ -3111,102 +2434,77 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for WebCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerLimits", self.crawler_limits);
-            p.set_opt("ExclusionFilters", self.exclusion_filters);
-            p.set_opt("InclusionFilters", self.inclusion_filters);
-            p.set_opt("Scope", self.scope);
-            p.set("UrlConfiguration", self.url_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerConfiguration;
+        req {
+            url_configuration = "UrlConfiguration",
+        }
+        opt {
+            crawler_limits = "CrawlerLimits",
+            exclusion_filters = "ExclusionFilters",
+            inclusion_filters = "InclusionFilters",
+            scope = "Scope",
         }
     }
 
-    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerLimits", crate::resource::Rule { shape: Some(&CRAWLER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UrlConfiguration", crate::resource::Rule { shape: Some(&URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerLimits", crate::resource::Rule { shape: Some(&CRAWLER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UrlConfiguration", crate::resource::Rule { shape: Some(&URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `CrawlerLimits`.
     #[derive(Clone, Default)]
     pub struct CrawlerLimits {
         /// CloudFormation property `RateLimit`.
         pub rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for CrawlerLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RateLimit", self.rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrawlerLimits;
+        opt {
+            rate_limit = "RateLimit",
         }
     }
 
-    pub(super) static CRAWLER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RateLimit", crate::resource::Rule { min: Some(1.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CRAWLER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RateLimit", crate::resource::Rule { min: Some(1.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `UrlConfiguration`.
     #[derive(Clone, Default)]
     pub struct UrlConfiguration {
         /// CloudFormation property `SeedUrls`.
         pub seed_urls: ::std::option::Option<::std::vec::Vec<crate::cfn::wisdom::knowledge_base::SeedUrl>>,
     }
 
-    impl crate::resource::ToExpr for UrlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SeedUrls", self.seed_urls);
-            p.into_expr()
+    crate::resource::props! {
+        nested UrlConfiguration;
+        opt {
+            seed_urls = "SeedUrls",
         }
     }
 
-    pub(super) static URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SeedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SEED_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SeedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SEED_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SeedUrl`.
     #[derive(Clone, Default)]
     pub struct SeedUrl {
         /// CloudFormation property `Url`.
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SeedUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SeedUrl;
+        opt {
+            url = "Url",
         }
     }
 
-    pub(super) static SEED_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEED_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VectorIngestionConfiguration`.
     #[derive(Clone, Default)]
     pub struct VectorIngestionConfiguration {
         /// CloudFormation property `ChunkingConfiguration`.
@@ -3215,24 +2513,19 @@ pub mod knowledge_base {
         pub parsing_configuration: ::std::option::Option<crate::cfn::wisdom::knowledge_base::ParsingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for VectorIngestionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChunkingConfiguration", self.chunking_configuration);
-            p.set_opt("ParsingConfiguration", self.parsing_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorIngestionConfiguration;
+        opt {
+            chunking_configuration = "ChunkingConfiguration",
+            parsing_configuration = "ParsingConfiguration",
         }
     }
 
-    pub(super) static VECTOR_INGESTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChunkingConfiguration", crate::resource::Rule { shape: Some(&CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParsingConfiguration", crate::resource::Rule { shape: Some(&PARSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_INGESTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChunkingConfiguration", crate::resource::Rule { shape: Some(&CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParsingConfiguration", crate::resource::Rule { shape: Some(&PARSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ChunkingConfiguration`.
     #[derive(Clone)]
     pub struct ChunkingConfiguration {
         /// CloudFormation property `ChunkingStrategy`; required.
@@ -3247,7 +2540,6 @@ pub mod knowledge_base {
 
     impl ChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(chunking_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::knowledge_base::ChunkingStrategy>>) -> Self {
             Self {
                 chunking_strategy: chunking_strategy.into(),
@@ -3258,27 +2550,24 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for ChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChunkingStrategy", self.chunking_strategy);
-            p.set_opt("FixedSizeChunkingConfiguration", self.fixed_size_chunking_configuration);
-            p.set_opt("HierarchicalChunkingConfiguration", self.hierarchical_chunking_configuration);
-            p.set_opt("SemanticChunkingConfiguration", self.semantic_chunking_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChunkingConfiguration;
+        req {
+            chunking_strategy = "ChunkingStrategy",
+        }
+        opt {
+            fixed_size_chunking_configuration = "FixedSizeChunkingConfiguration",
+            hierarchical_chunking_configuration = "HierarchicalChunkingConfiguration",
+            semantic_chunking_configuration = "SemanticChunkingConfiguration",
         }
     }
 
-    pub(super) static CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedSizeChunkingConfiguration", crate::resource::Rule { shape: Some(&FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HierarchicalChunkingConfiguration", crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SemanticChunkingConfiguration", crate::resource::Rule { shape: Some(&SEMANTIC_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedSizeChunkingConfiguration", crate::resource::Rule { shape: Some(&FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HierarchicalChunkingConfiguration", crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SemanticChunkingConfiguration", crate::resource::Rule { shape: Some(&SEMANTIC_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FixedSizeChunkingConfiguration`.
     #[derive(Clone)]
     pub struct FixedSizeChunkingConfiguration {
         /// CloudFormation property `MaxTokens`; required.
@@ -3289,7 +2578,6 @@ pub mod knowledge_base {
 
     impl FixedSizeChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_tokens: impl ::std::convert::Into<crate::value::Val<f64>>, overlap_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 max_tokens: max_tokens.into(),
@@ -3298,24 +2586,19 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for FixedSizeChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTokens", self.max_tokens);
-            p.set("OverlapPercentage", self.overlap_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested FixedSizeChunkingConfiguration;
+        req {
+            max_tokens = "MaxTokens",
+            overlap_percentage = "OverlapPercentage",
         }
     }
 
-    pub(super) static FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("OverlapPercentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("OverlapPercentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HierarchicalChunkingConfiguration`.
     #[derive(Clone)]
     pub struct HierarchicalChunkingConfiguration {
         /// CloudFormation property `LevelConfigurations`; required.
@@ -3326,7 +2609,6 @@ pub mod knowledge_base {
 
     impl HierarchicalChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(level_configurations: ::std::vec::Vec<crate::cfn::wisdom::knowledge_base::HierarchicalChunkingLevelConfiguration>, overlap_tokens: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 level_configurations,
@@ -3335,24 +2617,19 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for HierarchicalChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LevelConfigurations", self.level_configurations);
-            p.set("OverlapTokens", self.overlap_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested HierarchicalChunkingConfiguration;
+        req {
+            level_configurations = "LevelConfigurations",
+            overlap_tokens = "OverlapTokens",
         }
     }
 
-    pub(super) static HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LevelConfigurations", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OverlapTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LevelConfigurations", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OverlapTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HierarchicalChunkingLevelConfiguration`.
     #[derive(Clone)]
     pub struct HierarchicalChunkingLevelConfiguration {
         /// CloudFormation property `MaxTokens`; required.
@@ -3361,7 +2638,6 @@ pub mod knowledge_base {
 
     impl HierarchicalChunkingLevelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_tokens: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 max_tokens: max_tokens.into(),
@@ -3369,22 +2645,17 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for HierarchicalChunkingLevelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTokens", self.max_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested HierarchicalChunkingLevelConfiguration;
+        req {
+            max_tokens = "MaxTokens",
         }
     }
 
-    pub(super) static HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), max: Some(8192.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), max: Some(8192.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SemanticChunkingConfiguration`.
     #[derive(Clone)]
     pub struct SemanticChunkingConfiguration {
         /// CloudFormation property `BreakpointPercentileThreshold`; required.
@@ -3397,7 +2668,6 @@ pub mod knowledge_base {
 
     impl SemanticChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(breakpoint_percentile_threshold: impl ::std::convert::Into<crate::value::Val<f64>>, buffer_size: impl ::std::convert::Into<crate::value::Val<f64>>, max_tokens: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 breakpoint_percentile_threshold: breakpoint_percentile_threshold.into(),
@@ -3407,26 +2677,21 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for SemanticChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BreakpointPercentileThreshold", self.breakpoint_percentile_threshold);
-            p.set("BufferSize", self.buffer_size);
-            p.set("MaxTokens", self.max_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticChunkingConfiguration;
+        req {
+            breakpoint_percentile_threshold = "BreakpointPercentileThreshold",
+            buffer_size = "BufferSize",
+            max_tokens = "MaxTokens",
         }
     }
 
-    pub(super) static SEMANTIC_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BreakpointPercentileThreshold", crate::resource::Rule { min: Some(50.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("BufferSize", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BreakpointPercentileThreshold", crate::resource::Rule { min: Some(50.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("BufferSize", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ParsingConfiguration`.
     #[derive(Clone)]
     pub struct ParsingConfiguration {
         /// CloudFormation property `BedrockFoundationModelConfiguration`.
@@ -3437,7 +2702,6 @@ pub mod knowledge_base {
 
     impl ParsingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parsing_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::knowledge_base::ParsingStrategy>>) -> Self {
             Self {
                 bedrock_foundation_model_configuration: ::std::option::Option::None,
@@ -3446,23 +2710,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for ParsingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockFoundationModelConfiguration", self.bedrock_foundation_model_configuration);
-            p.set("ParsingStrategy", self.parsing_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParsingConfiguration;
+        req {
+            parsing_strategy = "ParsingStrategy",
+        }
+        opt {
+            bedrock_foundation_model_configuration = "BedrockFoundationModelConfiguration",
         }
     }
 
-    pub(super) static PARSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BedrockFoundationModelConfiguration`.
     #[derive(Clone)]
     pub struct BedrockFoundationModelConfiguration {
         /// CloudFormation property `ModelArn`; required.
@@ -3473,7 +2734,6 @@ pub mod knowledge_base {
 
     impl BedrockFoundationModelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 model_arn: model_arn.into(),
@@ -3482,24 +2742,21 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockFoundationModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ModelArn", self.model_arn);
-            p.set_opt("ParsingPrompt", self.parsing_prompt);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockFoundationModelConfiguration;
+        req {
+            model_arn = "ModelArn",
+        }
+        opt {
+            parsing_prompt = "ParsingPrompt",
         }
     }
 
-    pub(super) static BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\\/anthropic.claude-3-haiku-20240307-v1:0$")), ..crate::resource::Rule::NONE }),
-            ("ParsingPrompt", crate::resource::Rule { shape: Some(&PARSING_PROMPT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\\/anthropic.claude-3-haiku-20240307-v1:0$")), ..crate::resource::Rule::NONE }),
+        ("ParsingPrompt", crate::resource::Rule { shape: Some(&PARSING_PROMPT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ParsingPrompt`.
     #[derive(Clone)]
     pub struct ParsingPrompt {
         /// CloudFormation property `ParsingPromptText`; required.
@@ -3508,7 +2765,6 @@ pub mod knowledge_base {
 
     impl ParsingPrompt {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parsing_prompt_text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parsing_prompt_text: parsing_prompt_text.into(),
@@ -3516,23 +2772,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for ParsingPrompt {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParsingPromptText", self.parsing_prompt_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParsingPrompt;
+        req {
+            parsing_prompt_text = "ParsingPromptText",
         }
     }
 
-    pub(super) static PARSING_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParsingPromptText", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSING_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParsingPromptText", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `KnowledgeBaseType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseType {
         /// `EXTERNAL`
         External,
@@ -3546,21 +2797,9 @@ pub mod knowledge_base {
         QuickResponses,
     }
 
-    impl crate::value::CfnEnum for KnowledgeBaseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::External => "EXTERNAL",
-                Self::Custom => "CUSTOM",
-                Self::MessageTemplates => "MESSAGE_TEMPLATES",
-                Self::Managed => "MANAGED",
-                Self::QuickResponses => "QUICK_RESPONSES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KnowledgeBaseType, ["EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"]);
 
-    /// Allowed values of `Scope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `HOST_ONLY`
         HostOnly,
@@ -3568,18 +2807,9 @@ pub mod knowledge_base {
         Subdomains,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HostOnly => "HOST_ONLY",
-                Self::Subdomains => "SUBDOMAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["HOST_ONLY", "SUBDOMAINS"]);
 
-    /// Allowed values of `ChunkingStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChunkingStrategy {
         /// `FIXED_SIZE`
         FixedSize,
@@ -3591,33 +2821,15 @@ pub mod knowledge_base {
         Semantic,
     }
 
-    impl crate::value::CfnEnum for ChunkingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FixedSize => "FIXED_SIZE",
-                Self::None => "NONE",
-                Self::Hierarchical => "HIERARCHICAL",
-                Self::Semantic => "SEMANTIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChunkingStrategy, ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]);
 
-    /// Allowed values of `ParsingStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingStrategy {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
     }
 
-    impl crate::value::CfnEnum for ParsingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BedrockFoundationModel => "BEDROCK_FOUNDATION_MODEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParsingStrategy, ["BEDROCK_FOUNDATION_MODEL"]);
 }
 
 /// Definition of AWS::Wisdom::MessageTemplate Resource Type
@@ -3669,7 +2881,6 @@ pub struct MessageTemplate {
 
 impl MessageTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_subtype: impl ::std::convert::Into<crate::value::Val<crate::cfn::wisdom::message_template::ChannelSubtype>>, content: crate::cfn::wisdom::message_template::Content, knowledge_base_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_subtype: channel_subtype.into(),
@@ -3686,59 +2897,45 @@ impl MessageTemplate {
     }
 }
 
-impl crate::resource::Resource for MessageTemplate {
-    const TYPE: &'static str = "AWS::Wisdom::MessageTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MESSAGE_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource MessageTemplate = "AWS::Wisdom::MessageTemplate", shape: Some(&MESSAGE_TEMPLATE_SHAPE);
+    req {
+        channel_subtype = "ChannelSubtype",
+        content = "Content",
+        knowledge_base_arn = "KnowledgeBaseArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelSubtype", self.channel_subtype);
-        p.set("Content", self.content);
-        p.set_opt("DefaultAttributes", self.default_attributes);
-        p.set_opt("Description", self.description);
-        p.set_opt("GroupingConfiguration", self.grouping_configuration);
-        p.set("KnowledgeBaseArn", self.knowledge_base_arn);
-        p.set_opt("Language", self.language);
-        p.set_opt("MessageTemplateAttachments", self.message_template_attachments);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        default_attributes = "DefaultAttributes",
+        description = "Description",
+        grouping_configuration = "GroupingConfiguration",
+        language = "Language",
+        message_template_attachments = "MessageTemplateAttachments",
+        tags = "Tags",
     }
 }
 
-static MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { shape: Some(&self::message_template::CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefaultAttributes", crate::resource::Rule { shape: Some(&self::message_template::MESSAGE_TEMPLATE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("GroupingConfiguration", crate::resource::Rule { shape: Some(&self::message_template::GROUPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$")), ..crate::resource::Rule::NONE }),
-        ("Language", crate::resource::Rule { min_len: Some(2), max_len: Some(5), ..crate::resource::Rule::NONE }),
-        ("MessageTemplateAttachments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::message_template::MESSAGE_TEMPLATE_ATTACHMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\\\s_.,-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::message_template::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { shape: Some(&self::message_template::CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultAttributes", crate::resource::Rule { shape: Some(&self::message_template::MESSAGE_TEMPLATE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("GroupingConfiguration", crate::resource::Rule { shape: Some(&self::message_template::GROUPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$")), ..crate::resource::Rule::NONE }),
+    ("Language", crate::resource::Rule { min_len: Some(2), max_len: Some(5), ..crate::resource::Rule::NONE }),
+    ("MessageTemplateAttachments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::message_template::MESSAGE_TEMPLATE_ATTACHMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\\\s_.,-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MessageTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MessageTemplate> {
-    /// `Fn::GetAtt` `MessageTemplateArn`.
-    #[inline]
-    pub fn attr_message_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MessageTemplateArn")
-    }
-    /// `Fn::GetAtt` `MessageTemplateContentSha256`.
-    #[inline]
-    pub fn attr_message_template_content_sha256(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MessageTemplateContentSha256")
-    }
-    /// `Fn::GetAtt` `MessageTemplateId`.
-    #[inline]
-    pub fn attr_message_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MessageTemplateId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MessageTemplateArn`.
+        attr_message_template_arn: ::std::string::String = "MessageTemplateArn",
+        /// `Fn::GetAtt` `MessageTemplateContentSha256`.
+        attr_message_template_content_sha256: ::std::string::String = "MessageTemplateContentSha256",
+        /// `Fn::GetAtt` `MessageTemplateId`.
+        attr_message_template_id: ::std::string::String = "MessageTemplateId",
     }
 }
 
@@ -3758,22 +2955,18 @@ pub mod message_template {
         pub sms_message_template_content: ::std::option::Option<crate::cfn::wisdom::message_template::SmsMessageTemplateContent>,
     }
 
-    impl crate::resource::ToExpr for Content {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailMessageTemplateContent", self.email_message_template_content);
-            p.set_opt("SmsMessageTemplateContent", self.sms_message_template_content);
-            p.into_expr()
+    crate::resource::props! {
+        nested Content;
+        opt {
+            email_message_template_content = "EmailMessageTemplateContent",
+            sms_message_template_content = "SmsMessageTemplateContent",
         }
     }
 
-    pub(super) static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailMessageTemplateContent", crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SmsMessageTemplateContent", crate::resource::Rule { shape: Some(&SMS_MESSAGE_TEMPLATE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailMessageTemplateContent", crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SmsMessageTemplateContent", crate::resource::Rule { shape: Some(&SMS_MESSAGE_TEMPLATE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The content of message template that applies to email channel subtype.
     #[derive(Clone)]
@@ -3794,7 +2987,6 @@ pub mod message_template {
 
     impl EmailMessageTemplateContent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(body: crate::cfn::wisdom::message_template::EmailMessageTemplateContentBody, headers: ::std::vec::Vec<crate::cfn::wisdom::message_template::EmailMessageTemplateHeader>, subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 body,
@@ -3804,24 +2996,20 @@ pub mod message_template {
         }
     }
 
-    impl crate::resource::ToExpr for EmailMessageTemplateContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Body", self.body);
-            p.set("Headers", self.headers);
-            p.set("Subject", self.subject);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailMessageTemplateContent;
+        req {
+            body = "Body",
+            headers = "Headers",
+            subject = "Subject",
         }
     }
 
-    pub(super) static EMAIL_MESSAGE_TEMPLATE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Body", crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Headers", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subject", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_MESSAGE_TEMPLATE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Body", crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Headers", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&EMAIL_MESSAGE_TEMPLATE_HEADER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subject", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The body to use in email messages.
     #[derive(Clone, Default)]
@@ -3836,22 +3024,18 @@ pub mod message_template {
         pub plain_text: ::std::option::Option<crate::cfn::wisdom::message_template::MessageTemplateBodyContentProvider>,
     }
 
-    impl crate::resource::ToExpr for EmailMessageTemplateContentBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Html", self.html);
-            p.set_opt("PlainText", self.plain_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailMessageTemplateContentBody;
+        opt {
+            html = "Html",
+            plain_text = "PlainText",
         }
     }
 
-    pub(super) static EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Html", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PlainText", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Html", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PlainText", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The container of message template body.
     #[derive(Clone, Default)]
@@ -3860,20 +3044,16 @@ pub mod message_template {
         pub content: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MessageTemplateBodyContentProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageTemplateBodyContentProvider;
+        opt {
+            content = "Content",
         }
     }
 
-    pub(super) static MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The email header to include in email messages.
     #[derive(Clone, Default)]
@@ -3888,22 +3068,18 @@ pub mod message_template {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailMessageTemplateHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailMessageTemplateHeader;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static EMAIL_MESSAGE_TEMPLATE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(126), pattern: Some(crate::resource::Pattern::Regex("^[!-9;-@A-~]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(870), pattern: Some(crate::resource::Pattern::Regex("[ -~]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_MESSAGE_TEMPLATE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(126), pattern: Some(crate::resource::Pattern::Regex("^[!-9;-@A-~]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(870), pattern: Some(crate::resource::Pattern::Regex("[ -~]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The content of message template that applies to SMS channel subtype.
     #[derive(Clone)]
@@ -3924,20 +3100,16 @@ pub mod message_template {
         }
     }
 
-    impl crate::resource::ToExpr for SmsMessageTemplateContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Body", self.body);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsMessageTemplateContent;
+        req {
+            body = "Body",
         }
     }
 
-    pub(super) static SMS_MESSAGE_TEMPLATE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Body", crate::resource::Rule { shape: Some(&SMS_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMS_MESSAGE_TEMPLATE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Body", crate::resource::Rule { shape: Some(&SMS_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The body to use in SMS messages.
     #[derive(Clone, Default)]
@@ -3948,20 +3120,16 @@ pub mod message_template {
         pub plain_text: ::std::option::Option<crate::cfn::wisdom::message_template::MessageTemplateBodyContentProvider>,
     }
 
-    impl crate::resource::ToExpr for SmsMessageTemplateContentBody {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PlainText", self.plain_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsMessageTemplateContentBody;
+        opt {
+            plain_text = "PlainText",
         }
     }
 
-    pub(super) static SMS_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PlainText", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMS_MESSAGE_TEMPLATE_CONTENT_BODY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PlainText", crate::resource::Rule { shape: Some(&MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable.
     #[derive(Clone, Default)]
@@ -3984,25 +3152,21 @@ pub mod message_template {
         pub system_attributes: ::std::option::Option<crate::cfn::wisdom::message_template::SystemAttributes>,
     }
 
-    impl crate::resource::ToExpr for MessageTemplateAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentAttributes", self.agent_attributes);
-            p.set_opt("CustomAttributes", self.custom_attributes);
-            p.set_opt("CustomerProfileAttributes", self.customer_profile_attributes);
-            p.set_opt("SystemAttributes", self.system_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageTemplateAttributes;
+        opt {
+            agent_attributes = "AgentAttributes",
+            custom_attributes = "CustomAttributes",
+            customer_profile_attributes = "CustomerProfileAttributes",
+            system_attributes = "SystemAttributes",
         }
     }
 
-    pub(super) static MESSAGE_TEMPLATE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentAttributes", crate::resource::Rule { shape: Some(&AGENT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomerProfileAttributes", crate::resource::Rule { shape: Some(&CUSTOMER_PROFILE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SystemAttributes", crate::resource::Rule { shape: Some(&SYSTEM_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_TEMPLATE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentAttributes", crate::resource::Rule { shape: Some(&AGENT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomerProfileAttributes", crate::resource::Rule { shape: Some(&CUSTOMER_PROFILE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SystemAttributes", crate::resource::Rule { shape: Some(&SYSTEM_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The agent attributes that are used with the message template.
     #[derive(Clone, Default)]
@@ -4017,22 +3181,18 @@ pub mod message_template {
         pub last_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AgentAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirstName", self.first_name);
-            p.set_opt("LastName", self.last_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentAttributes;
+        opt {
+            first_name = "FirstName",
+            last_name = "LastName",
         }
     }
 
-    pub(super) static AGENT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The customer profile attributes that are used with the message template.
     #[derive(Clone, Default)]
@@ -4271,133 +3431,129 @@ pub mod message_template {
         pub state: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomerProfileAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountNumber", self.account_number);
-            p.set_opt("AdditionalInformation", self.additional_information);
-            p.set_opt("Address1", self.address1);
-            p.set_opt("Address2", self.address2);
-            p.set_opt("Address3", self.address3);
-            p.set_opt("Address4", self.address4);
-            p.set_opt("BillingAddress1", self.billing_address1);
-            p.set_opt("BillingAddress2", self.billing_address2);
-            p.set_opt("BillingAddress3", self.billing_address3);
-            p.set_opt("BillingAddress4", self.billing_address4);
-            p.set_opt("BillingCity", self.billing_city);
-            p.set_opt("BillingCountry", self.billing_country);
-            p.set_opt("BillingCounty", self.billing_county);
-            p.set_opt("BillingPostalCode", self.billing_postal_code);
-            p.set_opt("BillingProvince", self.billing_province);
-            p.set_opt("BillingState", self.billing_state);
-            p.set_opt("BirthDate", self.birth_date);
-            p.set_opt("BusinessEmailAddress", self.business_email_address);
-            p.set_opt("BusinessName", self.business_name);
-            p.set_opt("BusinessPhoneNumber", self.business_phone_number);
-            p.set_opt("City", self.city);
-            p.set_opt("Country", self.country);
-            p.set_opt("County", self.county);
-            p.set_opt("Custom", self.custom);
-            p.set_opt("EmailAddress", self.email_address);
-            p.set_opt("FirstName", self.first_name);
-            p.set_opt("Gender", self.gender);
-            p.set_opt("HomePhoneNumber", self.home_phone_number);
-            p.set_opt("LastName", self.last_name);
-            p.set_opt("MailingAddress1", self.mailing_address1);
-            p.set_opt("MailingAddress2", self.mailing_address2);
-            p.set_opt("MailingAddress3", self.mailing_address3);
-            p.set_opt("MailingAddress4", self.mailing_address4);
-            p.set_opt("MailingCity", self.mailing_city);
-            p.set_opt("MailingCountry", self.mailing_country);
-            p.set_opt("MailingCounty", self.mailing_county);
-            p.set_opt("MailingPostalCode", self.mailing_postal_code);
-            p.set_opt("MailingProvince", self.mailing_province);
-            p.set_opt("MailingState", self.mailing_state);
-            p.set_opt("MiddleName", self.middle_name);
-            p.set_opt("MobilePhoneNumber", self.mobile_phone_number);
-            p.set_opt("PartyType", self.party_type);
-            p.set_opt("PhoneNumber", self.phone_number);
-            p.set_opt("PostalCode", self.postal_code);
-            p.set_opt("ProfileARN", self.profile_arn);
-            p.set_opt("ProfileId", self.profile_id);
-            p.set_opt("Province", self.province);
-            p.set_opt("ShippingAddress1", self.shipping_address1);
-            p.set_opt("ShippingAddress2", self.shipping_address2);
-            p.set_opt("ShippingAddress3", self.shipping_address3);
-            p.set_opt("ShippingAddress4", self.shipping_address4);
-            p.set_opt("ShippingCity", self.shipping_city);
-            p.set_opt("ShippingCountry", self.shipping_country);
-            p.set_opt("ShippingCounty", self.shipping_county);
-            p.set_opt("ShippingPostalCode", self.shipping_postal_code);
-            p.set_opt("ShippingProvince", self.shipping_province);
-            p.set_opt("ShippingState", self.shipping_state);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerProfileAttributes;
+        opt {
+            account_number = "AccountNumber",
+            additional_information = "AdditionalInformation",
+            address1 = "Address1",
+            address2 = "Address2",
+            address3 = "Address3",
+            address4 = "Address4",
+            billing_address1 = "BillingAddress1",
+            billing_address2 = "BillingAddress2",
+            billing_address3 = "BillingAddress3",
+            billing_address4 = "BillingAddress4",
+            billing_city = "BillingCity",
+            billing_country = "BillingCountry",
+            billing_county = "BillingCounty",
+            billing_postal_code = "BillingPostalCode",
+            billing_province = "BillingProvince",
+            billing_state = "BillingState",
+            birth_date = "BirthDate",
+            business_email_address = "BusinessEmailAddress",
+            business_name = "BusinessName",
+            business_phone_number = "BusinessPhoneNumber",
+            city = "City",
+            country = "Country",
+            county = "County",
+            custom = "Custom",
+            email_address = "EmailAddress",
+            first_name = "FirstName",
+            gender = "Gender",
+            home_phone_number = "HomePhoneNumber",
+            last_name = "LastName",
+            mailing_address1 = "MailingAddress1",
+            mailing_address2 = "MailingAddress2",
+            mailing_address3 = "MailingAddress3",
+            mailing_address4 = "MailingAddress4",
+            mailing_city = "MailingCity",
+            mailing_country = "MailingCountry",
+            mailing_county = "MailingCounty",
+            mailing_postal_code = "MailingPostalCode",
+            mailing_province = "MailingProvince",
+            mailing_state = "MailingState",
+            middle_name = "MiddleName",
+            mobile_phone_number = "MobilePhoneNumber",
+            party_type = "PartyType",
+            phone_number = "PhoneNumber",
+            postal_code = "PostalCode",
+            profile_arn = "ProfileARN",
+            profile_id = "ProfileId",
+            province = "Province",
+            shipping_address1 = "ShippingAddress1",
+            shipping_address2 = "ShippingAddress2",
+            shipping_address3 = "ShippingAddress3",
+            shipping_address4 = "ShippingAddress4",
+            shipping_city = "ShippingCity",
+            shipping_country = "ShippingCountry",
+            shipping_county = "ShippingCounty",
+            shipping_postal_code = "ShippingPostalCode",
+            shipping_province = "ShippingProvince",
+            shipping_state = "ShippingState",
+            state = "State",
         }
     }
 
-    pub(super) static CUSTOMER_PROFILE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("AdditionalInformation", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Address1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Address2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Address3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Address4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BillingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BirthDate", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BusinessEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BusinessName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("BusinessPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("City", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Country", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("County", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Gender", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("HomePhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MailingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MiddleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("MobilePhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("PartyType", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("PhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ProfileARN", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("Province", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("ShippingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("State", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_PROFILE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("AdditionalInformation", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Address1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Address2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Address3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Address4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BillingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BirthDate", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BusinessEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BusinessName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("BusinessPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("City", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Country", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("County", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Gender", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("HomePhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MailingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MiddleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("MobilePhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("PartyType", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("PhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ProfileARN", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("Province", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingAddress1", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingAddress2", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingAddress3", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingAddress4", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingCity", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingCountry", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingPostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingProvince", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("ShippingState", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("State", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The system attributes that are used with the message template.
     #[derive(Clone, Default)]
@@ -4416,24 +3572,20 @@ pub mod message_template {
         pub system_endpoint: ::std::option::Option<crate::cfn::wisdom::message_template::SystemEndpointAttributes>,
     }
 
-    impl crate::resource::ToExpr for SystemAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerEndpoint", self.customer_endpoint);
-            p.set_opt("Name", self.name);
-            p.set_opt("SystemEndpoint", self.system_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested SystemAttributes;
+        opt {
+            customer_endpoint = "CustomerEndpoint",
+            name = "Name",
+            system_endpoint = "SystemEndpoint",
         }
     }
 
-    pub(super) static SYSTEM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerEndpoint", crate::resource::Rule { shape: Some(&SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-            ("SystemEndpoint", crate::resource::Rule { shape: Some(&SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYSTEM_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerEndpoint", crate::resource::Rule { shape: Some(&SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+        ("SystemEndpoint", crate::resource::Rule { shape: Some(&SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The system endpoint attributes that are used with the message template.
     #[derive(Clone, Default)]
@@ -4444,20 +3596,16 @@ pub mod message_template {
         pub address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SystemEndpointAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.into_expr()
+    crate::resource::props! {
+        nested SystemEndpointAttributes;
+        opt {
+            address = "Address",
         }
     }
 
-    pub(super) static SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYSTEM_ENDPOINT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { min_len: Some(1), max_len: Some(32767), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration information of the user groups that the message template is accessible to.
     #[derive(Clone)]
@@ -4474,7 +3622,6 @@ pub mod message_template {
 
     impl GroupingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(criteria: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 criteria: criteria.into(),
@@ -4483,24 +3630,19 @@ pub mod message_template {
         }
     }
 
-    impl crate::resource::ToExpr for GroupingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Criteria", self.criteria);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupingConfiguration;
+        req {
+            criteria = "Criteria",
+            values = "Values",
         }
     }
 
-    pub(super) static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Criteria", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Criteria", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MessageTemplateAttachment`.
     #[derive(Clone)]
     pub struct MessageTemplateAttachment {
         /// CloudFormation property `AttachmentId`.
@@ -4517,7 +3659,6 @@ pub mod message_template {
 
     impl MessageTemplateAttachment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attachment_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_presigned_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attachment_id: ::std::option::Option::None,
@@ -4527,34 +3668,25 @@ pub mod message_template {
         }
     }
 
-    impl crate::resource::ToExpr for MessageTemplateAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttachmentId", self.attachment_id);
-            p.set("AttachmentName", self.attachment_name);
-            p.set("S3PresignedUrl", self.s3_presigned_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageTemplateAttachment;
+        req {
+            attachment_name = "AttachmentName",
+            s3_presigned_url = "S3PresignedUrl",
+        }
+        opt {
+            attachment_id = "AttachmentId",
         }
     }
 
-    pub(super) static MESSAGE_TEMPLATE_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttachmentId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("AttachmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("S3PresignedUrl", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_TEMPLATE_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttachmentId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("AttachmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("S3PresignedUrl", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The channel subtype this message template applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelSubtype {
         /// `EMAIL`
         Email,
@@ -4562,15 +3694,7 @@ pub mod message_template {
         Sms,
     }
 
-    impl crate::value::CfnEnum for ChannelSubtype {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "EMAIL",
-                Self::Sms => "SMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChannelSubtype, ["EMAIL", "SMS"]);
 }
 
 /// A version for the specified customer-managed message template within the specified knowledge base.
@@ -4590,7 +3714,6 @@ pub struct MessageTemplateVersion {
 
 impl MessageTemplateVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(message_template_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             message_template_arn: message_template_arn.into(),
@@ -4599,39 +3722,28 @@ impl MessageTemplateVersion {
     }
 }
 
-impl crate::resource::Resource for MessageTemplateVersion {
-    const TYPE: &'static str = "AWS::Wisdom::MessageTemplateVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MESSAGE_TEMPLATE_VERSION_SHAPE)
+crate::resource::props! {
+    resource MessageTemplateVersion = "AWS::Wisdom::MessageTemplateVersion", shape: Some(&MESSAGE_TEMPLATE_VERSION_SHAPE);
+    req {
+        message_template_arn = "MessageTemplateArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MessageTemplateArn", self.message_template_arn);
-        p.set_opt("MessageTemplateContentSha256", self.message_template_content_sha256);
-        p
+    opt {
+        message_template_content_sha256 = "MessageTemplateContentSha256",
     }
 }
 
-static MESSAGE_TEMPLATE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MessageTemplateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$")), ..crate::resource::Rule::NONE }),
-        ("MessageTemplateContentSha256", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MESSAGE_TEMPLATE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MessageTemplateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$")), ..crate::resource::Rule::NONE }),
+    ("MessageTemplateContentSha256", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MessageTemplateVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MessageTemplateVersion> {
-    /// `Fn::GetAtt` `MessageTemplateVersionArn`.
-    #[inline]
-    pub fn attr_message_template_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MessageTemplateVersionArn")
-    }
-    /// `Fn::GetAtt` `MessageTemplateVersionNumber`.
-    #[inline]
-    pub fn attr_message_template_version_number(self) -> crate::value::Val<f64> {
-        self.__get_att("MessageTemplateVersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MessageTemplateVersionArn`.
+        attr_message_template_version_arn: ::std::string::String = "MessageTemplateVersionArn",
+        /// `Fn::GetAtt` `MessageTemplateVersionNumber`.
+        attr_message_template_version_number: f64 = "MessageTemplateVersionNumber",
     }
 }
 
@@ -4690,7 +3802,6 @@ pub struct QuickResponse {
 
 impl QuickResponse {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: crate::cfn::wisdom::quick_response::QuickResponseContentProvider, knowledge_base_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channels: ::std::option::Option::None,
@@ -4708,66 +3819,49 @@ impl QuickResponse {
     }
 }
 
-impl crate::resource::Resource for QuickResponse {
-    const TYPE: &'static str = "AWS::Wisdom::QuickResponse";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUICK_RESPONSE_SHAPE)
+crate::resource::props! {
+    resource QuickResponse = "AWS::Wisdom::QuickResponse", shape: Some(&QUICK_RESPONSE_SHAPE);
+    req {
+        content = "Content",
+        knowledge_base_arn = "KnowledgeBaseArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Channels", self.channels);
-        p.set("Content", self.content);
-        p.set_opt("ContentType", self.content_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("GroupingConfiguration", self.grouping_configuration);
-        p.set_opt("IsActive", self.is_active);
-        p.set("KnowledgeBaseArn", self.knowledge_base_arn);
-        p.set_opt("Language", self.language);
-        p.set("Name", self.name);
-        p.set_opt("ShortcutKey", self.shortcut_key);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        channels = "Channels",
+        content_type = "ContentType",
+        description = "Description",
+        grouping_configuration = "GroupingConfiguration",
+        is_active = "IsActive",
+        language = "Language",
+        shortcut_key = "ShortcutKey",
+        tags = "Tags",
     }
 }
 
-static QUICK_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Channels", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(10), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Content", crate::resource::Rule { shape: Some(&self::quick_response::QUICK_RESPONSE_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContentType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(application/x\\.quickresponse;format=(plain|markdown))$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("GroupingConfiguration", crate::resource::Rule { shape: Some(&self::quick_response::GROUPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
-        ("Language", crate::resource::Rule { min_len: Some(2), max_len: Some(5), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ShortcutKey", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::quick_response::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUICK_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Channels", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(10), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Content", crate::resource::Rule { shape: Some(&self::quick_response::QUICK_RESPONSE_CONTENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContentType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(application/x\\.quickresponse;format=(plain|markdown))$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("GroupingConfiguration", crate::resource::Rule { shape: Some(&self::quick_response::GROUPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
+    ("Language", crate::resource::Rule { min_len: Some(2), max_len: Some(5), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ShortcutKey", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QuickResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QuickResponse> {
-    /// `Fn::GetAtt` `Contents`.
-    #[inline]
-    pub fn attr_contents(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Contents")
-    }
-    /// `Fn::GetAtt` `QuickResponseArn`.
-    #[inline]
-    pub fn attr_quick_response_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QuickResponseArn")
-    }
-    /// `Fn::GetAtt` `QuickResponseId`.
-    #[inline]
-    pub fn attr_quick_response_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QuickResponseId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Contents`.
+        attr_contents: crate::value::Json = "Contents",
+        /// `Fn::GetAtt` `QuickResponseArn`.
+        attr_quick_response_arn: ::std::string::String = "QuickResponseArn",
+        /// `Fn::GetAtt` `QuickResponseId`.
+        attr_quick_response_id: ::std::string::String = "QuickResponseId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -4783,20 +3877,16 @@ pub mod quick_response {
         pub content: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for QuickResponseContentProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuickResponseContentProvider;
+        opt {
+            content = "Content",
         }
     }
 
-    pub(super) static QUICK_RESPONSE_CONTENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUICK_RESPONSE_CONTENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration information of the user groups that the quick response is accessible to.
     #[derive(Clone)]
@@ -4813,7 +3903,6 @@ pub mod quick_response {
 
     impl GroupingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(criteria: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 criteria: criteria.into(),
@@ -4822,32 +3911,20 @@ pub mod quick_response {
         }
     }
 
-    impl crate::resource::ToExpr for GroupingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Criteria", self.criteria);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupingConfiguration;
+        req {
+            criteria = "Criteria",
+            values = "Values",
         }
     }
 
-    pub(super) static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Criteria", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Criteria", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ChannelType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelType {
         /// `Chat`
         Chat,
@@ -4855,13 +3932,5 @@ pub mod quick_response {
         Email,
     }
 
-    impl crate::value::CfnEnum for ChannelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Chat => "Chat",
-                Self::Email => "Email",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChannelType, ["Chat", "Email"]);
 }

@@ -17,7 +17,6 @@ pub struct ConnectionAlias {
 
 impl ConnectionAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_string: connection_string.into(),
@@ -26,56 +25,31 @@ impl ConnectionAlias {
     }
 }
 
-impl crate::resource::Resource for ConnectionAlias {
-    const TYPE: &'static str = "AWS::WorkSpaces::ConnectionAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_ALIAS_SHAPE)
+crate::resource::props! {
+    resource ConnectionAlias = "AWS::WorkSpaces::ConnectionAlias", shape: Some(&CONNECTION_ALIAS_SHAPE);
+    req {
+        connection_string = "ConnectionString",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionString", self.connection_string);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONNECTION_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[.0-9a-zA-Z\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connection_alias::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[.0-9a-zA-Z\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::workspaces::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectionAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectionAlias> {
-    /// `Fn::GetAtt` `AliasId`.
-    #[inline]
-    pub fn attr_alias_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AliasId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AliasId`.
+        attr_alias_id: ::std::string::String = "AliasId",
+        /// `Fn::GetAtt` `Associations`.
+        attr_associations: crate::value::List<::std::string::String> = "Associations",
+        /// `Fn::GetAtt` `ConnectionAliasState`.
+        attr_connection_alias_state: ::std::string::String = "ConnectionAliasState",
     }
-    /// `Fn::GetAtt` `Associations`.
-    #[inline]
-    pub fn attr_associations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Associations")
-    }
-    /// `Fn::GetAtt` `ConnectionAliasState`.
-    #[inline]
-    pub fn attr_connection_alias_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionAliasState")
-    }
-}
-
-pub mod connection_alias {
-    //! Nested property types and enums of [`ConnectionAlias`](super::ConnectionAlias).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::WorkSpaces::Directory
@@ -161,127 +135,85 @@ pub struct Directory {
     pub workspace_type: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::WorkspaceType>>,
 }
 
-impl crate::resource::Resource for Directory {
-    const TYPE: &'static str = "AWS::WorkSpaces::Directory";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECTORY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActiveDirectoryConfig", self.active_directory_config);
-        p.set_opt("CertificateBasedAuthProperties", self.certificate_based_auth_properties);
-        p.set_opt("EnableSelfService", self.enable_self_service);
-        p.set_opt("EndpointEncryptionMode", self.endpoint_encryption_mode);
-        p.set_opt("IdcInstanceArn", self.idc_instance_arn);
-        p.set_opt("IpGroupIds", self.ip_group_ids);
-        p.set_opt("MicrosoftEntraConfig", self.microsoft_entra_config);
-        p.set_opt("SamlProperties", self.saml_properties);
-        p.set_opt("SelfservicePermissions", self.selfservice_permissions);
-        p.set_opt("StreamingProperties", self.streaming_properties);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tenancy", self.tenancy);
-        p.set_opt("UserIdentityType", self.user_identity_type);
-        p.set_opt("WorkspaceAccessProperties", self.workspace_access_properties);
-        p.set_opt("WorkspaceCreationProperties", self.workspace_creation_properties);
-        p.set_opt("WorkspaceDirectoryDescription", self.workspace_directory_description);
-        p.set_opt("WorkspaceDirectoryName", self.workspace_directory_name);
-        p.set_opt("WorkspaceType", self.workspace_type);
-        p
+crate::resource::props! {
+    resource Directory = "AWS::WorkSpaces::Directory", shape: Some(&DIRECTORY_SHAPE);
+    opt {
+        active_directory_config = "ActiveDirectoryConfig",
+        certificate_based_auth_properties = "CertificateBasedAuthProperties",
+        enable_self_service = "EnableSelfService",
+        endpoint_encryption_mode = "EndpointEncryptionMode",
+        idc_instance_arn = "IdcInstanceArn",
+        ip_group_ids = "IpGroupIds",
+        microsoft_entra_config = "MicrosoftEntraConfig",
+        saml_properties = "SamlProperties",
+        selfservice_permissions = "SelfservicePermissions",
+        streaming_properties = "StreamingProperties",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        tenancy = "Tenancy",
+        user_identity_type = "UserIdentityType",
+        workspace_access_properties = "WorkspaceAccessProperties",
+        workspace_creation_properties = "WorkspaceCreationProperties",
+        workspace_directory_description = "WorkspaceDirectoryDescription",
+        workspace_directory_name = "WorkspaceDirectoryName",
+        workspace_type = "WorkspaceType",
     }
 }
 
-static DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActiveDirectoryConfig", crate::resource::Rule { shape: Some(&self::directory::ACTIVE_DIRECTORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CertificateBasedAuthProperties", crate::resource::Rule { shape: Some(&self::directory::CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IdcInstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("IpGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsipg-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MicrosoftEntraConfig", crate::resource::Rule { shape: Some(&self::directory::MICROSOFT_ENTRA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SamlProperties", crate::resource::Rule { shape: Some(&self::directory::SAML_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StreamingProperties", crate::resource::Rule { shape: Some(&self::directory::STREAMING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::directory::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceAccessProperties", crate::resource::Rule { shape: Some(&self::directory::WORKSPACE_ACCESS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkspaceCreationProperties", crate::resource::Rule { shape: Some(&self::directory::DEFAULT_WORKSPACE_CREATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkspaceDirectoryDescription", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceDirectoryName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActiveDirectoryConfig", crate::resource::Rule { shape: Some(&self::directory::ACTIVE_DIRECTORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CertificateBasedAuthProperties", crate::resource::Rule { shape: Some(&self::directory::CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IdcInstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("IpGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsipg-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MicrosoftEntraConfig", crate::resource::Rule { shape: Some(&self::directory::MICROSOFT_ENTRA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SamlProperties", crate::resource::Rule { shape: Some(&self::directory::SAML_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StreamingProperties", crate::resource::Rule { shape: Some(&self::directory::STREAMING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::workspaces::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceAccessProperties", crate::resource::Rule { shape: Some(&self::directory::WORKSPACE_ACCESS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkspaceCreationProperties", crate::resource::Rule { shape: Some(&self::directory::DEFAULT_WORKSPACE_CREATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkspaceDirectoryDescription", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceDirectoryName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Directory`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Directory> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CustomerUserName`.
-    #[inline]
-    pub fn attr_customer_user_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomerUserName")
-    }
-    /// `Fn::GetAtt` `DirectoryId`.
-    #[inline]
-    pub fn attr_directory_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryId")
-    }
-    /// `Fn::GetAtt` `DirectoryName`.
-    #[inline]
-    pub fn attr_directory_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryName")
-    }
-    /// `Fn::GetAtt` `DirectoryType`.
-    #[inline]
-    pub fn attr_directory_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryType")
-    }
-    /// `Fn::GetAtt` `DnsIpAddresses`.
-    #[inline]
-    pub fn attr_dns_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DnsIpAddresses")
-    }
-    /// `Fn::GetAtt` `DnsIpv6Addresses`.
-    #[inline]
-    pub fn attr_dns_ipv6_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DnsIpv6Addresses")
-    }
-    /// `Fn::GetAtt` `IDCConfig`.
-    #[inline]
-    pub fn attr_idc_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("IDCConfig")
-    }
-    /// `Fn::GetAtt` `IamRoleId`.
-    #[inline]
-    pub fn attr_iam_role_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IamRoleId")
-    }
-    /// `Fn::GetAtt` `RegistrationCode`.
-    #[inline]
-    pub fn attr_registration_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistrationCode")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `WorkspaceSecurityGroupId`.
-    #[inline]
-    pub fn attr_workspace_security_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkspaceSecurityGroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: ::std::string::String = "Alias",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CustomerUserName`.
+        attr_customer_user_name: ::std::string::String = "CustomerUserName",
+        /// `Fn::GetAtt` `DirectoryId`.
+        attr_directory_id: ::std::string::String = "DirectoryId",
+        /// `Fn::GetAtt` `DirectoryName`.
+        attr_directory_name: ::std::string::String = "DirectoryName",
+        /// `Fn::GetAtt` `DirectoryType`.
+        attr_directory_type: ::std::string::String = "DirectoryType",
+        /// `Fn::GetAtt` `DnsIpAddresses`.
+        attr_dns_ip_addresses: crate::value::List<::std::string::String> = "DnsIpAddresses",
+        /// `Fn::GetAtt` `DnsIpv6Addresses`.
+        attr_dns_ipv6_addresses: crate::value::List<::std::string::String> = "DnsIpv6Addresses",
+        /// `Fn::GetAtt` `IDCConfig`.
+        attr_idc_config: crate::value::Json = "IDCConfig",
+        /// `Fn::GetAtt` `IamRoleId`.
+        attr_iam_role_id: ::std::string::String = "IamRoleId",
+        /// `Fn::GetAtt` `RegistrationCode`.
+        attr_registration_code: ::std::string::String = "RegistrationCode",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `WorkspaceSecurityGroupId`.
+        attr_workspace_security_group_id: ::std::string::String = "WorkspaceSecurityGroupId",
     }
 }
 
 pub mod directory {
     //! Nested property types and enums of [`Directory`](super::Directory).
+
+    #[deprecated(note = "renamed to `SamlStatus`")]
+    #[doc(hidden)]
+    pub type SamlPropertiesStatus = SamlStatus;
 
     /// Information about the Active Directory config.
     #[derive(Clone)]
@@ -298,7 +230,6 @@ pub mod directory {
 
     impl ActiveDirectoryConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_account_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain_name: domain_name.into(),
@@ -307,22 +238,18 @@ pub mod directory {
         }
     }
 
-    impl crate::resource::ToExpr for ActiveDirectoryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainName", self.domain_name);
-            p.set("ServiceAccountSecretArn", self.service_account_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActiveDirectoryConfig;
+        req {
+            domain_name = "DomainName",
+            service_account_secret_arn = "ServiceAccountSecretArn",
         }
     }
 
-    pub(super) static ACTIVE_DIRECTORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-            ("ServiceAccountSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTIVE_DIRECTORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
+        ("ServiceAccountSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the properties of the certificate-based authentication you want to use with your WorkSpaces.
     #[derive(Clone, Default)]
@@ -337,21 +264,17 @@ pub mod directory {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::Status>>,
     }
 
-    impl crate::resource::ToExpr for CertificateBasedAuthProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateAuthorityArn", self.certificate_authority_arn);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateBasedAuthProperties;
+        opt {
+            certificate_authority_arn = "CertificateAuthorityArn",
+            status = "Status",
         }
     }
 
-    pub(super) static CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the configurations of the Microsoft Entra.
     #[derive(Clone, Default)]
@@ -366,22 +289,18 @@ pub mod directory {
         pub tenant_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MicrosoftEntraConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationConfigSecretArn", self.application_config_secret_arn);
-            p.set_opt("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrosoftEntraConfig;
+        opt {
+            application_config_secret_arn = "ApplicationConfigSecretArn",
+            tenant_id = "TenantId",
         }
     }
 
-    pub(super) static MICROSOFT_ENTRA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationConfigSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$")), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MICROSOFT_ENTRA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationConfigSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$")), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the enablement status, user access URL, and relay state parameter name that are used for configuring federation with an SAML 2.0 identity provider.
     #[derive(Clone, Default)]
@@ -393,30 +312,26 @@ pub mod directory {
         /// Indicates the status of SAML 2.0 authentication.
         ///
         /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::SamlPropertiesStatus>>,
+        pub status: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::SamlStatus>>,
         /// The SAML 2.0 identity provider (IdP) user access URL.
         ///
         /// CloudFormation property `UserAccessUrl`.
         pub user_access_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SamlProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RelayStateParameterName", self.relay_state_parameter_name);
-            p.set_opt("Status", self.status);
-            p.set_opt("UserAccessUrl", self.user_access_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlProperties;
+        opt {
+            relay_state_parameter_name = "RelayStateParameterName",
+            status = "Status",
+            user_access_url = "UserAccessUrl",
         }
     }
 
-    pub(super) static SAML_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RelayStateParameterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("UserAccessUrl", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(http|https)\\://\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RelayStateParameterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("UserAccessUrl", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(http|https)\\://\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the self-service permissions for a directory.
     #[derive(Clone, Default)]
@@ -443,16 +358,14 @@ pub mod directory {
         pub switch_running_mode: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::SwitchRunningMode>>,
     }
 
-    impl crate::resource::ToExpr for SelfservicePermissions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChangeComputeType", self.change_compute_type);
-            p.set_opt("IncreaseVolumeSize", self.increase_volume_size);
-            p.set_opt("RebuildWorkspace", self.rebuild_workspace);
-            p.set_opt("RestartWorkspace", self.restart_workspace);
-            p.set_opt("SwitchRunningMode", self.switch_running_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfservicePermissions;
+        opt {
+            change_compute_type = "ChangeComputeType",
+            increase_volume_size = "IncreaseVolumeSize",
+            rebuild_workspace = "RebuildWorkspace",
+            restart_workspace = "RestartWorkspace",
+            switch_running_mode = "SwitchRunningMode",
         }
     }
 
@@ -477,24 +390,20 @@ pub mod directory {
         pub user_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::workspaces::directory::UserSetting>>,
     }
 
-    impl crate::resource::ToExpr for StreamingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlobalAccelerator", self.global_accelerator);
-            p.set_opt("StorageConnectors", self.storage_connectors);
-            p.set_opt("StreamingExperiencePreferredProtocol", self.streaming_experience_preferred_protocol);
-            p.set_opt("UserSettings", self.user_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamingProperties;
+        opt {
+            global_accelerator = "GlobalAccelerator",
+            storage_connectors = "StorageConnectors",
+            streaming_experience_preferred_protocol = "StreamingExperiencePreferredProtocol",
+            user_settings = "UserSettings",
         }
     }
 
-    pub(super) static STREAMING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StorageConnectors", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("UserSettings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&USER_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAMING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StorageConnectors", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("UserSettings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&USER_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the Global Accelerator for directory.
     #[derive(Clone)]
@@ -511,7 +420,6 @@ pub mod directory {
 
     impl GlobalAcceleratorForDirectory {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::directory::Mode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -520,13 +428,13 @@ pub mod directory {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalAcceleratorForDirectory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.set_opt("PreferredProtocol", self.preferred_protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalAcceleratorForDirectory;
+        req {
+            mode = "Mode",
+        }
+        opt {
+            preferred_protocol = "PreferredProtocol",
         }
     }
 
@@ -545,7 +453,6 @@ pub mod directory {
 
     impl StorageConnector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::directory::ConnectorType>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::directory::StorageConnectorStatus>>) -> Self {
             Self {
                 connector_type: connector_type.into(),
@@ -554,13 +461,11 @@ pub mod directory {
         }
     }
 
-    impl crate::resource::ToExpr for StorageConnector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorType", self.connector_type);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConnector;
+        req {
+            connector_type = "ConnectorType",
+            status = "Status",
         }
     }
 
@@ -583,7 +488,6 @@ pub mod directory {
 
     impl UserSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::directory::Action>>, permission: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::directory::Permission>>) -> Self {
             Self {
                 action: action.into(),
@@ -593,29 +497,20 @@ pub mod directory {
         }
     }
 
-    impl crate::resource::ToExpr for UserSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("MaximumLength", self.maximum_length);
-            p.set("Permission", self.permission);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserSetting;
+        req {
+            action = "Action",
+            permission = "Permission",
+        }
+        opt {
+            maximum_length = "MaximumLength",
         }
     }
 
-    pub(super) static USER_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumLength", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumLength", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The device types and operating systems that can be used to access a WorkSpace.
     #[derive(Clone, Default)]
@@ -662,29 +557,25 @@ pub mod directory {
         pub device_type_zero_client: ::std::option::Option<crate::value::Val<crate::cfn::workspaces::directory::DeviceTypeZeroClient>>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceAccessProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessEndpointConfig", self.access_endpoint_config);
-            p.set_opt("DeviceTypeAndroid", self.device_type_android);
-            p.set_opt("DeviceTypeChromeOs", self.device_type_chrome_os);
-            p.set_opt("DeviceTypeIos", self.device_type_ios);
-            p.set_opt("DeviceTypeLinux", self.device_type_linux);
-            p.set_opt("DeviceTypeOsx", self.device_type_osx);
-            p.set_opt("DeviceTypeWeb", self.device_type_web);
-            p.set_opt("DeviceTypeWindows", self.device_type_windows);
-            p.set_opt("DeviceTypeWorkSpacesThinClient", self.device_type_work_spaces_thin_client);
-            p.set_opt("DeviceTypeZeroClient", self.device_type_zero_client);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceAccessProperties;
+        opt {
+            access_endpoint_config = "AccessEndpointConfig",
+            device_type_android = "DeviceTypeAndroid",
+            device_type_chrome_os = "DeviceTypeChromeOs",
+            device_type_ios = "DeviceTypeIos",
+            device_type_linux = "DeviceTypeLinux",
+            device_type_osx = "DeviceTypeOsx",
+            device_type_web = "DeviceTypeWeb",
+            device_type_windows = "DeviceTypeWindows",
+            device_type_work_spaces_thin_client = "DeviceTypeWorkSpacesThinClient",
+            device_type_zero_client = "DeviceTypeZeroClient",
         }
     }
 
-    pub(super) static WORKSPACE_ACCESS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessEndpointConfig", crate::resource::Rule { shape: Some(&ACCESS_ENDPOINT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_ACCESS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessEndpointConfig", crate::resource::Rule { shape: Some(&ACCESS_ENDPOINT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the access endpoint configuration for a WorkSpace.
     #[derive(Clone)]
@@ -710,21 +601,19 @@ pub mod directory {
         }
     }
 
-    impl crate::resource::ToExpr for AccessEndpointConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessEndpoints", self.access_endpoints);
-            p.set_opt("InternetFallbackProtocols", self.internet_fallback_protocols);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessEndpointConfig;
+        req {
+            access_endpoints = "AccessEndpoints",
+        }
+        opt {
+            internet_fallback_protocols = "InternetFallbackProtocols",
         }
     }
 
-    pub(super) static ACCESS_ENDPOINT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessEndpoints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_ENDPOINT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessEndpoints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the access type and endpoint for a WorkSpace.
     #[derive(Clone, Default)]
@@ -739,21 +628,17 @@ pub mod directory {
         pub vpc_endpoint_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessEndpointType", self.access_endpoint_type);
-            p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessEndpoint;
+        opt {
+            access_endpoint_type = "AccessEndpointType",
+            vpc_endpoint_id = "VpcEndpointId",
         }
     }
 
-    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\_\\-]{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\_\\-]{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The default values that are used to create WorkSpaces.
     #[derive(Clone, Default)]
@@ -784,29 +669,25 @@ pub mod directory {
         pub user_enabled_as_local_administrator: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DefaultWorkspaceCreationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomSecurityGroupId", self.custom_security_group_id);
-            p.set_opt("DefaultOu", self.default_ou);
-            p.set_opt("EnableInternetAccess", self.enable_internet_access);
-            p.set_opt("EnableMaintenanceMode", self.enable_maintenance_mode);
-            p.set_opt("InstanceIamRoleArn", self.instance_iam_role_arn);
-            p.set_opt("UserEnabledAsLocalAdministrator", self.user_enabled_as_local_administrator);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultWorkspaceCreationProperties;
+        opt {
+            custom_security_group_id = "CustomSecurityGroupId",
+            default_ou = "DefaultOu",
+            enable_internet_access = "EnableInternetAccess",
+            enable_maintenance_mode = "EnableMaintenanceMode",
+            instance_iam_role_arn = "InstanceIamRoleArn",
+            user_enabled_as_local_administrator = "UserEnabledAsLocalAdministrator",
         }
     }
 
-    pub(super) static DEFAULT_WORKSPACE_CREATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomSecurityGroupId", crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$")), ..crate::resource::Rule::NONE }),
-            ("InstanceIamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFAULT_WORKSPACE_CREATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomSecurityGroupId", crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$")), ..crate::resource::Rule::NONE }),
+        ("InstanceIamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The status of the certificate-based authentication properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -814,18 +695,10 @@ pub mod directory {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 
     /// Endpoint encryption mode that allows you to configure the specified directory between Standard TLS and FIPS 140-2 validated mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointEncryptionMode {
         /// `STANDARD_TLS`
         StandardTls,
@@ -833,19 +706,11 @@ pub mod directory {
         FipsValidated,
     }
 
-    impl crate::value::CfnEnum for EndpointEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StandardTls => "STANDARD_TLS",
-                Self::FipsValidated => "FIPS_VALIDATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointEncryptionMode, ["STANDARD_TLS", "FIPS_VALIDATED"]);
 
     /// Indicates the status of SAML 2.0 authentication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SamlPropertiesStatus {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SamlStatus {
         /// `DISABLED`
         Disabled,
         /// `ENABLED`
@@ -854,19 +719,10 @@ pub mod directory {
         EnabledWithDirectoryLoginFallback,
     }
 
-    impl crate::value::CfnEnum for SamlPropertiesStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::EnabledWithDirectoryLoginFallback => "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SamlStatus, ["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"]);
 
     /// Specifies whether users can change the compute type (bundle) for their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChangeComputeType {
         /// `ENABLED`
         Enabled,
@@ -874,18 +730,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ChangeComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChangeComputeType, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can increase the volume size of the drives on their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncreaseVolumeSize {
         /// `ENABLED`
         Enabled,
@@ -893,18 +741,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for IncreaseVolumeSize {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncreaseVolumeSize, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can rebuild the operating system of a WorkSpace to its original state.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RebuildWorkspace {
         /// `ENABLED`
         Enabled,
@@ -912,18 +752,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RebuildWorkspace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RebuildWorkspace, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can restart their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestartWorkspace {
         /// `ENABLED`
         Enabled,
@@ -931,18 +763,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RestartWorkspace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestartWorkspace, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can switch the running mode of their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SwitchRunningMode {
         /// `ENABLED`
         Enabled,
@@ -950,18 +774,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for SwitchRunningMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SwitchRunningMode, ["ENABLED", "DISABLED"]);
 
     /// Indicates if Global Accelerator for directory is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ENABLED_AUTO`
         EnabledAuto,
@@ -969,18 +785,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EnabledAuto => "ENABLED_AUTO",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["ENABLED_AUTO", "DISABLED"]);
 
     /// Indicates the preferred protocol for Global Accelerator.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredProtocol {
         /// `TCP`
         Tcp,
@@ -988,34 +796,19 @@ pub mod directory {
         None,
     }
 
-    impl crate::value::CfnEnum for PreferredProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreferredProtocol, ["TCP", "NONE"]);
 
     /// The type of connector used to save user files.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `HOME_FOLDER`
         HomeFolder,
     }
 
-    impl crate::value::CfnEnum for ConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HomeFolder => "HOME_FOLDER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorType, ["HOME_FOLDER"]);
 
     /// Indicates if the storage connector is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageConnectorStatus {
         /// `ENABLED`
         Enabled,
@@ -1023,18 +816,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for StorageConnectorStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageConnectorStatus, ["ENABLED", "DISABLED"]);
 
     /// Indicates the type of preferred protocol for the streaming experience.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamingExperiencePreferredProtocol {
         /// `TCP`
         Tcp,
@@ -1042,18 +827,10 @@ pub mod directory {
         Udp,
     }
 
-    impl crate::value::CfnEnum for StreamingExperiencePreferredProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamingExperiencePreferredProtocol, ["TCP", "UDP"]);
 
     /// Indicates the type of action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CLIPBOARD_COPY_FROM_LOCAL_DEVICE`
         ClipboardCopyFromLocalDevice,
@@ -1065,20 +842,10 @@ pub mod directory {
         SmartCard,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClipboardCopyFromLocalDevice => "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-                Self::ClipboardCopyToLocalDevice => "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-                Self::PrintingToLocalDevice => "PRINTING_TO_LOCAL_DEVICE",
-                Self::SmartCard => "SMART_CARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["CLIPBOARD_COPY_FROM_LOCAL_DEVICE", "CLIPBOARD_COPY_TO_LOCAL_DEVICE", "PRINTING_TO_LOCAL_DEVICE", "SMART_CARD"]);
 
     /// Indicates if the setting is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `ENABLED`
         Enabled,
@@ -1086,18 +853,10 @@ pub mod directory {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Permission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permission, ["ENABLED", "DISABLED"]);
 
     /// Indicates whether your WorkSpace directory is dedicated or shared.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `DEDICATED`
         Dedicated,
@@ -1105,18 +864,10 @@ pub mod directory {
         Shared,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "DEDICATED",
-                Self::Shared => "SHARED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["DEDICATED", "SHARED"]);
 
     /// The type of identity management the user is using.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserIdentityType {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,
@@ -1126,51 +877,27 @@ pub mod directory {
         AwsIamIdentityCenter,
     }
 
-    impl crate::value::CfnEnum for UserIdentityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManaged => "CUSTOMER_MANAGED",
-                Self::AwsDirectoryService => "AWS_DIRECTORY_SERVICE",
-                Self::AwsIamIdentityCenter => "AWS_IAM_IDENTITY_CENTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserIdentityType, ["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"]);
 
     /// Indicates the type of access endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessEndpointType {
         /// `STREAMING_WSP`
         StreamingWsp,
     }
 
-    impl crate::value::CfnEnum for AccessEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StreamingWsp => "STREAMING_WSP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessEndpointType, ["STREAMING_WSP"]);
 
-    /// Allowed values of `InternetFallbackProtocols`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetFallbackProtocols {
         /// `PCOIP`
         Pcoip,
     }
 
-    impl crate::value::CfnEnum for InternetFallbackProtocols {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pcoip => "PCOIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetFallbackProtocols, ["PCOIP"]);
 
     /// Indicates whether users can use Android and Android-compatible Chrome OS devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeAndroid {
         /// `ALLOW`
         Allow,
@@ -1178,18 +905,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeAndroid {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeAndroid, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Chromebooks to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeChromeOs {
         /// `ALLOW`
         Allow,
@@ -1197,18 +916,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeChromeOs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeChromeOs, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use iOS devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeIos {
         /// `ALLOW`
         Allow,
@@ -1216,18 +927,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeIos {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeIos, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Linux clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeLinux {
         /// `ALLOW`
         Allow,
@@ -1235,18 +938,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeLinux {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeLinux, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use macOS clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeOsx {
         /// `ALLOW`
         Allow,
@@ -1254,18 +949,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeOsx {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeOsx, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can access their WorkSpaces through a web browser.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWeb {
         /// `ALLOW`
         Allow,
@@ -1273,18 +960,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeWeb {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeWeb, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Windows clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWindows {
         /// `ALLOW`
         Allow,
@@ -1292,18 +971,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeWindows {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeWindows, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can access their WorkSpaces through a WorkSpaces Thin Client.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWorkSpacesThinClient {
         /// `ALLOW`
         Allow,
@@ -1311,18 +982,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeWorkSpacesThinClient {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeWorkSpacesThinClient, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use zero client devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeZeroClient {
         /// `ALLOW`
         Allow,
@@ -1330,18 +993,10 @@ pub mod directory {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DeviceTypeZeroClient {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTypeZeroClient, ["ALLOW", "DENY"]);
 
     /// Indicates whether the directory's WorkSpace type is personal or pools.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkspaceType {
         /// `PERSONAL`
         Personal,
@@ -1349,15 +1004,7 @@ pub mod directory {
         Pools,
     }
 
-    impl crate::value::CfnEnum for WorkspaceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Personal => "PERSONAL",
-                Self::Pools => "POOLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkspaceType, ["PERSONAL", "POOLS"]);
 }
 
 /// Resource Type definition for AWS::WorkSpaces::Workspace
@@ -1385,7 +1032,6 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, directory_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bundle_id: bundle_id.into(),
@@ -1400,58 +1046,39 @@ impl Workspace {
     }
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::WorkSpaces::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
+crate::resource::props! {
+    resource Workspace = "AWS::WorkSpaces::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    req {
+        bundle_id = "BundleId",
+        directory_id = "DirectoryId",
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BundleId", self.bundle_id);
-        p.set("DirectoryId", self.directory_id);
-        p.set_opt("RootVolumeEncryptionEnabled", self.root_volume_encryption_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set("UserName", self.user_name);
-        p.set_opt("UserVolumeEncryptionEnabled", self.user_volume_encryption_enabled);
-        p.set_opt("VolumeEncryptionKey", self.volume_encryption_key);
-        p.set_opt("WorkspaceProperties", self.workspace_properties);
-        p
+    opt {
+        root_volume_encryption_enabled = "RootVolumeEncryptionEnabled",
+        tags = "Tags",
+        user_volume_encryption_enabled = "UserVolumeEncryptionEnabled",
+        volume_encryption_key = "VolumeEncryptionKey",
+        workspace_properties = "WorkspaceProperties",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::workspaces::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `WorkspaceId`.
-    #[inline]
-    pub fn attr_workspace_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkspaceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `WorkspaceId`.
+        attr_workspace_id: ::std::string::String = "WorkspaceId",
     }
 }
 
 pub mod workspace {
     //! Nested property types and enums of [`Workspace`](super::Workspace).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WorkspaceProperties`.
     #[derive(Clone, Default)]
     pub struct WorkspaceProperties {
         /// CloudFormation property `ComputeTypeName`.
@@ -1466,16 +1093,14 @@ pub mod workspace {
         pub user_volume_size_gib: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeTypeName", self.compute_type_name);
-            p.set_opt("RootVolumeSizeGib", self.root_volume_size_gib);
-            p.set_opt("RunningMode", self.running_mode);
-            p.set_opt("RunningModeAutoStopTimeoutInMinutes", self.running_mode_auto_stop_timeout_in_minutes);
-            p.set_opt("UserVolumeSizeGib", self.user_volume_size_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceProperties;
+        opt {
+            compute_type_name = "ComputeTypeName",
+            root_volume_size_gib = "RootVolumeSizeGib",
+            running_mode = "RunningMode",
+            running_mode_auto_stop_timeout_in_minutes = "RunningModeAutoStopTimeoutInMinutes",
+            user_volume_size_gib = "UserVolumeSizeGib",
         }
     }
 }
@@ -1505,7 +1130,6 @@ pub struct WorkspaceIpGroup {
 
 impl WorkspaceIpGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_desc: ::std::option::Option::None,
@@ -1516,52 +1140,34 @@ impl WorkspaceIpGroup {
     }
 }
 
-impl crate::resource::Resource for WorkspaceIpGroup {
-    const TYPE: &'static str = "AWS::WorkSpaces::WorkspaceIpGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_IP_GROUP_SHAPE)
+crate::resource::props! {
+    resource WorkspaceIpGroup = "AWS::WorkSpaces::WorkspaceIpGroup", shape: Some(&WORKSPACE_IP_GROUP_SHAPE);
+    req {
+        group_name = "GroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("GroupDesc", self.group_desc);
-        p.set("GroupName", self.group_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserRules", self.user_rules);
-        p
+    opt {
+        group_desc = "GroupDesc",
+        tags = "Tags",
+        user_rules = "UserRules",
     }
 }
 
-static WORKSPACE_IP_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace_ip_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_IP_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::workspaces::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkspaceIpGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkspaceIpGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
     }
 }
 
 pub mod workspace_ip_group {
     //! Nested property types and enums of [`WorkspaceIpGroup`](super::WorkspaceIpGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Describes a rule for an IP access control group.
     #[derive(Clone)]
@@ -1578,7 +1184,6 @@ pub mod workspace_ip_group {
 
     impl IpRuleItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_rule: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ip_rule: ip_rule.into(),
@@ -1587,13 +1192,13 @@ pub mod workspace_ip_group {
         }
     }
 
-    impl crate::resource::ToExpr for IpRuleItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IpRule", self.ip_rule);
-            p.set_opt("RuleDesc", self.rule_desc);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpRuleItem;
+        req {
+            ip_rule = "IpRule",
+        }
+        opt {
+            rule_desc = "RuleDesc",
         }
     }
 }
@@ -1625,7 +1230,6 @@ pub struct WorkspacesPool {
 
 impl WorkspacesPool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, capacity: crate::cfn::workspaces::workspaces_pool::Capacity, directory_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pool_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_settings: ::std::option::Option::None,
@@ -1641,64 +1245,49 @@ impl WorkspacesPool {
     }
 }
 
-impl crate::resource::Resource for WorkspacesPool {
-    const TYPE: &'static str = "AWS::WorkSpaces::WorkspacesPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACES_POOL_SHAPE)
+crate::resource::props! {
+    resource WorkspacesPool = "AWS::WorkSpaces::WorkspacesPool", shape: Some(&WORKSPACES_POOL_SHAPE);
+    req {
+        bundle_id = "BundleId",
+        capacity = "Capacity",
+        directory_id = "DirectoryId",
+        pool_name = "PoolName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationSettings", self.application_settings);
-        p.set("BundleId", self.bundle_id);
-        p.set("Capacity", self.capacity);
-        p.set_opt("Description", self.description);
-        p.set("DirectoryId", self.directory_id);
-        p.set("PoolName", self.pool_name);
-        p.set_opt("RunningMode", self.running_mode);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutSettings", self.timeout_settings);
-        p
+    opt {
+        application_settings = "ApplicationSettings",
+        description = "Description",
+        running_mode = "RunningMode",
+        tags = "Tags",
+        timeout_settings = "TimeoutSettings",
     }
 }
 
-static WORKSPACES_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationSettings", crate::resource::Rule { shape: Some(&self::workspaces_pool::APPLICATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BundleId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsb-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }),
-        ("Capacity", crate::resource::Rule { shape: Some(&self::workspaces_pool::CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_./() -]+$")), ..crate::resource::Rule::NONE }),
-        ("DirectoryId", crate::resource::Rule { min_len: Some(10), max_len: Some(65), pattern: Some(crate::resource::Pattern::Regex("^wsd-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }),
-        ("PoolName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspaces_pool::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeoutSettings", crate::resource::Rule { shape: Some(&self::workspaces_pool::TIMEOUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACES_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationSettings", crate::resource::Rule { shape: Some(&self::workspaces_pool::APPLICATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BundleId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsb-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }),
+    ("Capacity", crate::resource::Rule { shape: Some(&self::workspaces_pool::CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_./() -]+$")), ..crate::resource::Rule::NONE }),
+    ("DirectoryId", crate::resource::Rule { min_len: Some(10), max_len: Some(65), pattern: Some(crate::resource::Pattern::Regex("^wsd-[0-9a-z]{8,63}$")), ..crate::resource::Rule::NONE }),
+    ("PoolName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::workspaces::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeoutSettings", crate::resource::Rule { shape: Some(&self::workspaces_pool::TIMEOUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkspacesPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkspacesPool> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PoolArn`.
-    #[inline]
-    pub fn attr_pool_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolArn")
-    }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PoolArn`.
+        attr_pool_arn: ::std::string::String = "PoolArn",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
     }
 }
 
 pub mod workspaces_pool {
     //! Nested property types and enums of [`WorkspacesPool`](super::WorkspacesPool).
 
-    /// The definition `ApplicationSettings`.
     #[derive(Clone)]
     pub struct ApplicationSettings {
         /// CloudFormation property `SettingsGroup`.
@@ -1709,7 +1298,6 @@ pub mod workspaces_pool {
 
     impl ApplicationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspaces::workspaces_pool::ApplicationSettingsStatus>>) -> Self {
             Self {
                 settings_group: ::std::option::Option::None,
@@ -1718,23 +1306,20 @@ pub mod workspaces_pool {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SettingsGroup", self.settings_group);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSettings;
+        req {
+            status = "Status",
+        }
+        opt {
+            settings_group = "SettingsGroup",
         }
     }
 
-    pub(super) static APPLICATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SettingsGroup", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_./()!*'-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SettingsGroup", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_./()!*'-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Capacity`.
     #[derive(Clone)]
     pub struct Capacity {
         /// CloudFormation property `DesiredUserSessions`; required.
@@ -1743,7 +1328,6 @@ pub mod workspaces_pool {
 
     impl Capacity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(desired_user_sessions: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 desired_user_sessions: desired_user_sessions.into(),
@@ -1751,29 +1335,17 @@ pub mod workspaces_pool {
         }
     }
 
-    impl crate::resource::ToExpr for Capacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DesiredUserSessions", self.desired_user_sessions);
-            p.into_expr()
+    crate::resource::props! {
+        nested Capacity;
+        req {
+            desired_user_sessions = "DesiredUserSessions",
         }
     }
 
-    pub(super) static CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredUserSessions", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredUserSessions", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TimeoutSettings`.
     #[derive(Clone, Default)]
     pub struct TimeoutSettings {
         /// CloudFormation property `DisconnectTimeoutInSeconds`.
@@ -1784,27 +1356,22 @@ pub mod workspaces_pool {
         pub max_user_duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeoutSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisconnectTimeoutInSeconds", self.disconnect_timeout_in_seconds);
-            p.set_opt("IdleDisconnectTimeoutInSeconds", self.idle_disconnect_timeout_in_seconds);
-            p.set_opt("MaxUserDurationInSeconds", self.max_user_duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutSettings;
+        opt {
+            disconnect_timeout_in_seconds = "DisconnectTimeoutInSeconds",
+            idle_disconnect_timeout_in_seconds = "IdleDisconnectTimeoutInSeconds",
+            max_user_duration_in_seconds = "MaxUserDurationInSeconds",
         }
     }
 
-    pub(super) static TIMEOUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
-            ("IdleDisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
-            ("MaxUserDurationInSeconds", crate::resource::Rule { min: Some(600.0), max: Some(432000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMEOUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
+        ("IdleDisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
+        ("MaxUserDurationInSeconds", crate::resource::Rule { min: Some(600.0), max: Some(432000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ApplicationSettingsStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationSettingsStatus {
         /// `DISABLED`
         Disabled,
@@ -1812,18 +1379,9 @@ pub mod workspaces_pool {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ApplicationSettingsStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationSettingsStatus, ["DISABLED", "ENABLED"]);
 
-    /// Allowed values of `RunningMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RunningMode {
         /// `ALWAYS_ON`
         AlwaysOn,
@@ -1831,13 +1389,5 @@ pub mod workspaces_pool {
         AutoStop,
     }
 
-    impl crate::value::CfnEnum for RunningMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlwaysOn => "ALWAYS_ON",
-                Self::AutoStop => "AUTO_STOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RunningMode, ["ALWAYS_ON", "AUTO_STOP"]);
 }

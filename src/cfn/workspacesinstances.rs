@@ -49,7 +49,6 @@ pub struct Volume {
 
 impl Volume {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(availability_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone: availability_zone.into(),
@@ -65,113 +64,75 @@ impl Volume {
     }
 }
 
-impl crate::resource::Resource for Volume {
-    const TYPE: &'static str = "AWS::WorkspacesInstances::Volume";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOLUME_SHAPE)
+crate::resource::props! {
+    resource Volume = "AWS::WorkspacesInstances::Volume", shape: Some(&VOLUME_SHAPE);
+    req {
+        availability_zone = "AvailabilityZone",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AvailabilityZone", self.availability_zone);
-        p.set_opt("Encrypted", self.encrypted);
-        p.set_opt("Iops", self.iops);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("SizeInGB", self.size_in_gb);
-        p.set_opt("SnapshotId", self.snapshot_id);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set_opt("Throughput", self.throughput);
-        p.set_opt("VolumeType", self.volume_type);
-        p
+    opt {
+        encrypted = "Encrypted",
+        iops = "Iops",
+        kms_key_id = "KmsKeyId",
+        size_in_gb = "SizeInGB",
+        snapshot_id = "SnapshotId",
+        tag_specifications = "TagSpecifications",
+        throughput = "Throughput",
+        volume_type = "VolumeType",
     }
 }
 
-static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")), ..crate::resource::Rule::NONE }),
-        ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("SizeInGB", crate::resource::Rule { min: Some(0.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
-        ("SnapshotId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^snap-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-        ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::volume::TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Throughput", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")), ..crate::resource::Rule::NONE }),
+    ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SizeInGB", crate::resource::Rule { min: Some(0.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
+    ("SnapshotId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^snap-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+    ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::volume::TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Throughput", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Volume`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Volume> {
-    /// `Fn::GetAtt` `VolumeId`.
-    #[inline]
-    pub fn attr_volume_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VolumeId`.
+        attr_volume_id: ::std::string::String = "VolumeId",
     }
 }
 
 pub mod volume {
     //! Nested property types and enums of [`Volume`](super::Volume).
 
-    /// The definition `TagSpecification`.
+    pub use crate::cfn::shared::group_engagement::ResourceType;
+
     #[derive(Clone, Default)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`.
-        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::volume::ResourceType>>,
+        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_engagement::ResourceType>>,
         /// The tags to apply to the resource
         ///
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    pub(super) static TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResourceType {
-        /// `instance`
-        Instance,
-        /// `volume`
-        Volume,
-        /// `spot-instances-request`
-        SpotInstancesRequest,
-        /// `network-interface`
-        NetworkInterface,
-    }
-
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "instance",
-                Self::Volume => "volume",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::NetworkInterface => "network-interface",
-            }
-        }
-    }
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The volume type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -189,20 +150,7 @@ pub mod volume {
         Gp3,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Gp2 => "gp2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Gp3 => "gp3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]);
 }
 
 /// Resource Type definition for AWS::WorkspacesInstances::VolumeAssociation
@@ -230,7 +178,6 @@ pub struct VolumeAssociation {
 
 impl VolumeAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(device: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             device: device.into(),
@@ -241,36 +188,29 @@ impl VolumeAssociation {
     }
 }
 
-impl crate::resource::Resource for VolumeAssociation {
-    const TYPE: &'static str = "AWS::WorkspacesInstances::VolumeAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOLUME_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource VolumeAssociation = "AWS::WorkspacesInstances::VolumeAssociation", shape: Some(&VOLUME_ASSOCIATION_SHAPE);
+    req {
+        device = "Device",
+        volume_id = "VolumeId",
+        workspace_instance_id = "WorkspaceInstanceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Device", self.device);
-        p.set_opt("DisassociateMode", self.disassociate_mode);
-        p.set("VolumeId", self.volume_id);
-        p.set("WorkspaceInstanceId", self.workspace_instance_id);
-        p
+    opt {
+        disassociate_mode = "DisassociateMode",
     }
 }
 
-static VOLUME_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Device", crate::resource::Rule { max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("VolumeId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vol-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceInstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsinst-[0-9a-zA-Z]{8,63}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOLUME_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Device", crate::resource::Rule { max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("VolumeId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vol-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceInstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^wsinst-[0-9a-zA-Z]{8,63}$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod volume_association {
     //! Nested property types and enums of [`VolumeAssociation`](super::VolumeAssociation).
 
     /// Mode to use when disassociating the volume
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisassociateMode {
         /// `FORCE`
         Force,
@@ -278,15 +218,7 @@ pub mod volume_association {
         NoForce,
     }
 
-    impl crate::value::CfnEnum for DisassociateMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Force => "FORCE",
-                Self::NoForce => "NO_FORCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DisassociateMode, ["FORCE", "NO_FORCE"]);
 }
 
 /// Resource Type definition for AWS::WorkspacesInstances::WorkspaceInstance
@@ -300,56 +232,39 @@ pub struct WorkspaceInstance {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for WorkspaceInstance {
-    const TYPE: &'static str = "AWS::WorkspacesInstances::WorkspaceInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ManagedInstance", self.managed_instance);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource WorkspaceInstance = "AWS::WorkspacesInstances::WorkspaceInstance", shape: Some(&WORKSPACE_INSTANCE_SHAPE);
+    opt {
+        managed_instance = "ManagedInstance",
+        tags = "Tags",
     }
 }
 
-static WORKSPACE_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ManagedInstance", crate::resource::Rule { shape: Some(&self::workspace_instance::MANAGED_INSTANCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::workspace_instance::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ManagedInstance", crate::resource::Rule { shape: Some(&self::workspace_instance::MANAGED_INSTANCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::workspace_instance::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkspaceInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkspaceInstance> {
-    /// `Fn::GetAtt` `EC2ManagedInstance`.
-    #[inline]
-    pub fn attr_ec2_managed_instance(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("EC2ManagedInstance")
-    }
-    /// `Fn::GetAtt` `EC2ManagedInstance.InstanceId`.
-    #[inline]
-    pub fn attr_ec2_managed_instance_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EC2ManagedInstance.InstanceId")
-    }
-    /// `Fn::GetAtt` `ProvisionState`.
-    #[inline]
-    pub fn attr_provision_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProvisionState")
-    }
-    /// `Fn::GetAtt` `WorkspaceInstanceId`.
-    #[inline]
-    pub fn attr_workspace_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkspaceInstanceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EC2ManagedInstance`.
+        attr_ec2_managed_instance: crate::value::Json = "EC2ManagedInstance",
+        /// `Fn::GetAtt` `EC2ManagedInstance.InstanceId`.
+        attr_ec2_managed_instance_instance_id: ::std::string::String = "EC2ManagedInstance.InstanceId",
+        /// `Fn::GetAtt` `ProvisionState`.
+        attr_provision_state: ::std::string::String = "ProvisionState",
+        /// `Fn::GetAtt` `WorkspaceInstanceId`.
+        attr_workspace_instance_id: ::std::string::String = "WorkspaceInstanceId",
     }
 }
 
 pub mod workspace_instance {
     //! Nested property types and enums of [`WorkspaceInstance`](super::WorkspaceInstance).
 
-    /// The property `ManagedInstance`.
+    pub use crate::cfn::shared::ec2_group_engagement::HttpTokens;
+    pub use crate::cfn::shared::group_engagement::ResourceType;
+
     #[derive(Clone)]
     pub struct ManagedInstance {
         /// CloudFormation property `BlockDeviceMappings`.
@@ -406,7 +321,6 @@ pub mod workspace_instance {
 
     impl ManagedInstance {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 block_device_mappings: ::std::option::Option::None,
@@ -438,60 +352,57 @@ pub mod workspace_instance {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedInstance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-            p.set_opt("CapacityReservationSpecification", self.capacity_reservation_specification);
-            p.set_opt("CpuOptions", self.cpu_options);
-            p.set_opt("CreditSpecification", self.credit_specification);
-            p.set_opt("DisableApiStop", self.disable_api_stop);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.set_opt("EnablePrimaryIpv6", self.enable_primary_ipv6);
-            p.set_opt("EnclaveOptions", self.enclave_options);
-            p.set_opt("HibernationOptions", self.hibernation_options);
-            p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-            p.set("ImageId", self.image_id);
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-            p.set_opt("KeyName", self.key_name);
-            p.set_opt("LicenseSpecifications", self.license_specifications);
-            p.set_opt("MaintenanceOptions", self.maintenance_options);
-            p.set_opt("MetadataOptions", self.metadata_options);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set_opt("NetworkInterfaces", self.network_interfaces);
-            p.set_opt("NetworkPerformanceOptions", self.network_performance_options);
-            p.set_opt("Placement", self.placement);
-            p.set_opt("PrivateDnsNameOptions", self.private_dns_name_options);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.set_opt("TagSpecifications", self.tag_specifications);
-            p.set_opt("UserData", self.user_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedInstance;
+        req {
+            image_id = "ImageId",
+            instance_type = "InstanceType",
+        }
+        opt {
+            block_device_mappings = "BlockDeviceMappings",
+            capacity_reservation_specification = "CapacityReservationSpecification",
+            cpu_options = "CpuOptions",
+            credit_specification = "CreditSpecification",
+            disable_api_stop = "DisableApiStop",
+            ebs_optimized = "EbsOptimized",
+            enable_primary_ipv6 = "EnablePrimaryIpv6",
+            enclave_options = "EnclaveOptions",
+            hibernation_options = "HibernationOptions",
+            iam_instance_profile = "IamInstanceProfile",
+            ipv6_address_count = "Ipv6AddressCount",
+            key_name = "KeyName",
+            license_specifications = "LicenseSpecifications",
+            maintenance_options = "MaintenanceOptions",
+            metadata_options = "MetadataOptions",
+            monitoring = "Monitoring",
+            network_interfaces = "NetworkInterfaces",
+            network_performance_options = "NetworkPerformanceOptions",
+            placement = "Placement",
+            private_dns_name_options = "PrivateDnsNameOptions",
+            subnet_id = "SubnetId",
+            tag_specifications = "TagSpecifications",
+            user_data = "UserData",
         }
     }
 
-    pub(super) static MANAGED_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CpuOptions", crate::resource::Rule { shape: Some(&CPU_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IamInstanceProfile", crate::resource::Rule { shape: Some(&IAM_INSTANCE_PROFILE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ImageId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-            ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9-]+)\\.([a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
-            ("Ipv6AddressCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("KeyName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("LicenseSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LICENSE_CONFIGURATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetadataOptions", crate::resource::Rule { shape: Some(&INSTANCE_METADATA_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Placement", crate::resource::Rule { shape: Some(&PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-            ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(16000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CpuOptions", crate::resource::Rule { shape: Some(&CPU_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IamInstanceProfile", crate::resource::Rule { shape: Some(&IAM_INSTANCE_PROFILE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9-]+)\\.([a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
+        ("Ipv6AddressCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("KeyName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("LicenseSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LICENSE_CONFIGURATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetadataOptions", crate::resource::Rule { shape: Some(&INSTANCE_METADATA_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Placement", crate::resource::Rule { shape: Some(&PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+        ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(16000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BlockDeviceMapping`.
     #[derive(Clone, Default)]
     pub struct BlockDeviceMapping {
         /// CloudFormation property `DeviceName`.
@@ -504,28 +415,23 @@ pub mod workspace_instance {
         pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        opt {
+            device_name = "DeviceName",
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
 
-    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceName", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("Ebs", crate::resource::Rule { shape: Some(&EBS_BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NoDevice", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("VirtualName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ephemeral(0|[1-9][0-9]{0,2})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeviceName", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NoDevice", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("VirtualName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ephemeral(0|[1-9][0-9]{0,2})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EbsBlockDevice`.
     #[derive(Clone, Default)]
     pub struct EbsBlockDevice {
         /// CloudFormation property `Encrypted`.
@@ -542,30 +448,25 @@ pub mod workspace_instance {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for EbsBlockDevice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDevice;
+        opt {
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            throughput = "Throughput",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static EBS_BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("VolumeSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EBS_BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("VolumeSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityReservationSpecification`.
     #[derive(Clone, Default)]
     pub struct CapacityReservationSpecification {
         /// CloudFormation property `CapacityReservationPreference`.
@@ -574,23 +475,18 @@ pub mod workspace_instance {
         pub capacity_reservation_target: ::std::option::Option<crate::cfn::workspacesinstances::workspace_instance::CapacityReservationTarget>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationTarget", self.capacity_reservation_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationSpecification;
+        opt {
+            capacity_reservation_preference = "CapacityReservationPreference",
+            capacity_reservation_target = "CapacityReservationTarget",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityReservationTarget`.
     #[derive(Clone, Default)]
     pub struct CapacityReservationTarget {
         /// CloudFormation property `CapacityReservationId`.
@@ -599,24 +495,19 @@ pub mod workspace_instance {
         pub capacity_reservation_resource_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationId", self.capacity_reservation_id);
-            p.set_opt("CapacityReservationResourceGroupArn", self.capacity_reservation_resource_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationTarget;
+        opt {
+            capacity_reservation_id = "CapacityReservationId",
+            capacity_reservation_resource_group_arn = "CapacityReservationResourceGroupArn",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("CapacityReservationResourceGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("CapacityReservationResourceGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CpuOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct CpuOptionsRequest {
         /// CloudFormation property `CoreCount`.
@@ -625,72 +516,58 @@ pub mod workspace_instance {
         pub threads_per_core: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CpuOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoreCount", self.core_count);
-            p.set_opt("ThreadsPerCore", self.threads_per_core);
-            p.into_expr()
+    crate::resource::props! {
+        nested CpuOptionsRequest;
+        opt {
+            core_count = "CoreCount",
+            threads_per_core = "ThreadsPerCore",
         }
     }
 
-    pub(super) static CPU_OPTIONS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CoreCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ThreadsPerCore", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CPU_OPTIONS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CoreCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ThreadsPerCore", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CreditSpecificationRequest`.
     #[derive(Clone, Default)]
     pub struct CreditSpecificationRequest {
         /// CloudFormation property `CpuCredits`.
         pub cpu_credits: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::CpuCredits>>,
     }
 
-    impl crate::resource::ToExpr for CreditSpecificationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CpuCredits", self.cpu_credits);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreditSpecificationRequest;
+        opt {
+            cpu_credits = "CpuCredits",
         }
     }
 
-    /// The definition `EnclaveOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct EnclaveOptionsRequest {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnclaveOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnclaveOptionsRequest;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `HibernationOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct HibernationOptionsRequest {
         /// CloudFormation property `Configured`.
         pub configured: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for HibernationOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configured", self.configured);
-            p.into_expr()
+    crate::resource::props! {
+        nested HibernationOptionsRequest;
+        opt {
+            configured = "Configured",
         }
     }
 
-    /// The definition `IamInstanceProfileSpecification`.
     #[derive(Clone, Default)]
     pub struct IamInstanceProfileSpecification {
         /// CloudFormation property `Arn`.
@@ -699,62 +576,49 @@ pub mod workspace_instance {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamInstanceProfileSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamInstanceProfileSpecification;
+        opt {
+            arn = "Arn",
+            name = "Name",
         }
     }
 
-    pub(super) static IAM_INSTANCE_PROFILE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_INSTANCE_PROFILE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LicenseConfigurationRequest`.
     #[derive(Clone, Default)]
     pub struct LicenseConfigurationRequest {
         /// CloudFormation property `LicenseConfigurationArn`.
         pub license_configuration_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LicenseConfigurationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LicenseConfigurationArn", self.license_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseConfigurationRequest;
+        opt {
+            license_configuration_arn = "LicenseConfigurationArn",
         }
     }
 
-    pub(super) static LICENSE_CONFIGURATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LicenseConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LICENSE_CONFIGURATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LicenseConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InstanceMaintenanceOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceMaintenanceOptionsRequest {
         /// CloudFormation property `AutoRecovery`.
         pub auto_recovery: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::AutoRecovery>>,
     }
 
-    impl crate::resource::ToExpr for InstanceMaintenanceOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoRecovery", self.auto_recovery);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMaintenanceOptionsRequest;
+        opt {
+            auto_recovery = "AutoRecovery",
         }
     }
 
-    /// The definition `InstanceMetadataOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceMetadataOptionsRequest {
         /// CloudFormation property `HttpEndpoint`.
@@ -764,47 +628,39 @@ pub mod workspace_instance {
         /// CloudFormation property `HttpPutResponseHopLimit`.
         pub http_put_response_hop_limit: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `HttpTokens`.
-        pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::HttpTokens>>,
+        pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_group_engagement::HttpTokens>>,
         /// CloudFormation property `InstanceMetadataTags`.
         pub instance_metadata_tags: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::InstanceMetadataTags>>,
     }
 
-    impl crate::resource::ToExpr for InstanceMetadataOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpEndpoint", self.http_endpoint);
-            p.set_opt("HttpProtocolIpv6", self.http_protocol_ipv6);
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.set_opt("InstanceMetadataTags", self.instance_metadata_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMetadataOptionsRequest;
+        opt {
+            http_endpoint = "HttpEndpoint",
+            http_protocol_ipv6 = "HttpProtocolIpv6",
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
+            instance_metadata_tags = "InstanceMetadataTags",
         }
     }
 
-    pub(super) static INSTANCE_METADATA_OPTIONS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_METADATA_OPTIONS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RunInstancesMonitoringEnabled`.
     #[derive(Clone, Default)]
     pub struct RunInstancesMonitoringEnabled {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for RunInstancesMonitoringEnabled {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunInstancesMonitoringEnabled;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `InstanceNetworkInterfaceSpecification`.
     #[derive(Clone, Default)]
     pub struct InstanceNetworkInterfaceSpecification {
         /// CloudFormation property `Description`.
@@ -817,44 +673,36 @@ pub mod workspace_instance {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstanceNetworkInterfaceSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("DeviceIndex", self.device_index);
-            p.set_opt("Groups", self.groups);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceNetworkInterfaceSpecification;
+        opt {
+            description = "Description",
+            device_index = "DeviceIndex",
+            groups = "Groups",
+            subnet_id = "SubnetId",
         }
     }
 
-    pub(super) static INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("DeviceIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("DeviceIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InstanceNetworkPerformanceOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceNetworkPerformanceOptionsRequest {
         /// CloudFormation property `BandwidthWeighting`.
         pub bandwidth_weighting: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::BandwidthWeighting>>,
     }
 
-    impl crate::resource::ToExpr for InstanceNetworkPerformanceOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BandwidthWeighting", self.bandwidth_weighting);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceNetworkPerformanceOptionsRequest;
+        opt {
+            bandwidth_weighting = "BandwidthWeighting",
         }
     }
 
-    /// The definition `Placement`.
     #[derive(Clone, Default)]
     pub struct Placement {
         /// CloudFormation property `AvailabilityZone`.
@@ -869,29 +717,24 @@ pub mod workspace_instance {
         pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::Tenancy>>,
     }
 
-    impl crate::resource::ToExpr for Placement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("PartitionNumber", self.partition_number);
-            p.set_opt("Tenancy", self.tenancy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Placement;
+        opt {
+            availability_zone = "AvailabilityZone",
+            group_id = "GroupId",
+            group_name = "GroupName",
+            partition_number = "PartitionNumber",
+            tenancy = "Tenancy",
         }
     }
 
-    pub(super) static PLACEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZone", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")), ..crate::resource::Rule::NONE }),
-            ("GroupId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^pg-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
-            ("GroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("PartitionNumber", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZone", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")), ..crate::resource::Rule::NONE }),
+        ("GroupId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^pg-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+        ("GroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("PartitionNumber", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateDnsNameOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct PrivateDnsNameOptionsRequest {
         /// CloudFormation property `EnableResourceNameDnsAAAARecord`.
@@ -902,51 +745,41 @@ pub mod workspace_instance {
         pub hostname_type: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::HostnameType>>,
     }
 
-    impl crate::resource::ToExpr for PrivateDnsNameOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableResourceNameDnsAAAARecord", self.enable_resource_name_dns_aaaa_record);
-            p.set_opt("EnableResourceNameDnsARecord", self.enable_resource_name_dns_a_record);
-            p.set_opt("HostnameType", self.hostname_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateDnsNameOptionsRequest;
+        opt {
+            enable_resource_name_dns_aaaa_record = "EnableResourceNameDnsAAAARecord",
+            enable_resource_name_dns_a_record = "EnableResourceNameDnsARecord",
+            hostname_type = "HostnameType",
         }
     }
 
-    /// The definition `TagSpecification`.
     #[derive(Clone, Default)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`.
-        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::workspacesinstances::workspace_instance::ResourceType>>,
+        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_engagement::ResourceType>>,
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    pub(super) static TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `VolumeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -964,23 +797,9 @@ pub mod workspace_instance {
         Gp3,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Gp2 => "gp2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Gp3 => "gp3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]);
 
-    /// Allowed values of `CapacityReservationPreference`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -990,19 +809,9 @@ pub mod workspace_instance {
         None,
     }
 
-    impl crate::value::CfnEnum for CapacityReservationPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityReservationsOnly => "capacity-reservations-only",
-                Self::Open => "open",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "open", "none"]);
 
-    /// Allowed values of `CpuCredits`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuCredits {
         /// `standard`
         Standard,
@@ -1010,18 +819,9 @@ pub mod workspace_instance {
         Unlimited,
     }
 
-    impl crate::value::CfnEnum for CpuCredits {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Unlimited => "unlimited",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CpuCredits, ["standard", "unlimited"]);
 
-    /// Allowed values of `AutoRecovery`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRecovery {
         /// `disabled`
         Disabled,
@@ -1029,18 +829,9 @@ pub mod workspace_instance {
         Default,
     }
 
-    impl crate::value::CfnEnum for AutoRecovery {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoRecovery, ["disabled", "default"]);
 
-    /// Allowed values of `HttpEndpoint`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `enabled`
         Enabled,
@@ -1048,18 +839,9 @@ pub mod workspace_instance {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for HttpEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpoint, ["enabled", "disabled"]);
 
-    /// Allowed values of `HttpProtocolIpv6`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `enabled`
         Enabled,
@@ -1067,37 +849,9 @@ pub mod workspace_instance {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for HttpProtocolIpv6 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpProtocolIpv6, ["enabled", "disabled"]);
 
-    /// Allowed values of `HttpTokens`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HttpTokens {
-        /// `optional`
-        Optional,
-        /// `required`
-        Required,
-    }
-
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "optional",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `InstanceMetadataTags`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `enabled`
         Enabled,
@@ -1105,18 +859,9 @@ pub mod workspace_instance {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for InstanceMetadataTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceMetadataTags, ["enabled", "disabled"]);
 
-    /// Allowed values of `BandwidthWeighting`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthWeighting {
         /// `default`
         Default,
@@ -1126,19 +871,9 @@ pub mod workspace_instance {
         Ebs1,
     }
 
-    impl crate::value::CfnEnum for BandwidthWeighting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Vpc1 => "vpc-1",
-                Self::Ebs1 => "ebs-1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BandwidthWeighting, ["default", "vpc-1", "ebs-1"]);
 
-    /// Allowed values of `Tenancy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
@@ -1148,19 +883,9 @@ pub mod workspace_instance {
         Host,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Dedicated => "dedicated",
-                Self::Host => "host",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["default", "dedicated", "host"]);
 
-    /// Allowed values of `HostnameType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,
@@ -1168,38 +893,5 @@ pub mod workspace_instance {
         ResourceName,
     }
 
-    impl crate::value::CfnEnum for HostnameType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IpName => "ip-name",
-                Self::ResourceName => "resource-name",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResourceType {
-        /// `instance`
-        Instance,
-        /// `volume`
-        Volume,
-        /// `spot-instances-request`
-        SpotInstancesRequest,
-        /// `network-interface`
-        NetworkInterface,
-    }
-
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "instance",
-                Self::Volume => "volume",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::NetworkInterface => "network-interface",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostnameType, ["ip-name", "resource-name"]);
 }

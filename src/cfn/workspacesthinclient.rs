@@ -53,7 +53,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(desktop_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             desired_software_set_id: ::std::option::Option::None,
@@ -70,107 +69,64 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::WorkSpacesThinClient::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::WorkSpacesThinClient::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        desktop_arn = "DesktopArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DesiredSoftwareSetId", self.desired_software_set_id);
-        p.set("DesktopArn", self.desktop_arn);
-        p.set_opt("DesktopEndpoint", self.desktop_endpoint);
-        p.set_opt("DeviceCreationTags", self.device_creation_tags);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("MaintenanceWindow", self.maintenance_window);
-        p.set_opt("Name", self.name);
-        p.set_opt("SoftwareSetUpdateMode", self.software_set_update_mode);
-        p.set_opt("SoftwareSetUpdateSchedule", self.software_set_update_schedule);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        desired_software_set_id = "DesiredSoftwareSetId",
+        desktop_endpoint = "DesktopEndpoint",
+        device_creation_tags = "DeviceCreationTags",
+        kms_key_arn = "KmsKeyArn",
+        maintenance_window = "MaintenanceWindow",
+        name = "Name",
+        software_set_update_mode = "SoftwareSetUpdateMode",
+        software_set_update_schedule = "SoftwareSetUpdateSchedule",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DesiredSoftwareSetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,9}$")), ..crate::resource::Rule::NONE }),
-        ("DesktopArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[0-9]{0,12}:[a-zA-Z0-9\\-\\/\\._]+$")), ..crate::resource::Rule::NONE }),
-        ("DesktopEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https:\\/\\/)[a-z0-9]+([\\-\\.]{1}[a-z0-9]+)*\\.[a-z]{2,32}(:[0-9]{1,5})?(\\/.*)?$")), ..crate::resource::Rule::NONE }),
-        ("DeviceCreationTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[0-9]{0,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::environment::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DesiredSoftwareSetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,9}$")), ..crate::resource::Rule::NONE }),
+    ("DesktopArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[0-9]{0,12}:[a-zA-Z0-9\\-\\/\\._]+$")), ..crate::resource::Rule::NONE }),
+    ("DesktopEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https:\\/\\/)[a-z0-9]+([\\-\\.]{1}[a-z0-9]+)*\\.[a-z]{2,32}(:[0-9]{1,5})?(\\/.*)?$")), ..crate::resource::Rule::NONE }),
+    ("DeviceCreationTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[0-9]{0,12}:key\\/[a-zA-Z0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::environment::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `ActivationCode`.
-    #[inline]
-    pub fn attr_activation_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActivationCode")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DesktopType`.
-    #[inline]
-    pub fn attr_desktop_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DesktopType")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `PendingSoftwareSetId`.
-    #[inline]
-    pub fn attr_pending_software_set_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PendingSoftwareSetId")
-    }
-    /// `Fn::GetAtt` `PendingSoftwareSetVersion`.
-    #[inline]
-    pub fn attr_pending_software_set_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PendingSoftwareSetVersion")
-    }
-    /// `Fn::GetAtt` `RegisteredDevicesCount`.
-    #[inline]
-    pub fn attr_registered_devices_count(self) -> crate::value::Val<i64> {
-        self.__get_att("RegisteredDevicesCount")
-    }
-    /// `Fn::GetAtt` `SoftwareSetComplianceStatus`.
-    #[inline]
-    pub fn attr_software_set_compliance_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SoftwareSetComplianceStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActivationCode`.
+        attr_activation_code: ::std::string::String = "ActivationCode",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DesktopType`.
+        attr_desktop_type: ::std::string::String = "DesktopType",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `PendingSoftwareSetId`.
+        attr_pending_software_set_id: ::std::string::String = "PendingSoftwareSetId",
+        /// `Fn::GetAtt` `PendingSoftwareSetVersion`.
+        attr_pending_software_set_version: ::std::string::String = "PendingSoftwareSetVersion",
+        /// `Fn::GetAtt` `RegisteredDevicesCount`.
+        attr_registered_devices_count: i64 = "RegisteredDevicesCount",
+        /// `Fn::GetAtt` `SoftwareSetComplianceStatus`.
+        attr_software_set_compliance_status: ::std::string::String = "SoftwareSetComplianceStatus",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `MaintenanceWindow`.
     #[derive(Clone)]
     pub struct MaintenanceWindow {
         /// The desired time zone maintenance window.
@@ -205,7 +161,6 @@ pub mod environment {
 
     impl MaintenanceWindow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesthinclient::environment::Type>>) -> Self {
             Self {
                 apply_time_of: ::std::option::Option::None,
@@ -219,33 +174,31 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplyTimeOf", self.apply_time_of);
-            p.set_opt("DaysOfTheWeek", self.days_of_the_week);
-            p.set_opt("EndTimeHour", self.end_time_hour);
-            p.set_opt("EndTimeMinute", self.end_time_minute);
-            p.set_opt("StartTimeHour", self.start_time_hour);
-            p.set_opt("StartTimeMinute", self.start_time_minute);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            apply_time_of = "ApplyTimeOf",
+            days_of_the_week = "DaysOfTheWeek",
+            end_time_hour = "EndTimeHour",
+            end_time_minute = "EndTimeMinute",
+            start_time_hour = "StartTimeHour",
+            start_time_minute = "StartTimeMinute",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysOfTheWeek", crate::resource::Rule { min_items: Some(1), max_items: Some(7), ..crate::resource::Rule::NONE }),
-            ("EndTimeHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("EndTimeMinute", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
-            ("StartTimeHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("StartTimeMinute", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysOfTheWeek", crate::resource::Rule { min_items: Some(1), max_items: Some(7), ..crate::resource::Rule::NONE }),
+        ("EndTimeHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("EndTimeMinute", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
+        ("StartTimeHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("StartTimeMinute", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The desired time zone maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyTimeOf {
         /// `UTC`
         Utc,
@@ -253,18 +206,9 @@ pub mod environment {
         Device,
     }
 
-    impl crate::value::CfnEnum for ApplyTimeOf {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Utc => "UTC",
-                Self::Device => "DEVICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplyTimeOf, ["UTC", "DEVICE"]);
 
-    /// Allowed values of `DayOfWeek`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MONDAY`
         Monday,
@@ -282,23 +226,10 @@ pub mod environment {
         Sunday,
     }
 
-    impl crate::value::CfnEnum for DayOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfWeek, ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]);
 
     /// The type of maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SYSTEM`
         System,
@@ -306,18 +237,10 @@ pub mod environment {
         Custom,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::System => "SYSTEM",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SYSTEM", "CUSTOM"]);
 
     /// An option to define which software updates to apply.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SoftwareSetUpdateMode {
         /// `USE_LATEST`
         UseLatest,
@@ -325,18 +248,10 @@ pub mod environment {
         UseDesired,
     }
 
-    impl crate::value::CfnEnum for SoftwareSetUpdateMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UseLatest => "USE_LATEST",
-                Self::UseDesired => "USE_DESIRED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SoftwareSetUpdateMode, ["USE_LATEST", "USE_DESIRED"]);
 
     /// An option to define if software updates should be applied within a maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SoftwareSetUpdateSchedule {
         /// `USE_MAINTENANCE_WINDOW`
         UseMaintenanceWindow,
@@ -344,13 +259,5 @@ pub mod environment {
         ApplyImmediately,
     }
 
-    impl crate::value::CfnEnum for SoftwareSetUpdateSchedule {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UseMaintenanceWindow => "USE_MAINTENANCE_WINDOW",
-                Self::ApplyImmediately => "APPLY_IMMEDIATELY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SoftwareSetUpdateSchedule, ["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"]);
 }

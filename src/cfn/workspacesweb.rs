@@ -21,58 +21,37 @@ pub struct BrowserSettings {
     pub web_content_filtering_policy: ::std::option::Option<crate::cfn::workspacesweb::browser_settings::WebContentFilteringPolicy>,
 }
 
-impl crate::resource::Resource for BrowserSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BROWSER_SETTINGS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("BrowserPolicy", self.browser_policy);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WebContentFilteringPolicy", self.web_content_filtering_policy);
-        p
+crate::resource::props! {
+    resource BrowserSettings = "AWS::WorkSpacesWeb::BrowserSettings", shape: Some(&BROWSER_SETTINGS_SHAPE);
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        browser_policy = "BrowserPolicy",
+        customer_managed_key = "CustomerManagedKey",
+        tags = "Tags",
+        web_content_filtering_policy = "WebContentFilteringPolicy",
     }
 }
 
-static BROWSER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BrowserPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(131072), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\S\\s]*\\}\\s*$")), ..crate::resource::Rule::NONE }),
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::browser_settings::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WebContentFilteringPolicy", crate::resource::Rule { shape: Some(&self::browser_settings::WEB_CONTENT_FILTERING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BROWSER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BrowserPolicy", crate::resource::Rule { min_len: Some(2), max_len: Some(131072), pattern: Some(crate::resource::Pattern::Regex("^\\{[\\S\\s]*\\}\\s*$")), ..crate::resource::Rule::NONE }),
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WebContentFilteringPolicy", crate::resource::Rule { shape: Some(&self::browser_settings::WEB_CONTENT_FILTERING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BrowserSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BrowserSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
-    }
-    /// `Fn::GetAtt` `BrowserSettingsArn`.
-    #[inline]
-    pub fn attr_browser_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BrowserSettingsArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `BrowserSettingsArn`.
+        attr_browser_settings_arn: ::std::string::String = "BrowserSettingsArn",
     }
 }
 
 pub mod browser_settings {
     //! Nested property types and enums of [`BrowserSettings`](super::BrowserSettings).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WebContentFilteringPolicy`.
     #[derive(Clone, Default)]
     pub struct WebContentFilteringPolicy {
         /// CloudFormation property `AllowedUrls`.
@@ -83,27 +62,22 @@ pub mod browser_settings {
         pub blocked_urls: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for WebContentFilteringPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedUrls", self.allowed_urls);
-            p.set_opt("BlockedCategories", self.blocked_categories);
-            p.set_opt("BlockedUrls", self.blocked_urls);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebContentFilteringPolicy;
+        opt {
+            allowed_urls = "AllowedUrls",
+            blocked_categories = "BlockedCategories",
+            blocked_urls = "BlockedUrls",
         }
     }
 
-    pub(super) static WEB_CONTENT_FILTERING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BlockedCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
-            ("BlockedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CONTENT_FILTERING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BlockedCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
+        ("BlockedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Category`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Cults`
         Cults,
@@ -161,40 +135,7 @@ pub mod browser_settings {
         ParkedDomains,
     }
 
-    impl crate::value::CfnEnum for Category {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cults => "Cults",
-                Self::Gambling => "Gambling",
-                Self::Nudity => "Nudity",
-                Self::Pornography => "Pornography",
-                Self::SexEducation => "SexEducation",
-                Self::Tasteless => "Tasteless",
-                Self::Violence => "Violence",
-                Self::DownloadSites => "DownloadSites",
-                Self::ImageSharing => "ImageSharing",
-                Self::PeerToPeer => "PeerToPeer",
-                Self::StreamingMediaAndDownloads => "StreamingMediaAndDownloads",
-                Self::GenerativeAi => "GenerativeAI",
-                Self::CriminalActivity => "CriminalActivity",
-                Self::Hacking => "Hacking",
-                Self::HateAndIntolerance => "HateAndIntolerance",
-                Self::IllegalDrug => "IllegalDrug",
-                Self::IllegalSoftware => "IllegalSoftware",
-                Self::SchoolCheating => "SchoolCheating",
-                Self::SelfHarm => "SelfHarm",
-                Self::Weapons => "Weapons",
-                Self::Chat => "Chat",
-                Self::Games => "Games",
-                Self::InstantMessaging => "InstantMessaging",
-                Self::ProfessionalNetwork => "ProfessionalNetwork",
-                Self::SocialNetworking => "SocialNetworking",
-                Self::WebBasedEmail => "WebBasedEmail",
-                Self::ParkedDomains => "ParkedDomains",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Category, ["Cults", "Gambling", "Nudity", "Pornography", "SexEducation", "Tasteless", "Violence", "DownloadSites", "ImageSharing", "PeerToPeer", "StreamingMediaAndDownloads", "GenerativeAI", "CriminalActivity", "Hacking", "HateAndIntolerance", "IllegalDrug", "IllegalSoftware", "SchoolCheating", "SelfHarm", "Weapons", "Chat", "Games", "InstantMessaging", "ProfessionalNetwork", "SocialNetworking", "WebBasedEmail", "ParkedDomains"]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
@@ -216,58 +157,41 @@ pub struct DataProtectionSettings {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DataProtectionSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_PROTECTION_SETTINGS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("InlineRedactionConfiguration", self.inline_redaction_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DataProtectionSettings = "AWS::WorkSpacesWeb::DataProtectionSettings", shape: Some(&DATA_PROTECTION_SETTINGS_SHAPE);
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        customer_managed_key = "CustomerManagedKey",
+        description = "Description",
+        display_name = "DisplayName",
+        inline_redaction_configuration = "InlineRedactionConfiguration",
+        tags = "Tags",
     }
 }
 
-static DATA_PROTECTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("InlineRedactionConfiguration", crate::resource::Rule { shape: Some(&self::data_protection_settings::INLINE_REDACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_protection_settings::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_PROTECTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("InlineRedactionConfiguration", crate::resource::Rule { shape: Some(&self::data_protection_settings::INLINE_REDACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataProtectionSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataProtectionSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `DataProtectionSettingsArn`.
-    #[inline]
-    pub fn attr_data_protection_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataProtectionSettingsArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `DataProtectionSettingsArn`.
+        attr_data_protection_settings_arn: ::std::string::String = "DataProtectionSettingsArn",
     }
 }
 
 pub mod data_protection_settings {
     //! Nested property types and enums of [`DataProtectionSettings`](super::DataProtectionSettings).
 
-    /// The definition `InlineRedactionConfiguration`.
     #[derive(Clone)]
     pub struct InlineRedactionConfiguration {
         /// CloudFormation property `GlobalConfidenceLevel`.
@@ -293,28 +217,25 @@ pub mod data_protection_settings {
         }
     }
 
-    impl crate::resource::ToExpr for InlineRedactionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlobalConfidenceLevel", self.global_confidence_level);
-            p.set_opt("GlobalEnforcedUrls", self.global_enforced_urls);
-            p.set_opt("GlobalExemptUrls", self.global_exempt_urls);
-            p.set("InlineRedactionPatterns", self.inline_redaction_patterns);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineRedactionConfiguration;
+        req {
+            inline_redaction_patterns = "InlineRedactionPatterns",
+        }
+        opt {
+            global_confidence_level = "GlobalConfidenceLevel",
+            global_enforced_urls = "GlobalEnforcedUrls",
+            global_exempt_urls = "GlobalExemptUrls",
         }
     }
 
-    pub(super) static INLINE_REDACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlobalConfidenceLevel", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
-            ("GlobalEnforcedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("GlobalExemptUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InlineRedactionPatterns", crate::resource::Rule { min_items: Some(0), max_items: Some(150), items: Some(&crate::resource::Rule { shape: Some(&INLINE_REDACTION_PATTERN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_REDACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlobalConfidenceLevel", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
+        ("GlobalEnforcedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GlobalExemptUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InlineRedactionPatterns", crate::resource::Rule { min_items: Some(0), max_items: Some(150), items: Some(&crate::resource::Rule { shape: Some(&INLINE_REDACTION_PATTERN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InlineRedactionPattern`.
     #[derive(Clone)]
     pub struct InlineRedactionPattern {
         /// CloudFormation property `BuiltInPatternId`.
@@ -346,32 +267,29 @@ pub mod data_protection_settings {
         }
     }
 
-    impl crate::resource::ToExpr for InlineRedactionPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BuiltInPatternId", self.built_in_pattern_id);
-            p.set_opt("ConfidenceLevel", self.confidence_level);
-            p.set_opt("CustomPattern", self.custom_pattern);
-            p.set_opt("EnforcedUrls", self.enforced_urls);
-            p.set_opt("ExemptUrls", self.exempt_urls);
-            p.set("RedactionPlaceHolder", self.redaction_place_holder);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineRedactionPattern;
+        req {
+            redaction_place_holder = "RedactionPlaceHolder",
+        }
+        opt {
+            built_in_pattern_id = "BuiltInPatternId",
+            confidence_level = "ConfidenceLevel",
+            custom_pattern = "CustomPattern",
+            enforced_urls = "EnforcedUrls",
+            exempt_urls = "ExemptUrls",
         }
     }
 
-    pub(super) static INLINE_REDACTION_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BuiltInPatternId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-            ("ConfidenceLevel", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
-            ("CustomPattern", crate::resource::Rule { shape: Some(&CUSTOM_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EnforcedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExemptUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RedactionPlaceHolder", crate::resource::Rule { shape: Some(&REDACTION_PLACE_HOLDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_REDACTION_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BuiltInPatternId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+        ("ConfidenceLevel", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
+        ("CustomPattern", crate::resource::Rule { shape: Some(&CUSTOM_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EnforcedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExemptUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RedactionPlaceHolder", crate::resource::Rule { shape: Some(&REDACTION_PLACE_HOLDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomPattern`.
     #[derive(Clone)]
     pub struct CustomPattern {
         /// CloudFormation property `KeywordRegex`.
@@ -386,7 +304,6 @@ pub mod data_protection_settings {
 
     impl CustomPattern {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pattern_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pattern_regex: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 keyword_regex: ::std::option::Option::None,
@@ -397,28 +314,25 @@ pub mod data_protection_settings {
         }
     }
 
-    impl crate::resource::ToExpr for CustomPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeywordRegex", self.keyword_regex);
-            p.set_opt("PatternDescription", self.pattern_description);
-            p.set("PatternName", self.pattern_name);
-            p.set("PatternRegex", self.pattern_regex);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPattern;
+        req {
+            pattern_name = "PatternName",
+            pattern_regex = "PatternRegex",
+        }
+        opt {
+            keyword_regex = "KeywordRegex",
+            pattern_description = "PatternDescription",
         }
     }
 
-    pub(super) static CUSTOM_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeywordRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$")), ..crate::resource::Rule::NONE }),
-            ("PatternDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-            ("PatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-            ("PatternRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeywordRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$")), ..crate::resource::Rule::NONE }),
+        ("PatternDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+        ("PatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+        ("PatternRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedactionPlaceHolder`.
     #[derive(Clone)]
     pub struct RedactionPlaceHolder {
         /// CloudFormation property `RedactionPlaceHolderText`.
@@ -429,7 +343,6 @@ pub mod data_protection_settings {
 
     impl RedactionPlaceHolder {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(redaction_place_holder_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::data_protection_settings::RedactionPlaceHolderType>>) -> Self {
             Self {
                 redaction_place_holder_text: ::std::option::Option::None,
@@ -438,44 +351,27 @@ pub mod data_protection_settings {
         }
     }
 
-    impl crate::resource::ToExpr for RedactionPlaceHolder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RedactionPlaceHolderText", self.redaction_place_holder_text);
-            p.set("RedactionPlaceHolderType", self.redaction_place_holder_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedactionPlaceHolder;
+        req {
+            redaction_place_holder_type = "RedactionPlaceHolderType",
+        }
+        opt {
+            redaction_place_holder_text = "RedactionPlaceHolderText",
         }
     }
 
-    pub(super) static REDACTION_PLACE_HOLDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RedactionPlaceHolderText", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[*_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDACTION_PLACE_HOLDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RedactionPlaceHolderText", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[*_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RedactionPlaceHolderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedactionPlaceHolderType {
         /// `CustomText`
         CustomText,
     }
 
-    impl crate::value::CfnEnum for RedactionPlaceHolderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomText => "CustomText",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RedactionPlaceHolderType, ["CustomText"]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::IdentityProvider Resource Type
@@ -497,7 +393,6 @@ pub struct IdentityProvider {
 
 impl IdentityProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_provider_details: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, identity_provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::identity_provider::IdentityProviderType>>) -> Self {
         Self {
             identity_provider_details,
@@ -509,53 +404,37 @@ impl IdentityProvider {
     }
 }
 
-impl crate::resource::Resource for IdentityProvider {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::IdentityProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource IdentityProvider = "AWS::WorkSpacesWeb::IdentityProvider", shape: Some(&IDENTITY_PROVIDER_SHAPE);
+    req {
+        identity_provider_details = "IdentityProviderDetails",
+        identity_provider_name = "IdentityProviderName",
+        identity_provider_type = "IdentityProviderType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentityProviderDetails", self.identity_provider_details);
-        p.set("IdentityProviderName", self.identity_provider_name);
-        p.set("IdentityProviderType", self.identity_provider_type);
-        p.set_opt("PortalArn", self.portal_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        portal_arn = "PortalArn",
+        tags = "Tags",
     }
 }
 
-static IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentityProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^_][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_]+$")), ..crate::resource::Rule::NONE }),
-        ("PortalArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::identity_provider::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentityProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^_][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_]+$")), ..crate::resource::Rule::NONE }),
+    ("PortalArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentityProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentityProvider> {
-    /// `Fn::GetAtt` `IdentityProviderArn`.
-    #[inline]
-    pub fn attr_identity_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityProviderArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdentityProviderArn`.
+        attr_identity_provider_arn: ::std::string::String = "IdentityProviderArn",
     }
 }
 
 pub mod identity_provider {
     //! Nested property types and enums of [`IdentityProvider`](super::IdentityProvider).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IdentityProviderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityProviderType {
         /// `SAML`
         Saml,
@@ -571,19 +450,7 @@ pub mod identity_provider {
         Oidc,
     }
 
-    impl crate::value::CfnEnum for IdentityProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saml => "SAML",
-                Self::Facebook => "Facebook",
-                Self::Google => "Google",
-                Self::LoginWithAmazon => "LoginWithAmazon",
-                Self::SignInWithApple => "SignInWithApple",
-                Self::Oidc => "OIDC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdentityProviderType, ["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::IpAccessSettings Resource Type
@@ -620,58 +487,43 @@ impl IpAccessSettings {
     }
 }
 
-impl crate::resource::Resource for IpAccessSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IP_ACCESS_SETTINGS_SHAPE)
+crate::resource::props! {
+    resource IpAccessSettings = "AWS::WorkSpacesWeb::IpAccessSettings", shape: Some(&IP_ACCESS_SETTINGS_SHAPE);
+    req {
+        ip_rules = "IpRules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("IpRules", self.ip_rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        customer_managed_key = "CustomerManagedKey",
+        description = "Description",
+        display_name = "DisplayName",
+        tags = "Tags",
     }
 }
 
-static IP_ACCESS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("IpRules", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::ip_access_settings::IP_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::ip_access_settings::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IP_ACCESS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("IpRules", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::ip_access_settings::IP_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpAccessSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpAccessSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `IpAccessSettingsArn`.
-    #[inline]
-    pub fn attr_ip_access_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAccessSettingsArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `IpAccessSettingsArn`.
+        attr_ip_access_settings_arn: ::std::string::String = "IpAccessSettingsArn",
     }
 }
 
 pub mod ip_access_settings {
     //! Nested property types and enums of [`IpAccessSettings`](super::IpAccessSettings).
 
-    /// The definition `IpRule`.
     #[derive(Clone)]
     pub struct IpRule {
         /// CloudFormation property `Description`.
@@ -684,7 +536,6 @@ pub mod ip_access_settings {
 
     impl IpRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_range: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -693,28 +544,19 @@ pub mod ip_access_settings {
         }
     }
 
-    impl crate::resource::ToExpr for IpRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("IpRange", self.ip_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpRule;
+        req {
+            ip_range = "IpRange",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static IP_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IP_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::NetworkSettings Resource Type
@@ -734,7 +576,6 @@ pub struct NetworkSettings {
 
 impl NetworkSettings {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             security_group_ids: security_group_ids.into(),
@@ -745,55 +586,33 @@ impl NetworkSettings {
     }
 }
 
-impl crate::resource::Resource for NetworkSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::NetworkSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_SETTINGS_SHAPE)
+crate::resource::props! {
+    resource NetworkSettings = "AWS::WorkSpacesWeb::NetworkSettings", shape: Some(&NETWORK_SETTINGS_SHAPE);
+    req {
+        security_group_ids = "SecurityGroupIds",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static NETWORK_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::network_settings::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `NetworkSettingsArn`.
+        attr_network_settings_arn: ::std::string::String = "NetworkSettingsArn",
     }
-    /// `Fn::GetAtt` `NetworkSettingsArn`.
-    #[inline]
-    pub fn attr_network_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkSettingsArn")
-    }
-}
-
-pub mod network_settings {
-    //! Nested property types and enums of [`NetworkSettings`](super::NetworkSettings).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::WorkSpacesWeb::Portal Resource Type
@@ -835,109 +654,70 @@ pub struct Portal {
     pub user_settings_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Portal {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::Portal";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTAL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("AuthenticationType", self.authentication_type);
-        p.set_opt("BrowserSettingsArn", self.browser_settings_arn);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("DataProtectionSettingsArn", self.data_protection_settings_arn);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("InstanceType", self.instance_type);
-        p.set_opt("IpAccessSettingsArn", self.ip_access_settings_arn);
-        p.set_opt("MaxConcurrentSessions", self.max_concurrent_sessions);
-        p.set_opt("NetworkSettingsArn", self.network_settings_arn);
-        p.set_opt("PortalCustomDomain", self.portal_custom_domain);
-        p.set_opt("SessionLoggerArn", self.session_logger_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrustStoreArn", self.trust_store_arn);
-        p.set_opt("UserAccessLoggingSettingsArn", self.user_access_logging_settings_arn);
-        p.set_opt("UserSettingsArn", self.user_settings_arn);
-        p
+crate::resource::props! {
+    resource Portal = "AWS::WorkSpacesWeb::Portal", shape: Some(&PORTAL_SHAPE);
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        authentication_type = "AuthenticationType",
+        browser_settings_arn = "BrowserSettingsArn",
+        customer_managed_key = "CustomerManagedKey",
+        data_protection_settings_arn = "DataProtectionSettingsArn",
+        display_name = "DisplayName",
+        instance_type = "InstanceType",
+        ip_access_settings_arn = "IpAccessSettingsArn",
+        max_concurrent_sessions = "MaxConcurrentSessions",
+        network_settings_arn = "NetworkSettingsArn",
+        portal_custom_domain = "PortalCustomDomain",
+        session_logger_arn = "SessionLoggerArn",
+        tags = "Tags",
+        trust_store_arn = "TrustStoreArn",
+        user_access_logging_settings_arn = "UserAccessLoggingSettingsArn",
+        user_settings_arn = "UserSettingsArn",
     }
 }
 
-static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BrowserSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("DataProtectionSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("IpAccessSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("MaxConcurrentSessions", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-        ("NetworkSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("PortalCustomDomain", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("SessionLoggerArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::portal::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrustStoreArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("UserAccessLoggingSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-        ("UserSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BrowserSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("DataProtectionSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("IpAccessSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("MaxConcurrentSessions", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+    ("NetworkSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("PortalCustomDomain", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("SessionLoggerArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrustStoreArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("UserAccessLoggingSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+    ("UserSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Portal`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Portal> {
-    /// `Fn::GetAtt` `BrowserType`.
-    #[inline]
-    pub fn attr_browser_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BrowserType")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `PortalArn`.
-    #[inline]
-    pub fn attr_portal_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalArn")
-    }
-    /// `Fn::GetAtt` `PortalEndpoint`.
-    #[inline]
-    pub fn attr_portal_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalEndpoint")
-    }
-    /// `Fn::GetAtt` `PortalStatus`.
-    #[inline]
-    pub fn attr_portal_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalStatus")
-    }
-    /// `Fn::GetAtt` `RendererType`.
-    #[inline]
-    pub fn attr_renderer_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RendererType")
-    }
-    /// `Fn::GetAtt` `ServiceProviderSamlMetadata`.
-    #[inline]
-    pub fn attr_service_provider_saml_metadata(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceProviderSamlMetadata")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BrowserType`.
+        attr_browser_type: ::std::string::String = "BrowserType",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `PortalArn`.
+        attr_portal_arn: ::std::string::String = "PortalArn",
+        /// `Fn::GetAtt` `PortalEndpoint`.
+        attr_portal_endpoint: ::std::string::String = "PortalEndpoint",
+        /// `Fn::GetAtt` `PortalStatus`.
+        attr_portal_status: ::std::string::String = "PortalStatus",
+        /// `Fn::GetAtt` `RendererType`.
+        attr_renderer_type: ::std::string::String = "RendererType",
+        /// `Fn::GetAtt` `ServiceProviderSamlMetadata`.
+        attr_service_provider_saml_metadata: ::std::string::String = "ServiceProviderSamlMetadata",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
 }
 
 pub mod portal {
     //! Nested property types and enums of [`Portal`](super::Portal).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AuthenticationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `Standard`
         Standard,
@@ -945,18 +725,9 @@ pub mod portal {
         IamIdentityCenter,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::IamIdentityCenter => "IAM_Identity_Center",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["Standard", "IAM_Identity_Center"]);
 
-    /// Allowed values of `InstanceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `standard.regular`
         StandardRegular,
@@ -966,16 +737,7 @@ pub mod portal {
         StandardXlarge,
     }
 
-    impl crate::value::CfnEnum for InstanceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StandardRegular => "standard.regular",
-                Self::StandardLarge => "standard.large",
-                Self::StandardXlarge => "standard.xlarge",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceType, ["standard.regular", "standard.large", "standard.xlarge"]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::SessionLogger Resource Type
@@ -1012,58 +774,43 @@ impl SessionLogger {
     }
 }
 
-impl crate::resource::Resource for SessionLogger {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SESSION_LOGGER_SHAPE)
+crate::resource::props! {
+    resource SessionLogger = "AWS::WorkSpacesWeb::SessionLogger", shape: Some(&SESSION_LOGGER_SHAPE);
+    req {
+        event_filter = "EventFilter",
+        log_configuration = "LogConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("EventFilter", self.event_filter);
-        p.set("LogConfiguration", self.log_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        customer_managed_key = "CustomerManagedKey",
+        display_name = "DisplayName",
+        tags = "Tags",
     }
 }
 
-static SESSION_LOGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("EventFilter", crate::resource::Rule { shape: Some(&self::session_logger::EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LogConfiguration", crate::resource::Rule { shape: Some(&self::session_logger::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::session_logger::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SESSION_LOGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[ _\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("EventFilter", crate::resource::Rule { shape: Some(&self::session_logger::EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogConfiguration", crate::resource::Rule { shape: Some(&self::session_logger::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SessionLogger`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SessionLogger> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `SessionLoggerArn`.
-    #[inline]
-    pub fn attr_session_logger_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SessionLoggerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `SessionLoggerArn`.
+        attr_session_logger_arn: ::std::string::String = "SessionLoggerArn",
     }
 }
 
 pub mod session_logger {
     //! Nested property types and enums of [`SessionLogger`](super::SessionLogger).
 
-    /// The definition `EventFilter`.
     #[derive(Clone, Default)]
     pub struct EventFilter {
         /// CloudFormation property `All`.
@@ -1072,45 +819,35 @@ pub mod session_logger {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::workspacesweb::session_logger::Event>>>,
     }
 
-    impl crate::resource::ToExpr for EventFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("All", self.all);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventFilter;
+        opt {
+            all = "All",
+            include = "Include",
         }
     }
 
-    pub(super) static EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone, Default)]
     pub struct LogConfiguration {
         /// CloudFormation property `S3`.
         pub s3: ::std::option::Option<crate::cfn::workspacesweb::session_logger::S3LogConfiguration>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3LogConfiguration`.
     #[derive(Clone)]
     pub struct S3LogConfiguration {
         /// CloudFormation property `Bucket`; required.
@@ -1127,7 +864,6 @@ pub mod session_logger {
 
     impl S3LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, folder_structure: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::session_logger::FolderStructure>>, log_file_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::session_logger::LogFileFormat>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1139,36 +875,26 @@ pub mod session_logger {
         }
     }
 
-    impl crate::resource::ToExpr for S3LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set("FolderStructure", self.folder_structure);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.set("LogFileFormat", self.log_file_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LogConfiguration;
+        req {
+            bucket = "Bucket",
+            folder_structure = "FolderStructure",
+            log_file_format = "LogFileFormat",
+        }
+        opt {
+            bucket_owner = "BucketOwner",
+            key_prefix = "KeyPrefix",
         }
     }
 
-    pub(super) static S3_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_/!().*']+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_/!().*']+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Event`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Event {
         /// `WebsiteInteract`
         WebsiteInteract,
@@ -1206,33 +932,9 @@ pub mod session_logger {
         UrlBlockByContentFilter,
     }
 
-    impl crate::value::CfnEnum for Event {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WebsiteInteract => "WebsiteInteract",
-                Self::FileDownloadFromSecureBrowserToRemoteDisk => "FileDownloadFromSecureBrowserToRemoteDisk",
-                Self::FileTransferFromRemoteToLocalDisk => "FileTransferFromRemoteToLocalDisk",
-                Self::FileTransferFromLocalToRemoteDisk => "FileTransferFromLocalToRemoteDisk",
-                Self::FileUploadFromRemoteDiskToSecureBrowser => "FileUploadFromRemoteDiskToSecureBrowser",
-                Self::ContentPasteToWebsite => "ContentPasteToWebsite",
-                Self::ContentTransferFromLocalToRemoteClipboard => "ContentTransferFromLocalToRemoteClipboard",
-                Self::ContentCopyFromWebsite => "ContentCopyFromWebsite",
-                Self::UrlLoad => "UrlLoad",
-                Self::TabOpen => "TabOpen",
-                Self::TabClose => "TabClose",
-                Self::PrintJobSubmit => "PrintJobSubmit",
-                Self::SessionConnect => "SessionConnect",
-                Self::SessionStart => "SessionStart",
-                Self::SessionDisconnect => "SessionDisconnect",
-                Self::SessionEnd => "SessionEnd",
-                Self::UrlBlockByContentFilter => "UrlBlockByContentFilter",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Event, ["WebsiteInteract", "FileDownloadFromSecureBrowserToRemoteDisk", "FileTransferFromRemoteToLocalDisk", "FileTransferFromLocalToRemoteDisk", "FileUploadFromRemoteDiskToSecureBrowser", "ContentPasteToWebsite", "ContentTransferFromLocalToRemoteClipboard", "ContentCopyFromWebsite", "UrlLoad", "TabOpen", "TabClose", "PrintJobSubmit", "SessionConnect", "SessionStart", "SessionDisconnect", "SessionEnd", "UrlBlockByContentFilter"]);
 
-    /// Allowed values of `FolderStructure`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FolderStructure {
         /// `Flat`
         Flat,
@@ -1240,18 +942,9 @@ pub mod session_logger {
         NestedByDate,
     }
 
-    impl crate::value::CfnEnum for FolderStructure {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Flat => "Flat",
-                Self::NestedByDate => "NestedByDate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FolderStructure, ["Flat", "NestedByDate"]);
 
-    /// Allowed values of `LogFileFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogFileFormat {
         /// `JSONLines`
         JsonLines,
@@ -1259,15 +952,7 @@ pub mod session_logger {
         Json,
     }
 
-    impl crate::value::CfnEnum for LogFileFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::JsonLines => "JSONLines",
-                Self::Json => "Json",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogFileFormat, ["JSONLines", "Json"]);
 }
 
 /// Definition of AWS::WorkSpacesWeb::TrustStore Resource Type
@@ -1283,7 +968,6 @@ pub struct TrustStore {
 
 impl TrustStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             certificate_list: certificate_list.into(),
@@ -1292,50 +976,28 @@ impl TrustStore {
     }
 }
 
-impl crate::resource::Resource for TrustStore {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::TrustStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRUST_STORE_SHAPE)
+crate::resource::props! {
+    resource TrustStore = "AWS::WorkSpacesWeb::TrustStore", shape: Some(&TRUST_STORE_SHAPE);
+    req {
+        certificate_list = "CertificateList",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateList", self.certificate_list);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::trust_store::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustStore> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `TrustStoreArn`.
+        attr_trust_store_arn: ::std::string::String = "TrustStoreArn",
     }
-    /// `Fn::GetAtt` `TrustStoreArn`.
-    #[inline]
-    pub fn attr_trust_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrustStoreArn")
-    }
-}
-
-pub mod trust_store {
-    //! Nested property types and enums of [`TrustStore`](super::TrustStore).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::WorkSpacesWeb::UserAccessLoggingSettings Resource Type
@@ -1353,7 +1015,6 @@ pub struct UserAccessLoggingSettings {
 
 impl UserAccessLoggingSettings {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(kinesis_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             kinesis_stream_arn: kinesis_stream_arn.into(),
@@ -1362,51 +1023,29 @@ impl UserAccessLoggingSettings {
     }
 }
 
-impl crate::resource::Resource for UserAccessLoggingSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::UserAccessLoggingSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_ACCESS_LOGGING_SETTINGS_SHAPE)
+crate::resource::props! {
+    resource UserAccessLoggingSettings = "AWS::WorkSpacesWeb::UserAccessLoggingSettings", shape: Some(&USER_ACCESS_LOGGING_SETTINGS_SHAPE);
+    req {
+        kinesis_stream_arn = "KinesisStreamArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KinesisStreamArn", self.kinesis_stream_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static USER_ACCESS_LOGGING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KinesisStreamArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:kinesis:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:stream/.+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::user_access_logging_settings::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_ACCESS_LOGGING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KinesisStreamArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:kinesis:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:stream/.+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserAccessLoggingSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserAccessLoggingSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `UserAccessLoggingSettingsArn`.
+        attr_user_access_logging_settings_arn: ::std::string::String = "UserAccessLoggingSettingsArn",
     }
-    /// `Fn::GetAtt` `UserAccessLoggingSettingsArn`.
-    #[inline]
-    pub fn attr_user_access_logging_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserAccessLoggingSettingsArn")
-    }
-}
-
-pub mod user_access_logging_settings {
-    //! Nested property types and enums of [`UserAccessLoggingSettings`](super::UserAccessLoggingSettings).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::WorkSpacesWeb::UserSettings Resource Type
@@ -1448,7 +1087,6 @@ pub struct UserSettings {
 
 impl UserSettings {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(copy_allowed: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::EnabledType>>, download_allowed: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::EnabledType>>, paste_allowed: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::EnabledType>>, print_allowed: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::EnabledType>>, upload_allowed: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::EnabledType>>) -> Self {
         Self {
             additional_encryption_context: ::std::option::Option::None,
@@ -1470,78 +1108,57 @@ impl UserSettings {
     }
 }
 
-impl crate::resource::Resource for UserSettings {
-    const TYPE: &'static str = "AWS::WorkSpacesWeb::UserSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SETTINGS_SHAPE)
+crate::resource::props! {
+    resource UserSettings = "AWS::WorkSpacesWeb::UserSettings", shape: Some(&USER_SETTINGS_SHAPE);
+    req {
+        copy_allowed = "CopyAllowed",
+        download_allowed = "DownloadAllowed",
+        paste_allowed = "PasteAllowed",
+        print_allowed = "PrintAllowed",
+        upload_allowed = "UploadAllowed",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("BrandingConfiguration", self.branding_configuration);
-        p.set_opt("CookieSynchronizationConfiguration", self.cookie_synchronization_configuration);
-        p.set("CopyAllowed", self.copy_allowed);
-        p.set_opt("CustomerManagedKey", self.customer_managed_key);
-        p.set_opt("DeepLinkAllowed", self.deep_link_allowed);
-        p.set_opt("DisconnectTimeoutInMinutes", self.disconnect_timeout_in_minutes);
-        p.set("DownloadAllowed", self.download_allowed);
-        p.set_opt("IdleDisconnectTimeoutInMinutes", self.idle_disconnect_timeout_in_minutes);
-        p.set("PasteAllowed", self.paste_allowed);
-        p.set("PrintAllowed", self.print_allowed);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ToolbarConfiguration", self.toolbar_configuration);
-        p.set("UploadAllowed", self.upload_allowed);
-        p.set_opt("WebAuthnAllowed", self.web_authn_allowed);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        branding_configuration = "BrandingConfiguration",
+        cookie_synchronization_configuration = "CookieSynchronizationConfiguration",
+        customer_managed_key = "CustomerManagedKey",
+        deep_link_allowed = "DeepLinkAllowed",
+        disconnect_timeout_in_minutes = "DisconnectTimeoutInMinutes",
+        idle_disconnect_timeout_in_minutes = "IdleDisconnectTimeoutInMinutes",
+        tags = "Tags",
+        toolbar_configuration = "ToolbarConfiguration",
+        web_authn_allowed = "WebAuthnAllowed",
     }
 }
 
-static USER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BrandingConfiguration", crate::resource::Rule { shape: Some(&self::user_settings::BRANDING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CookieSynchronizationConfiguration", crate::resource::Rule { shape: Some(&self::user_settings::COOKIE_SYNCHRONIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("DisconnectTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-        ("IdleDisconnectTimeoutInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::user_settings::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BrandingConfiguration", crate::resource::Rule { shape: Some(&self::user_settings::BRANDING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CookieSynchronizationConfiguration", crate::resource::Rule { shape: Some(&self::user_settings::COOKIE_SYNCHRONIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomerManagedKey", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("DisconnectTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+    ("IdleDisconnectTimeoutInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserSettings> {
-    /// `Fn::GetAtt` `AssociatedPortalArns`.
-    #[inline]
-    pub fn attr_associated_portal_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedPortalArns")
-    }
-    /// `Fn::GetAtt` `BrandingConfiguration.FaviconMetadata`.
-    #[inline]
-    pub fn attr_branding_configuration_favicon_metadata(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("BrandingConfiguration.FaviconMetadata")
-    }
-    /// `Fn::GetAtt` `BrandingConfiguration.LogoMetadata`.
-    #[inline]
-    pub fn attr_branding_configuration_logo_metadata(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("BrandingConfiguration.LogoMetadata")
-    }
-    /// `Fn::GetAtt` `BrandingConfiguration.WallpaperMetadata`.
-    #[inline]
-    pub fn attr_branding_configuration_wallpaper_metadata(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("BrandingConfiguration.WallpaperMetadata")
-    }
-    /// `Fn::GetAtt` `UserSettingsArn`.
-    #[inline]
-    pub fn attr_user_settings_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserSettingsArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedPortalArns`.
+        attr_associated_portal_arns: crate::value::List<::std::string::String> = "AssociatedPortalArns",
+        /// `Fn::GetAtt` `BrandingConfiguration.FaviconMetadata`.
+        attr_branding_configuration_favicon_metadata: crate::value::Json = "BrandingConfiguration.FaviconMetadata",
+        /// `Fn::GetAtt` `BrandingConfiguration.LogoMetadata`.
+        attr_branding_configuration_logo_metadata: crate::value::Json = "BrandingConfiguration.LogoMetadata",
+        /// `Fn::GetAtt` `BrandingConfiguration.WallpaperMetadata`.
+        attr_branding_configuration_wallpaper_metadata: crate::value::Json = "BrandingConfiguration.WallpaperMetadata",
+        /// `Fn::GetAtt` `UserSettingsArn`.
+        attr_user_settings_arn: ::std::string::String = "UserSettingsArn",
     }
 }
 
 pub mod user_settings {
     //! Nested property types and enums of [`UserSettings`](super::UserSettings).
 
-    /// The definition `BrandingConfiguration`.
     #[derive(Clone, Default)]
     pub struct BrandingConfiguration {
         /// CloudFormation property `ColorTheme`.
@@ -1564,36 +1181,31 @@ pub mod user_settings {
         pub wallpaper_metadata: ::std::option::Option<crate::cfn::workspacesweb::user_settings::ImageMetadata>,
     }
 
-    impl crate::resource::ToExpr for BrandingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColorTheme", self.color_theme);
-            p.set_opt("Favicon", self.favicon);
-            p.set_opt("FaviconMetadata", self.favicon_metadata);
-            p.set_opt("LocalizedStrings", self.localized_strings);
-            p.set_opt("Logo", self.logo);
-            p.set_opt("LogoMetadata", self.logo_metadata);
-            p.set_opt("TermsOfService", self.terms_of_service);
-            p.set_opt("Wallpaper", self.wallpaper);
-            p.set_opt("WallpaperMetadata", self.wallpaper_metadata);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrandingConfiguration;
+        opt {
+            color_theme = "ColorTheme",
+            favicon = "Favicon",
+            favicon_metadata = "FaviconMetadata",
+            localized_strings = "LocalizedStrings",
+            logo = "Logo",
+            logo_metadata = "LogoMetadata",
+            terms_of_service = "TermsOfService",
+            wallpaper = "Wallpaper",
+            wallpaper_metadata = "WallpaperMetadata",
         }
     }
 
-    pub(super) static BRANDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Favicon", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
-            ("FaviconMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Logo", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
-            ("LogoMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TermsOfService", crate::resource::Rule { max_len: Some(153600), ..crate::resource::Rule::NONE }),
-            ("Wallpaper", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
-            ("WallpaperMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BRANDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Favicon", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("FaviconMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Logo", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("LogoMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TermsOfService", crate::resource::Rule { max_len: Some(153600), ..crate::resource::Rule::NONE }),
+        ("Wallpaper", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("WallpaperMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImageMetadata`.
     #[derive(Clone)]
     pub struct ImageMetadata {
         /// CloudFormation property `FileExtension`; required.
@@ -1606,7 +1218,6 @@ pub mod user_settings {
 
     impl ImageMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_extension: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, last_upload_timestamp: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mime_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::workspacesweb::user_settings::MimeType>>) -> Self {
             Self {
                 file_extension: file_extension.into(),
@@ -1616,24 +1227,20 @@ pub mod user_settings {
         }
     }
 
-    impl crate::resource::ToExpr for ImageMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileExtension", self.file_extension);
-            p.set("LastUploadTimestamp", self.last_upload_timestamp);
-            p.set("MimeType", self.mime_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageMetadata;
+        req {
+            file_extension = "FileExtension",
+            last_upload_timestamp = "LastUploadTimestamp",
+            mime_type = "MimeType",
         }
     }
 
-    pub(super) static IMAGE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("LastUploadTimestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LocalizedBrandingStrings`.
     #[derive(Clone)]
     pub struct LocalizedBrandingStrings {
         /// CloudFormation property `BrowserTabTitle`; required.
@@ -1656,7 +1263,6 @@ pub mod user_settings {
 
     impl LocalizedBrandingStrings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(browser_tab_title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, welcome_text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 browser_tab_title: browser_tab_title.into(),
@@ -1671,23 +1277,22 @@ pub mod user_settings {
         }
     }
 
-    impl crate::resource::ToExpr for LocalizedBrandingStrings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BrowserTabTitle", self.browser_tab_title);
-            p.set_opt("ContactButtonText", self.contact_button_text);
-            p.set_opt("ContactLink", self.contact_link);
-            p.set_opt("LoadingText", self.loading_text);
-            p.set_opt("LoginButtonText", self.login_button_text);
-            p.set_opt("LoginDescription", self.login_description);
-            p.set_opt("LoginTitle", self.login_title);
-            p.set("WelcomeText", self.welcome_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalizedBrandingStrings;
+        req {
+            browser_tab_title = "BrowserTabTitle",
+            welcome_text = "WelcomeText",
+        }
+        opt {
+            contact_button_text = "ContactButtonText",
+            contact_link = "ContactLink",
+            loading_text = "LoadingText",
+            login_button_text = "LoginButtonText",
+            login_description = "LoginDescription",
+            login_title = "LoginTitle",
         }
     }
 
-    /// The definition `CookieSynchronizationConfiguration`.
     #[derive(Clone)]
     pub struct CookieSynchronizationConfiguration {
         /// CloudFormation property `Allowlist`; required.
@@ -1707,24 +1312,21 @@ pub mod user_settings {
         }
     }
 
-    impl crate::resource::ToExpr for CookieSynchronizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Allowlist", self.allowlist);
-            p.set_opt("Blocklist", self.blocklist);
-            p.into_expr()
+    crate::resource::props! {
+        nested CookieSynchronizationConfiguration;
+        req {
+            allowlist = "Allowlist",
+        }
+        opt {
+            blocklist = "Blocklist",
         }
     }
 
-    pub(super) static COOKIE_SYNCHRONIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Allowlist", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&COOKIE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Blocklist", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&COOKIE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COOKIE_SYNCHRONIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Allowlist", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&COOKIE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Blocklist", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&COOKIE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CookieSpecification`.
     #[derive(Clone)]
     pub struct CookieSpecification {
         /// CloudFormation property `Domain`; required.
@@ -1737,7 +1339,6 @@ pub mod user_settings {
 
     impl CookieSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain: domain.into(),
@@ -1747,33 +1348,23 @@ pub mod user_settings {
         }
     }
 
-    impl crate::resource::ToExpr for CookieSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Domain", self.domain);
-            p.set_opt("Name", self.name);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested CookieSpecification;
+        req {
+            domain = "Domain",
+        }
+        opt {
+            name = "Name",
+            path = "Path",
         }
     }
 
-    pub(super) static COOKIE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^/(\\S)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COOKIE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^/(\\S)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ToolbarConfiguration`.
     #[derive(Clone, Default)]
     pub struct ToolbarConfiguration {
         /// CloudFormation property `HiddenToolbarItems`.
@@ -1786,20 +1377,17 @@ pub mod user_settings {
         pub visual_mode: ::std::option::Option<crate::value::Val<crate::cfn::workspacesweb::user_settings::VisualMode>>,
     }
 
-    impl crate::resource::ToExpr for ToolbarConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HiddenToolbarItems", self.hidden_toolbar_items);
-            p.set_opt("MaxDisplayResolution", self.max_display_resolution);
-            p.set_opt("ToolbarType", self.toolbar_type);
-            p.set_opt("VisualMode", self.visual_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolbarConfiguration;
+        opt {
+            hidden_toolbar_items = "HiddenToolbarItems",
+            max_display_resolution = "MaxDisplayResolution",
+            toolbar_type = "ToolbarType",
+            visual_mode = "VisualMode",
         }
     }
 
-    /// Allowed values of `ColorTheme`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColorTheme {
         /// `Light`
         Light,
@@ -1807,18 +1395,9 @@ pub mod user_settings {
         Dark,
     }
 
-    impl crate::value::CfnEnum for ColorTheme {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Light => "Light",
-                Self::Dark => "Dark",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ColorTheme, ["Light", "Dark"]);
 
-    /// Allowed values of `MimeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MimeType {
         /// `image/png`
         ImagePng,
@@ -1828,19 +1407,9 @@ pub mod user_settings {
         ImageXIcon,
     }
 
-    impl crate::value::CfnEnum for MimeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ImagePng => "image/png",
-                Self::ImageJpeg => "image/jpeg",
-                Self::ImageXIcon => "image/x-icon",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MimeType, ["image/png", "image/jpeg", "image/x-icon"]);
 
-    /// Allowed values of `EnabledType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledType {
         /// `Disabled`
         Disabled,
@@ -1848,18 +1417,9 @@ pub mod user_settings {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for EnabledType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "Disabled",
-                Self::Enabled => "Enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnabledType, ["Disabled", "Enabled"]);
 
-    /// Allowed values of `ToolbarItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolbarItem {
         /// `Windows`
         Windows,
@@ -1873,21 +1433,9 @@ pub mod user_settings {
         Microphone,
     }
 
-    impl crate::value::CfnEnum for ToolbarItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "Windows",
-                Self::DualMonitor => "DualMonitor",
-                Self::FullScreen => "FullScreen",
-                Self::Webcam => "Webcam",
-                Self::Microphone => "Microphone",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ToolbarItem, ["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]);
 
-    /// Allowed values of `MaxDisplayResolution`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxDisplayResolution {
         /// `size4096X2160`
         Size4096x2160,
@@ -1907,24 +1455,9 @@ pub mod user_settings {
         Size800x600,
     }
 
-    impl crate::value::CfnEnum for MaxDisplayResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Size4096x2160 => "size4096X2160",
-                Self::Size3840x2160 => "size3840X2160",
-                Self::Size3440x1440 => "size3440X1440",
-                Self::Size2560x1440 => "size2560X1440",
-                Self::Size1920x1080 => "size1920X1080",
-                Self::Size1280x720 => "size1280X720",
-                Self::Size1024x768 => "size1024X768",
-                Self::Size800x600 => "size800X600",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaxDisplayResolution, ["size4096X2160", "size3840X2160", "size3440X1440", "size2560X1440", "size1920X1080", "size1280X720", "size1024X768", "size800X600"]);
 
-    /// Allowed values of `ToolbarType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolbarType {
         /// `Floating`
         Floating,
@@ -1932,18 +1465,9 @@ pub mod user_settings {
         Docked,
     }
 
-    impl crate::value::CfnEnum for ToolbarType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Floating => "Floating",
-                Self::Docked => "Docked",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ToolbarType, ["Floating", "Docked"]);
 
-    /// Allowed values of `VisualMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VisualMode {
         /// `Dark`
         Dark,
@@ -1951,13 +1475,5 @@ pub mod user_settings {
         Light,
     }
 
-    impl crate::value::CfnEnum for VisualMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dark => "Dark",
-                Self::Light => "Light",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VisualMode, ["Dark", "Light"]);
 }

@@ -27,7 +27,6 @@ pub struct Group {
 
 impl Group {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             filter_expression: ::std::option::Option::None,
@@ -38,43 +37,34 @@ impl Group {
     }
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::XRay::Group";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_SHAPE)
+crate::resource::props! {
+    resource Group = "AWS::XRay::Group", shape: Some(&GROUP_SHAPE);
+    req {
+        group_name = "GroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FilterExpression", self.filter_expression);
-        p.set("GroupName", self.group_name);
-        p.set_opt("InsightsConfiguration", self.insights_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        filter_expression = "FilterExpression",
+        insights_configuration = "InsightsConfiguration",
+        tags = "Tags",
     }
 }
 
-static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `GroupARN`.
-    #[inline]
-    pub fn attr_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupARN`.
+        attr_group_arn: ::std::string::String = "GroupARN",
     }
 }
 
 pub mod group {
     //! Nested property types and enums of [`Group`](super::Group).
 
-    /// The definition `InsightsConfiguration`.
     #[derive(Clone, Default)]
     pub struct InsightsConfiguration {
         /// Set the InsightsEnabled value to true to enable insights or false to disable insights.
@@ -87,22 +77,13 @@ pub mod group {
         pub notifications_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for InsightsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InsightsEnabled", self.insights_enabled);
-            p.set_opt("NotificationsEnabled", self.notifications_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested InsightsConfiguration;
+        opt {
+            insights_enabled = "InsightsEnabled",
+            notifications_enabled = "NotificationsEnabled",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// This schema provides construct and validation rules for AWS-XRay Resource Policy resource parameters.
@@ -126,7 +107,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bypass_policy_lockout_check: ::std::option::Option::None,
@@ -136,28 +116,21 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::XRay::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::XRay::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        policy_name = "PolicyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BypassPolicyLockoutCheck", self.bypass_policy_lockout_check);
-        p.set("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p
+    opt {
+        bypass_policy_lockout_check = "BypassPolicyLockoutCheck",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// This schema provides construct and validation rules for AWS-XRay SamplingRule resource parameters.
 ///
@@ -183,47 +156,36 @@ pub struct SamplingRule {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for SamplingRule {
-    const TYPE: &'static str = "AWS::XRay::SamplingRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SAMPLING_RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RuleName", self.rule_name);
-        p.set_opt("SamplingRule", self.sampling_rule);
-        p.set_opt("SamplingRuleRecord", self.sampling_rule_record);
-        p.set_opt("SamplingRuleUpdate", self.sampling_rule_update);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SamplingRule = "AWS::XRay::SamplingRule", shape: Some(&SAMPLING_RULE_SHAPE);
+    opt {
+        rule_name = "RuleName",
+        sampling_rule = "SamplingRule",
+        sampling_rule_record = "SamplingRuleRecord",
+        sampling_rule_update = "SamplingRuleUpdate",
+        tags = "Tags",
     }
 }
 
-static SAMPLING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("SamplingRule", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SamplingRuleRecord", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_RECORD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SamplingRuleUpdate", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::sampling_rule::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SAMPLING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("SamplingRule", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SamplingRuleRecord", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_RECORD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SamplingRuleUpdate", crate::resource::Rule { shape: Some(&self::sampling_rule::SAMPLING_RULE_UPDATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SamplingRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SamplingRule> {
-    /// `Fn::GetAtt` `RuleARN`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleARN`.
+        attr_rule_arn: ::std::string::String = "RuleARN",
     }
 }
 
 pub mod sampling_rule {
     //! Nested property types and enums of [`SamplingRule`](super::SamplingRule).
 
-    /// The definition `SamplingRule`.
     #[derive(Clone)]
     pub struct SamplingRule {
         /// Matches attributes derived from the request.
@@ -284,7 +246,6 @@ pub mod sampling_rule {
 
     impl SamplingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fixed_rate: impl ::std::convert::Into<crate::value::Val<f64>>, http_method: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, reservoir_size: impl ::std::convert::Into<crate::value::Val<i64>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, url_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes: ::std::option::Option::None,
@@ -305,46 +266,43 @@ pub mod sampling_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SamplingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set("FixedRate", self.fixed_rate);
-            p.set("HTTPMethod", self.http_method);
-            p.set("Host", self.host);
-            p.set("Priority", self.priority);
-            p.set("ReservoirSize", self.reservoir_size);
-            p.set("ResourceARN", self.resource_arn);
-            p.set_opt("RuleARN", self.rule_arn);
-            p.set_opt("RuleName", self.rule_name);
-            p.set_opt("SamplingRateBoost", self.sampling_rate_boost);
-            p.set("ServiceName", self.service_name);
-            p.set("ServiceType", self.service_type);
-            p.set("URLPath", self.url_path);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamplingRule;
+        req {
+            fixed_rate = "FixedRate",
+            http_method = "HTTPMethod",
+            host = "Host",
+            priority = "Priority",
+            reservoir_size = "ReservoirSize",
+            resource_arn = "ResourceARN",
+            service_name = "ServiceName",
+            service_type = "ServiceType",
+            url_path = "URLPath",
+        }
+        opt {
+            attributes = "Attributes",
+            rule_arn = "RuleARN",
+            rule_name = "RuleName",
+            sampling_rate_boost = "SamplingRateBoost",
+            version = "Version",
         }
     }
 
-    pub(super) static SAMPLING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("HTTPMethod", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("Host", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
-            ("ReservoirSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ResourceARN", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("SamplingRateBoost", crate::resource::Rule { shape: Some(&SAMPLING_RATE_BOOST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("ServiceType", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("URLPath", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("HTTPMethod", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("Host", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
+        ("ReservoirSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ResourceARN", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("SamplingRateBoost", crate::resource::Rule { shape: Some(&SAMPLING_RATE_BOOST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("ServiceType", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("URLPath", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SamplingRateBoost`.
     #[derive(Clone)]
     pub struct SamplingRateBoost {
         /// Time window (in minutes) in which only one sampling rate boost can be triggered. After a boost occurs, no further boosts are allowed until the next window.
@@ -359,7 +317,6 @@ pub mod sampling_rule {
 
     impl SamplingRateBoost {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cooldown_window_minutes: impl ::std::convert::Into<crate::value::Val<i64>>, max_rate: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 cooldown_window_minutes: cooldown_window_minutes.into(),
@@ -368,24 +325,19 @@ pub mod sampling_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SamplingRateBoost {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CooldownWindowMinutes", self.cooldown_window_minutes);
-            p.set("MaxRate", self.max_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamplingRateBoost;
+        req {
+            cooldown_window_minutes = "CooldownWindowMinutes",
+            max_rate = "MaxRate",
         }
     }
 
-    pub(super) static SAMPLING_RATE_BOOST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CooldownWindowMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLING_RATE_BOOST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CooldownWindowMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SamplingRuleRecord`.
     #[derive(Clone, Default)]
     pub struct SamplingRuleRecord {
         /// When the rule was created, in Unix time seconds.
@@ -400,24 +352,19 @@ pub mod sampling_rule {
         pub sampling_rule: ::std::option::Option<crate::cfn::xray::sampling_rule::SamplingRule>,
     }
 
-    impl crate::resource::ToExpr for SamplingRuleRecord {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("ModifiedAt", self.modified_at);
-            p.set_opt("SamplingRule", self.sampling_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamplingRuleRecord;
+        opt {
+            created_at = "CreatedAt",
+            modified_at = "ModifiedAt",
+            sampling_rule = "SamplingRule",
         }
     }
 
-    pub(super) static SAMPLING_RULE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SamplingRule", crate::resource::Rule { shape: Some(&SAMPLING_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLING_RULE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SamplingRule", crate::resource::Rule { shape: Some(&SAMPLING_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SamplingRuleUpdate`.
     #[derive(Clone, Default)]
     pub struct SamplingRuleUpdate {
         /// Matches attributes derived from the request.
@@ -472,49 +419,38 @@ pub mod sampling_rule {
         pub url_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SamplingRuleUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("FixedRate", self.fixed_rate);
-            p.set_opt("HTTPMethod", self.http_method);
-            p.set_opt("Host", self.host);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("ReservoirSize", self.reservoir_size);
-            p.set_opt("ResourceARN", self.resource_arn);
-            p.set_opt("RuleARN", self.rule_arn);
-            p.set_opt("RuleName", self.rule_name);
-            p.set_opt("SamplingRateBoost", self.sampling_rate_boost);
-            p.set_opt("ServiceName", self.service_name);
-            p.set_opt("ServiceType", self.service_type);
-            p.set_opt("URLPath", self.url_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamplingRuleUpdate;
+        opt {
+            attributes = "Attributes",
+            fixed_rate = "FixedRate",
+            http_method = "HTTPMethod",
+            host = "Host",
+            priority = "Priority",
+            reservoir_size = "ReservoirSize",
+            resource_arn = "ResourceARN",
+            rule_arn = "RuleARN",
+            rule_name = "RuleName",
+            sampling_rate_boost = "SamplingRateBoost",
+            service_name = "ServiceName",
+            service_type = "ServiceType",
+            url_path = "URLPath",
         }
     }
 
-    pub(super) static SAMPLING_RULE_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("HTTPMethod", crate::resource::Rule { max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("Host", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
-            ("ReservoirSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ResourceARN", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("SamplingRateBoost", crate::resource::Rule { shape: Some(&SAMPLING_RATE_BOOST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceName", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("ServiceType", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("URLPath", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLING_RULE_UPDATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedRate", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("HTTPMethod", crate::resource::Rule { max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("Host", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
+        ("ReservoirSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ResourceARN", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("SamplingRateBoost", crate::resource::Rule { shape: Some(&SAMPLING_RATE_BOOST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceName", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("ServiceType", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("URLPath", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// This schema provides construct and validation rules for AWS-XRay TransactionSearchConfig resource parameters.
@@ -528,31 +464,21 @@ pub struct TransactionSearchConfig {
     pub indexing_percentage: ::std::option::Option<crate::value::Val<f64>>,
 }
 
-impl crate::resource::Resource for TransactionSearchConfig {
-    const TYPE: &'static str = "AWS::XRay::TransactionSearchConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSACTION_SEARCH_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IndexingPercentage", self.indexing_percentage);
-        p
+crate::resource::props! {
+    resource TransactionSearchConfig = "AWS::XRay::TransactionSearchConfig", shape: Some(&TRANSACTION_SEARCH_CONFIG_SHAPE);
+    opt {
+        indexing_percentage = "IndexingPercentage",
     }
 }
 
-static TRANSACTION_SEARCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IndexingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSACTION_SEARCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IndexingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransactionSearchConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransactionSearchConfig> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }

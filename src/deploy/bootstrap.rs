@@ -66,7 +66,7 @@ pub fn bootstrap_app() -> App {
         )),
         bucket_encryption: Some(bucket::BucketEncryption::new(vec![encryption])),
         versioning_configuration: Some(bucket::VersioningConfiguration::new(
-            bucket::VersioningConfigurationStatus::Enabled,
+            bucket::VersioningStatus::Enabled,
         )),
         public_access_block_configuration: Some(bucket::PublicAccessBlockConfiguration {
             block_public_acls: Some(true.into()),

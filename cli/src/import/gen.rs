@@ -776,7 +776,7 @@ impl<'a> Gen<'a> {
                 let name = format!("{}::{}::{}", l.module, l.model.submodule, s.name);
                 self.struct_value(v, s, &name, l, path)
             }
-            Ty::Tag(_) => {
+            Ty::Tag(_) | Ty::KeyValue(_) => {
                 let o = v.as_object().ok_or("a tag that is not an object")?;
                 if o.len() != 2 {
                     return Err("a tag without exactly Key and Value".into());
@@ -787,6 +787,13 @@ impl<'a> Gen<'a> {
                     &Marker::Str,
                     None,
                 )?;
+                if matches!(ty, Ty::KeyValue(_)) {
+                    // A structural Key/Value pair (load-balancer attributes, …), not a tag.
+                    return Ok(format!(
+                        "stackforge::resource::KeyValue::new({}, {})",
+                        k.text, val.text
+                    ));
+                }
                 self.uses.insert("Tag");
                 Ok(format!("Tag::new({}, {})", k.text, val.text))
             }

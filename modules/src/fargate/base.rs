@@ -936,7 +936,7 @@ impl ServiceScaling {
         &self,
         scope: &mut Scope<'_>,
         id: &str,
-        metric: aas::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType,
+        metric: aas::scaling_policy::PredefinedMetricSpecificationType,
         target_percent: Val<i64>,
     ) -> Handle<aas::ScalingPolicy> {
         scope.check_values(

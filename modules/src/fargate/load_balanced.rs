@@ -11,7 +11,7 @@
 //! the condition `WebAccessLogsInElbAccountRegion`.
 
 use stackforge::cfn::{applicationautoscaling as aas, ec2, ecs, elasticloadbalancingv2 as elb};
-use stackforge::{sub, GrantRole, Handle, Scope, Suppression, Tag, Val};
+use stackforge::{resource::KeyValue, sub, GrantRole, Handle, Scope, Suppression, Val};
 
 use super::base::{
     fargate_service, task_security_group, Capacity, ContainerSpec, FargateTaskDefinition,
@@ -398,8 +398,8 @@ impl LoadBalancedFargateService {
             AccessLogs::Off { .. } => None,
         };
         let mut lb_attributes = vec![
-            Tag::new("routing.http.drop_invalid_header_fields.enabled", "true"),
-            Tag::new(
+            KeyValue::new("routing.http.drop_invalid_header_fields.enabled", "true"),
+            KeyValue::new(
                 "deletion_protection.enabled",
                 props.load_balancer_deletion_protection.to_string(),
             ),
@@ -461,7 +461,7 @@ impl LoadBalancedFargateService {
                     http_code: Some(props.healthy_http_codes.clone().into()),
                     ..Default::default()
                 }),
-                target_group_attributes: Some(vec![Tag::new(
+                target_group_attributes: Some(vec![KeyValue::new(
                     "deregistration_delay.timeout_seconds",
                     "30",
                 )]),
@@ -558,7 +558,7 @@ impl LoadBalancedFargateService {
             props.max_capacity.clone(),
             &props.desired_count,
         );
-        use aas::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType as M;
+        use aas::scaling_policy::PredefinedMetricSpecificationType as M;
         let cpu_scaling = scaling.track(
             &mut s,
             "CpuScaling",

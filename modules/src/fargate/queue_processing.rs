@@ -216,7 +216,7 @@ impl QueueProcessingFargateService {
             props.max_capacity.clone(),
             &props.desired_count,
         );
-        use aas::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType as M;
+        use aas::scaling_policy::PredefinedMetricSpecificationType as M;
         let cpu_scaling = scaling.track(
             &mut s,
             "CpuScaling",
