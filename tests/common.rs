@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use stackforge::Assembly;
+use stackforge::{App, Assembly, Code, Diagnostic};
 
 /// `target/cfn-lint/<group>/<name>/`: every template a test writes there is linted by
 /// `scripts/test` with cfn-lint (0 errors, 0 warnings); `examples/` also goes to checkov.
@@ -25,4 +25,38 @@ pub fn snapshot_settings() -> insta::Settings {
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s
+}
+
+/// The errors of a synth (none when it succeeds).
+pub fn errors(app: &App) -> Vec<Diagnostic> {
+    match app.synth() {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .diagnostics()
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect(),
+    }
+}
+
+/// `(code, logical id, property)` of every error, sorted.
+pub fn found(app: &App) -> Vec<(Code, String, String)> {
+    let mut v: Vec<_> = errors(app)
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                d.path.logical_id.clone().unwrap_or_default(),
+                d.path.property.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// One expected `(code, logical id, property)`.
+pub fn e(code: Code, id: &str, prop: &str) -> (Code, String, String) {
+    (code, id.to_owned(), prop.to_owned())
 }

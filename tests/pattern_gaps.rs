@@ -3,7 +3,7 @@
 //! rejected (explicit public subnet CIDRs equal to the defaults), and imports whose errors
 //! carried no logical ID.
 
-use stackforge::{App, Code, Diagnostic};
+use stackforge::App;
 use stackforge_modules::codes;
 use stackforge_modules::container_repository::{
     check_image_reference, ContainerRepository, ContainerRepositoryProps,
@@ -16,36 +16,7 @@ use stackforge_modules::network::{Network, NetworkProps};
 use stackforge_modules::postgres::{PostgresDatabase, PostgresProps};
 use stackforge_modules::refs::{ExistingCluster, ExistingRole};
 
-fn errors(app: &App) -> Vec<Diagnostic> {
-    match app.synth() {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .diagnostics()
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect(),
-    }
-}
-
-fn found(app: &App) -> Vec<(Code, String, String)> {
-    let mut v: Vec<_> = errors(app)
-        .iter()
-        .map(|d| {
-            (
-                d.code,
-                d.path.logical_id.clone().unwrap_or_default(),
-                d.path.property.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn e(code: Code, id: &str, prop: &str) -> (Code, String, String) {
-    (code, id.to_owned(), prop.to_owned())
-}
+use crate::common::{e, errors, found};
 
 fn net(cidr: &str) -> App {
     let app = App::new();

@@ -6,39 +6,9 @@ use serde_json::json;
 use stackforge::cfn::ec2;
 use stackforge::diag::codes;
 use stackforge::value::dynamic;
-use stackforge::{fns, App, Code, Diagnostic, EnvironmentProps, Output, Parameter, Raw, Rule};
+use stackforge::{fns, App, EnvironmentProps, Output, Parameter, Raw, Rule};
 
-fn errors(app: &App) -> Vec<Diagnostic> {
-    match app.synth() {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .diagnostics()
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect(),
-    }
-}
-
-/// `(code, logical id, property)` of every error, sorted.
-fn found(app: &App) -> Vec<(Code, String, String)> {
-    let mut v: Vec<_> = errors(app)
-        .iter()
-        .map(|d| {
-            (
-                d.code,
-                d.path.logical_id.clone().unwrap_or_default(),
-                d.path.property.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn e(code: Code, id: &str, prop: &str) -> (Code, String, String) {
-    (code, id.to_owned(), prop.to_owned())
-}
+use crate::common::{e, errors, found};
 
 fn queue() -> Raw {
     Raw::new("AWS::SQS::Queue")
