@@ -1439,6 +1439,20 @@ fn checks(a: &Assembly<'_>) -> Vec<CheckView> {
                 reason: show(s.get("comment").unwrap_or(&Json::Null)),
             });
         }
+        // `Scope::suppress` writes one decision for every tool under
+        // `Metadata.stackforge.suppressions` (`{reason, guard: [...], checkov: [...],
+        // cfn-lint: [...]}`); `suppress_cfn_lint` writes `stackforge:suppressions` by rule.
+        let suppressed = |tool: &str, id: &str| -> Option<String> {
+            list(m.pointer("/stackforge/suppressions").unwrap_or(&Json::Null))
+                .iter()
+                .find(|s| {
+                    list(s.get(tool).unwrap_or(&Json::Null))
+                        .iter()
+                        .any(|x| show(x) == id)
+                })
+                .and_then(|s| s.get("reason"))
+                .map(show)
+        };
         for id in list(
             m.pointer("/cfn-lint/config/ignore_checks")
                 .unwrap_or(&Json::Null),
@@ -1448,6 +1462,7 @@ fn checks(a: &Assembly<'_>) -> Vec<CheckView> {
                 .get("stackforge:suppressions")
                 .and_then(|x| x.get(&id))
                 .map(show)
+                .or_else(|| suppressed("cfn-lint", &id))
                 .unwrap_or_else(|| "no reason written".into());
             out.push(CheckView {
                 resource: resource.clone(),
@@ -1461,7 +1476,7 @@ fn checks(a: &Assembly<'_>) -> Vec<CheckView> {
                 resource: resource.clone(),
                 tool: "cfn-guard".into(),
                 id: show(s),
-                reason: "no reason written".into(),
+                reason: suppressed("guard", &show(s)).unwrap_or_else(|| "no reason written".into()),
             });
         }
     }
