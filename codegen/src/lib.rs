@@ -24,11 +24,25 @@ pub mod model;
 pub mod names;
 #[allow(missing_docs)]
 pub mod share;
-// The ECMAScript-to-Rust regex translation the core uses at synth, compiled here to check
-// every schema pattern the same way.
-#[path = "../../src/validate/ecma.rs"]
+// The ECMAScript-to-Rust regex translation the core uses at synth, to check every schema
+// pattern the same way. A copy of `src/validate/ecma.rs`, so that this crate packages on its
+// own (the CLI's `import` depends on it); `the_ecma_translator_is_the_cores` keeps the two equal.
 #[allow(dead_code)]
 mod ecma;
+
+#[cfg(test)]
+mod copy_tests {
+    #[test]
+    fn the_ecma_translator_is_the_cores() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let core = std::fs::read_to_string(dir.join("../src/validate/ecma.rs")).unwrap();
+        let ours = std::fs::read_to_string(dir.join("src/ecma.rs")).unwrap();
+        assert!(
+            core == ours,
+            "codegen/src/ecma.rs differs from src/validate/ecma.rs: copy it again"
+        );
+    }
+}
 
 /// The region whose provider list picks the schemas.
 pub const REGION: &str = "us-east-1";
