@@ -30,20 +30,6 @@ pub mod share;
 #[allow(dead_code)]
 mod ecma;
 
-#[cfg(test)]
-mod copy_tests {
-    #[test]
-    fn the_ecma_translator_is_the_cores() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let core = std::fs::read_to_string(dir.join("../src/validate/ecma.rs")).unwrap();
-        let ours = std::fs::read_to_string(dir.join("src/ecma.rs")).unwrap();
-        assert!(
-            core == ours,
-            "codegen/src/ecma.rs differs from src/validate/ecma.rs: copy it again"
-        );
-    }
-}
-
 /// The region whose provider list picks the schemas.
 pub const REGION: &str = "us-east-1";
 
@@ -149,4 +135,18 @@ pub fn load_types(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod copy_tests {
+    #[test]
+    fn the_ecma_translator_is_the_cores() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let core = std::fs::read_to_string(dir.join("../src/validate/ecma.rs")).unwrap();
+        let ours = std::fs::read_to_string(dir.join("src/ecma.rs")).unwrap();
+        assert!(
+            core == ours,
+            "codegen/src/ecma.rs differs from src/validate/ecma.rs: copy it again"
+        );
+    }
 }
